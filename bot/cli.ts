@@ -1,0 +1,111 @@
+// The `huying` command line: serve, migrate, parse and the office's tools.
+import { parseArgs } from 'node:util';
+import { loadDistrict } from '../config/district.ts';
+import { loadEnv } from '../config/env.ts';
+import { ConfigError } from '../config/errors.ts';
+import { createLogger } from '../config/log.ts';
+import { DatabaseUnreachableError } from '../db/connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { RedisUnreachableError } from '../jobs/bullmq.ts';
+import { openDatabase } from './runtime.ts';
+import { type Role, startServer } from './server.ts';
+
+const usage = `huying — 街道呼·部门应
+
+usage:
+  huying serve [--role web|worker|all]   run the service (default role: all)
+  huying migrate                         apply database migrations
+  huying parse                           read reports (one per line) on stdin, write JSON lines
+  huying check-config [FILE]             validate a district file
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
+      const role = values.role as Role;
+      if (!['web', 'worker', 'all'].includes(role))
+        return fail(`--role must be web, worker or all (got ${role})`);
+      const env = loadEnv();
+      const log = createLogger(env.LOG_LEVEL);
+      const server = await startServer(env, { role, log });
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = async (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal }, 'signal received');
+          const force = setTimeout(() => process.exit(1), 25_000).unref();
+          await server.stop();
+          clearTimeout(force);
+          resolve();
+        };
+        process.once('SIGTERM', () => void stop('SIGTERM'));
+        process.once('SIGINT', () => void stop('SIGINT'));
+      });
+      return 0;
+    }
+    case 'migrate': {
+      const env = loadEnv();
+      const log = createLogger(env.LOG_LEVEL);
+      const database = await openDatabase(env, log);
+      try {
+        const applied = await migrateToLatest(database.db);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'parse': {
+      const env = loadEnv();
+      const { runParseCli } = await import('../handlers/intake-cli.ts');
+      await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
+      return 0;
+    }
+    case 'check-config': {
+      const d = loadDistrict(rest[0] ?? loadEnv().HUYING_CONFIG);
+      console.log(
+        `${d.source}: ok (${d.units.size} units, ${d.catalog.length} catalog items, ${d.chats.length} chats)`,
+      );
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return command ? 0 : 2;
+    default:
+      return fail(`unknown command "${command}"\n\n${usage}`);
+  }
+}
+
+function fail(message: string): number {
+  console.error(message);
+  return 2;
+}
+
+/** Start-up problems a person can fix: one screen, no stack trace, exit code 2. */
+export function explain(e: unknown): { message: string; code: number } {
+  if (e instanceof ConfigError)
+    return {
+      message: `Huying cannot start: ${e.source} has problems:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`,
+      code: 2,
+    };
+  if (e instanceof DatabaseUnreachableError || e instanceof RedisUnreachableError)
+    return { message: `Huying cannot start: ${e.message}`, code: 2 };
+  return { message: `Huying failed: ${(e as Error)?.stack ?? String(e)}`, code: 1 };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      const { message, code } = explain(e);
+      console.error(message);
+      process.exit(code);
+    },
+  );
+}

@@ -1,0 +1,62 @@
+// Builds the running system from the environment: district file, database (PostgreSQL or
+// embedded PGlite), queue driver (BullMQ or in-process), clock and logger.
+import { join } from 'node:path';
+import { type Clock, ManualClock, systemClock } from '../config/clock.ts';
+import { type District, loadDistrict } from '../config/district.ts';
+import { type Env, isEmbedded } from '../config/env.ts';
+import { createLogger, type Logger } from '../config/log.ts';
+import { connectPostgres, type DbHandle, startEmbedded } from '../db/connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { syncDistrict } from '../db/sync.ts';
+import { BullMqDriver } from '../jobs/bullmq.ts';
+import { MemoryDriver } from '../jobs/memory.ts';
+import type { QueueDriver } from '../jobs/queue.ts';
+
+export interface Runtime {
+  env: Env;
+  district: District;
+  log: Logger;
+  clock: Clock;
+  database: DbHandle;
+  queues: QueueDriver;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(env: Env, log: Logger): Promise<DbHandle> {
+  return env.DATABASE_URL
+    ? connectPostgres(env.DATABASE_URL)
+    : startEmbedded(join(env.HUYING_DATA_DIR), { log });
+}
+
+export async function createRuntime(env: Env, opts: { log?: Logger; clock?: Clock } = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const district = loadDistrict(env.HUYING_CONFIG);
+  const clock = opts.clock ?? (env.HUYING_CLOCK === 'manual' ? new ManualClock() : systemClock);
+  if (clock.kind === 'manual' && (env.REDIS_URL || !isEmbedded(env)))
+    log.warn('manual clock with external services: timers follow the manual clock only in-process');
+  const database = await openDatabase(env, log);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+    await syncDistrict(database.db, district);
+    const onError = (err: unknown) => log.error({ err }, 'queue error');
+    const queues = env.REDIS_URL
+      ? await BullMqDriver.connect(env.REDIS_URL, { onError })
+      : new MemoryDriver(clock, onError);
+    return {
+      env,
+      district,
+      log,
+      clock,
+      database,
+      queues,
+      async close() {
+        await queues.close();
+        await database.close();
+      },
+    };
+  } catch (e) {
+    await database.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+// Starts the HTTP server and the workers for a role, and shuts down gracefully on SIGTERM:
+// stop taking requests, finish jobs in hand, close pools.
+import { serve } from '@hono/node-server';
+import type { Env } from '../config/env.ts';
+import type { Logger } from '../config/log.ts';
+import { createApp } from './app.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+
+export type Role = 'web' | 'worker' | 'all';
+
+export interface Server {
+  runtime: Runtime;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Env, opts: { role?: Role; log?: Logger } = {}): Promise<Server> {
+  const role = opts.role ?? 'all';
+  const runtime = await createRuntime(env, { log: opts.log });
+  const { log } = runtime;
+  const app = createApp({
+    log,
+    checks: [
+      { name: 'database', check: () => runtime.database.ping() },
+      { name: 'queue', check: () => runtime.queues.ping() },
+    ],
+  });
+  const wiring = await (await import('./wiring.ts')).wire(app, runtime, role);
+  let port = 0;
+  const http = role === 'worker' && env.PORT === 0 ? null : await listen(app.fetch, env.PORT, env.HOST);
+  if (http) port = http.port;
+  log.info({ role, port, database: runtime.database.where, queue: runtime.queues.kind }, 'huying started');
+  return {
+    runtime,
+    port,
+    async stop() {
+      log.info('shutting down');
+      await http?.close();
+      await wiring.stop();
+      await runtime.close();
+      log.info('stopped');
+    },
+  };
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname: string) {
+  return new Promise<{ port: number; close(): Promise<void> }>((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, (info) =>
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            // idle keep-alive sockets would hold close() open
+            (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          }),
+      }),
+    );
+    server.once('error', reject);
+  });
+}

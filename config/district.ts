@@ -1,0 +1,293 @@
+// The district file: org chart, catalog of matter types, time limits, escalation ladder,
+// chat bindings and people; loaded from YAML/JSON and validated with zod at start.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './errors.ts';
+
+export const TIERS = ['simple', 'general', 'complex', 'key', 'emergency'] as const;
+export type Tier = (typeof TIERS)[number];
+export const UNIT_KINDS = ['office', 'leaders', 'street', 'community', 'department'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+export const PERSON_ROLES = [
+  'resident',
+  'grid_worker',
+  'street_staff',
+  'liaison',
+  'department_head',
+  'office_staff',
+  'leader',
+  'admin',
+] as const;
+export type PersonRole = (typeof PERSON_ROLES)[number];
+export const CHAT_ROLES = ['community', 'street', 'department', 'office', 'leader'] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
+export const PLATFORMS = ['lark', 'wechat', 'sim'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export const NOTIFY_TARGETS = ['assignee_chat', 'department_head', 'office', 'leaders'] as const;
+export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
+
+/** "2wh" working hours, "5wd" working days, "30m" / "24h" / "1d" wall-clock. */
+export const DURATION_PATTERN = /^\d+(\.\d+)?(m|h|d|wh|wd)$/;
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration such as 30m, 24h, 2wh (working hours) or 5wd (working days)');
+const code = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be lower-case letters, digits and _ (starting with a letter)');
+const named = z.object({ code, name: z.string().min(1) });
+
+const escalationStep = z.object({ after: duration, notify: z.enum(NOTIFY_TARGETS) });
+
+const chatBinding = z
+  .object({
+    platform: z.enum(PLATFORMS),
+    chat_id: z.string().min(1).optional(),
+    room_topic: z.string().min(1).optional(),
+    unit: z.string().min(1),
+    role: z.enum(CHAT_ROLES),
+  })
+  .refine((c) => c.chat_id || c.room_topic, 'needs chat_id (or room_topic for WeChat rooms)');
+
+const person = z.object({
+  name: z.string().min(1),
+  unit: z.string().min(1),
+  role: z.enum(PERSON_ROLES),
+  lark_open_id: z.string().min(1).optional(),
+  wechat_id: z.string().min(1).optional(),
+  wechat_name: z.string().min(1).optional(),
+  phone: z.string().optional(),
+});
+
+const catalogItem = z.object({
+  code,
+  name: z.string().min(1),
+  tier: z.enum(TIERS),
+  lead: code.optional(),
+  co: z.array(code).default([]),
+  ack: duration.nullable().optional(),
+  resolve: duration.optional(),
+  keywords: z.array(z.string().min(1)).default([]),
+  synonyms: z.array(z.string().min(1)).default([]),
+});
+
+const webhookSubscriber = z.object({
+  name: z.string().min(1),
+  url: z.string().url(),
+  secret: z.string().min(16, 'must be at least 16 characters'),
+  events: z.array(z.string()).default(['*']),
+  give_up_after: duration.default('24h'),
+});
+
+export const districtSchema = z
+  .object({
+    district: z.object({
+      code,
+      name: z.string().min(1),
+      call_prefix: z
+        .string()
+        .regex(/^[A-Z]{2,4}$/, 'must be 2–4 capital letters')
+        .default('JJ'),
+    }),
+    office: named,
+    leaders: named,
+    streets: z
+      .array(named.extend({ communities: z.array(named).default([]) }))
+      .min(1, 'needs at least one street'),
+    departments: z.array(named).min(1, 'needs at least one department'),
+    tiers: z.object(
+      Object.fromEntries(
+        TIERS.map((t) => [t, z.object({ ack: duration.nullable(), resolve: duration })]),
+      ) as Record<Tier, z.ZodObject<{ ack: z.ZodNullable<typeof duration>; resolve: typeof duration }>>,
+    ),
+    escalation: z.object({
+      ack: z.array(escalationStep).default([]),
+      resolve: z.array(escalationStep).default([]),
+      remind_before: z.number().gt(0).lt(1).default(0.25),
+    }),
+    catalog: z.array(catalogItem).min(1),
+    emergency_words: z.array(z.string().min(1)).default([]),
+    chats: z.array(chatBinding).default([]),
+    people: z.array(person).default([]),
+    open311: z
+      .object({
+        clients: z.array(z.object({ name: z.string().min(1), api_key: z.string().min(16) })).default([]),
+      })
+      .default({ clients: [] }),
+    webhooks: z.array(webhookSubscriber).default([]),
+  })
+  .superRefine((d, ctx) => {
+    const seen = new Map<string, string>();
+    const claim = (unitCode: string, path: (string | number)[]) => {
+      const before = seen.get(unitCode);
+      if (before)
+        ctx.addIssue({ code: 'custom', path, message: `code "${unitCode}" is already used by ${before}` });
+      else seen.set(unitCode, path.join('.'));
+    };
+    claim(d.office.code, ['office', 'code']);
+    claim(d.leaders.code, ['leaders', 'code']);
+    d.streets.forEach((s, i) => {
+      claim(s.code, ['streets', i, 'code']);
+      for (const [j, c] of s.communities.entries()) claim(c.code, ['streets', i, 'communities', j, 'code']);
+    });
+    for (const [i, u] of d.departments.entries()) claim(u.code, ['departments', i, 'code']);
+    const departments = new Set(d.departments.map((u) => u.code));
+    const catalogCodes = new Set<string>();
+    d.catalog.forEach((item, i) => {
+      if (catalogCodes.has(item.code))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['catalog', i, 'code'],
+          message: `duplicate code "${item.code}"`,
+        });
+      catalogCodes.add(item.code);
+      if (item.lead && !departments.has(item.lead))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['catalog', i, 'lead'],
+          message: `no department "${item.lead}"`,
+        });
+      item.co.forEach((c, j) => {
+        if (!departments.has(c))
+          ctx.addIssue({ code: 'custom', path: ['catalog', i, 'co', j], message: `no department "${c}"` });
+      });
+      if (!item.lead && item.tier !== 'simple' && item.code !== 'other')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['catalog', i, 'lead'],
+          message: `a ${item.tier} matter needs a lead department`,
+        });
+    });
+    if (!catalogCodes.has('other'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['catalog'],
+        message: 'needs an item with code "other" for matters nobody recognises',
+      });
+    const resolveUnit = (ref: string) => unitRef(d, ref);
+    d.chats.forEach((c, i) => {
+      const u = resolveUnit(c.unit);
+      if (!u) ctx.addIssue({ code: 'custom', path: ['chats', i, 'unit'], message: `no unit "${c.unit}"` });
+      else if (CHAT_ROLE_UNIT[c.role] !== u.kind)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['chats', i, 'role'],
+          message: `a ${c.role} chat must belong to a ${CHAT_ROLE_UNIT[c.role]}, but "${c.unit}" is a ${u.kind}`,
+        });
+    });
+    d.people.forEach((p, i) => {
+      const u = resolveUnit(p.unit);
+      if (!u) ctx.addIssue({ code: 'custom', path: ['people', i, 'unit'], message: `no unit "${p.unit}"` });
+      else if (!ROLE_UNITS[p.role].includes(u.kind))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'role'],
+          message: `a ${p.role} belongs to a ${ROLE_UNITS[p.role].join(' or ')}, but "${p.unit}" is a ${u.kind}`,
+        });
+    });
+  });
+
+export type DistrictFile = z.infer<typeof districtSchema>;
+export type CatalogItemConfig = DistrictFile['catalog'][number];
+export type EscalationStep = z.infer<typeof escalationStep>;
+export type WebhookSubscriber = z.infer<typeof webhookSubscriber>;
+
+/** Which unit kind a chat of each role belongs to. */
+export const CHAT_ROLE_UNIT: Record<ChatRole, UnitKind> = {
+  community: 'community',
+  street: 'street',
+  department: 'department',
+  office: 'office',
+  leader: 'leaders',
+};
+
+/** Which unit kinds a person of each role may belong to. */
+export const ROLE_UNITS: Record<PersonRole, UnitKind[]> = {
+  resident: ['community'],
+  grid_worker: ['community', 'street'],
+  street_staff: ['street'],
+  liaison: ['department'],
+  department_head: ['department'],
+  office_staff: ['office'],
+  leader: ['leaders'],
+  admin: ['office'],
+};
+
+export interface Unit {
+  code: string;
+  name: string;
+  kind: UnitKind;
+  /** the street of a community */
+  parent: string | null;
+}
+
+export interface District extends DistrictFile {
+  units: Map<string, Unit>;
+  catalogByCode: Map<string, CatalogItemConfig>;
+  source: string;
+}
+
+/** A unit reference in the file: a code, or "street/community". */
+function unitRef(d: DistrictFile, ref: string): Unit | undefined {
+  const [first, second] = ref.split('/');
+  if (second !== undefined) {
+    const street = d.streets.find((s) => s.code === first);
+    const c = street?.communities.find((x) => x.code === second);
+    return c && street ? { code: c.code, name: c.name, kind: 'community', parent: street.code } : undefined;
+  }
+  return buildUnits(d).get(ref);
+}
+
+function buildUnits(d: DistrictFile): Map<string, Unit> {
+  const units = new Map<string, Unit>();
+  units.set(d.office.code, { ...d.office, kind: 'office', parent: null });
+  units.set(d.leaders.code, { ...d.leaders, kind: 'leaders', parent: null });
+  for (const s of d.streets) {
+    units.set(s.code, { code: s.code, name: s.name, kind: 'street', parent: null });
+    for (const c of s.communities) units.set(c.code, { ...c, kind: 'community', parent: s.code });
+  }
+  for (const u of d.departments) units.set(u.code, { ...u, kind: 'department', parent: null });
+  return units;
+}
+
+/** Resolves "street/community" references to plain unit codes once validated. */
+export function unitCodeOf(ref: string): string {
+  const i = ref.indexOf('/');
+  return i === -1 ? ref : ref.slice(i + 1);
+}
+
+export const defaultDistrictPath = join(dirname(fileURLToPath(import.meta.url)), 'sample-district.yaml');
+
+/** Validates an already-parsed district document. */
+export function parseDistrict(doc: unknown, source = 'district file'): District {
+  const parsed = districtSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(source, describeIssues(parsed.error.issues));
+  const d = parsed.data;
+  return {
+    ...d,
+    units: buildUnits(d),
+    catalogByCode: new Map(d.catalog.map((c) => [c.code, c])),
+    source,
+  };
+}
+
+/** Reads and validates the district file (YAML or JSON). */
+export function loadDistrict(path: string = defaultDistrictPath): District {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read the file: ${(e as Error).message}`]);
+  }
+  let doc: unknown;
+  try {
+    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new ConfigError(path, [
+      `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    ]);
+  }
+  return parseDistrict(doc, path);
+}

@@ -1,0 +1,64 @@
+// The process environment, parsed once at start with zod and passed in from there.
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './errors.ts';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const url = (protocols: string[]) =>
+  optionalText.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)),
+    `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  );
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  REDIS_URL: url(['redis', 'rediss']),
+  HUYING_CONFIG: optionalText,
+  HUYING_DATA_DIR: z.string().default('./data'),
+  HUYING_CLOCK: z.enum(['system', 'manual']).default('system'),
+  HUYING_SIM: z.enum(['on', 'off', 'auto']).default('auto'),
+  HUYING_PUBLIC_URL: optionalText,
+  ADMIN_TOKEN: optionalText.refine(
+    (v) => v === undefined || v.length >= 16,
+    'must be at least 16 characters',
+  ),
+  LARK_APP_ID: optionalText,
+  LARK_APP_SECRET: optionalText,
+  LARK_ENCRYPT_KEY: optionalText,
+  LARK_VERIFICATION_TOKEN: optionalText,
+  LARK_DOMAIN: url(['http', 'https']),
+  LARK_MODE: z.enum(['webhook', 'ws']).default('webhook'),
+  WECHATY_PUPPET: optionalText,
+  WECHATY_PUPPET_SERVICE_TOKEN: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses the environment; throws ConfigError listing every bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError('environment', describeIssues(parsed.error.issues));
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.LARK_APP_ID && !env.LARK_APP_SECRET)
+    problems.push('LARK_APP_SECRET: required when LARK_APP_ID is set');
+  if (env.HUYING_CLOCK === 'manual' && env.NODE_ENV === 'production')
+    problems.push('HUYING_CLOCK: "manual" is for demos and tests, not production');
+  if (problems.length) throw new ConfigError('environment', problems);
+  return env;
+}
+
+/** True when running on the embedded defaults (no external PostgreSQL). */
+export const isEmbedded = (env: Env) => env.DATABASE_URL === undefined;
+
+/** The simulator is on in embedded mode, off in production unless asked for. */
+export const simulatorEnabled = (env: Env) =>
+  env.HUYING_SIM === 'on' || (env.HUYING_SIM === 'auto' && env.NODE_ENV !== 'production');

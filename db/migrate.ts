@@ -1,0 +1,23 @@
+// Applies the dated, frozen migrations in db/migrations.
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Db } from './connect.ts';
+import * as m0001 from './migrations/2026-11-27T0001-initial.ts';
+
+// A static list: works the same under tsx, a bundler or compiled output.
+const migrations: Record<string, Migration> = {
+  '2026-11-27T0001-initial': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'huying_migrations',
+    migrationLockTableName: 'huying_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

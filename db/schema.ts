@@ -1,0 +1,247 @@
+// Kysely table types: one interface a table, nullable columns as `T | null`.
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type BigId = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface UnitsTable {
+  code: string;
+  kind: 'office' | 'leaders' | 'street' | 'community' | 'department';
+  name: string;
+  parent_code: string | null;
+  active: Generated<boolean>;
+}
+
+export interface PeopleTable {
+  id: Generated<string>;
+  name: string;
+  unit_code: string;
+  role: string;
+  phone: string | null;
+  from_config: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface PersonIdentitiesTable {
+  platform: string;
+  platform_user_id: string;
+  person_id: BigId;
+  display_name: string | null;
+}
+
+export interface ChatBindingsTable {
+  platform: string;
+  chat_id: string;
+  unit_code: string;
+  role: 'community' | 'street' | 'department' | 'office' | 'leader';
+  title: string | null;
+  from_config: Generated<boolean>;
+}
+
+export interface CatalogItemsTable {
+  code: string;
+  name: string;
+  tier: string;
+  lead_unit: string | null;
+  co_units: string[];
+  ack_limit: string | null;
+  resolve_limit: string | null;
+  keywords: string[];
+  active: Generated<boolean>;
+}
+
+export interface CallNumbersTable {
+  day: string;
+  last: number;
+}
+
+export interface CallsTable {
+  id: Generated<string>;
+  no: string;
+  text: string;
+  location: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  source: string;
+  source_chat_platform: string | null;
+  source_chat_id: string | null;
+  source_message_id: string | null;
+  reporter_person_id: BigId | null;
+  reporter_name: string | null;
+  reporter_contact: string | null;
+  street_code: string;
+  community_code: string | null;
+  category_code: string;
+  tier: string;
+  mode: string;
+  state: string;
+  emergency: Generated<boolean>;
+  merged_into_id: BigId | null;
+  images: JSONColumnType<string[], string, string>;
+  resolve_due_at: Timestamp | null;
+  spot_check: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  triaged_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  archived_at: Timestamp | null;
+  version: Generated<number>;
+}
+
+export interface AssignmentsTable {
+  id: Generated<string>;
+  call_id: BigId;
+  unit_code: string;
+  role: 'lead' | 'co' | 'self';
+  round: Generated<number>;
+  state: string;
+  dispatched_by_person_id: BigId | null;
+  dispatched_by_unit: string | null;
+  dispatched_at: Timestamp;
+  ack_due_at: Timestamp | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: BigId | null;
+  resolve_due_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  resolved_by: BigId | null;
+  result_text: string | null;
+  result_images: JSONColumnType<string[], string, string>;
+  returned_at: Timestamp | null;
+  return_reason: string | null;
+  ended_at: Timestamp | null;
+  version: Generated<number>;
+}
+
+export interface CallEventsTable {
+  id: Generated<string>;
+  call_id: BigId;
+  assignment_id: BigId | null;
+  at: Timestamp;
+  kind: string;
+  actor_person_id: BigId | null;
+  actor_label: string;
+  payload: JSONColumnType<Record<string, unknown>, string, never>;
+}
+
+export interface ScoresTable {
+  id: Generated<string>;
+  assignment_id: BigId;
+  call_id: BigId;
+  unit_code: string;
+  street_code: string;
+  scored_by: BigId | null;
+  ack: number;
+  professional: number;
+  ownership: number;
+  cooperation: number;
+  result: number;
+  total: number;
+  comment: string | null;
+  reason: string | null;
+  supersedes_id: BigId | null;
+  current: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface SatisfactionTable {
+  id: Generated<string>;
+  call_id: BigId;
+  answer: 'satisfied' | 'basic' | 'unsatisfied';
+  person_id: BigId | null;
+  at: Timestamp;
+}
+
+export interface AnnualSurveysTable {
+  year: number;
+  unit_code: string;
+  score: ColumnType<string, number | string, number | string>;
+  sample_size: number;
+  imported_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  created_at: Timestamp;
+  kind: 'message' | 'card_update' | 'webhook';
+  platform: string;
+  chat_id: string;
+  call_id: BigId | null;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  idempotency_key: string;
+  state: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  available_at: Timestamp;
+  sent_at: Timestamp | null;
+  platform_message_id: string | null;
+}
+
+export interface InboundEventsTable {
+  platform: string;
+  event_id: string;
+  received_at: Timestamp;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  state: Generated<string>;
+  processed_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface SentMessagesTable {
+  id: Generated<string>;
+  outbox_id: BigId | null;
+  platform: string;
+  chat_id: string;
+  platform_message_id: string;
+  call_id: BigId | null;
+  card_kind: string | null;
+  assignment_id: BigId | null;
+  created_at: Timestamp;
+}
+
+export interface SimMessagesTable {
+  id: Generated<string>;
+  chat_id: string;
+  from_bot: boolean;
+  sender: string;
+  body: JSONColumnType<Record<string, unknown>, string, string>;
+  reply_to: BigId | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  units: UnitsTable;
+  people: PeopleTable;
+  person_identities: PersonIdentitiesTable;
+  chat_bindings: ChatBindingsTable;
+  catalog_items: CatalogItemsTable;
+  call_numbers: CallNumbersTable;
+  calls: CallsTable;
+  assignments: AssignmentsTable;
+  call_events: CallEventsTable;
+  scores: ScoresTable;
+  satisfaction: SatisfactionTable;
+  annual_surveys: AnnualSurveysTable;
+  outbox: OutboxTable;
+  inbound_events: InboundEventsTable;
+  sent_messages: SentMessagesTable;
+  sim_messages: SimMessagesTable;
+}
+
+export type Unit = Selectable<UnitsTable>;
+export type Person = Selectable<PeopleTable>;
+export type ChatBinding = Selectable<ChatBindingsTable>;
+export type CatalogItem = Selectable<CatalogItemsTable>;
+export type Call = Selectable<CallsTable>;
+export type NewCall = Insertable<CallsTable>;
+export type CallUpdate = Updateable<CallsTable>;
+export type Assignment = Selectable<AssignmentsTable>;
+export type NewAssignment = Insertable<AssignmentsTable>;
+export type CallEvent = Selectable<CallEventsTable>;
+export type Score = Selectable<ScoresTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type InboundEvent = Selectable<InboundEventsTable>;
+export type SentMessage = Selectable<SentMessagesTable>;
+export type SimMessage = Selectable<SimMessagesTable>;
