@@ -1,13 +1,61 @@
-// Mounts adapters and APIs on the app and starts the workers a role needs.
+// Puts the parts together for a role: the handler context, the router, each platform's
+// adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
+import type { Ctx, Effects } from '../handlers/context.ts';
+import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
+import { createRouter, type Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
 import type { Role } from './server.ts';
 
+export interface Services {
+  runtime: Runtime;
+  ctx: Ctx;
+  router: Router;
+  role: Role;
+  /** platform name → sender; adapters register theirs at start */
+  senders: Map<string, PlatformSender>;
+  /** called after each commit that wrote outbox rows or changed deadlines */
+  effects: { listeners: ((e: Effects) => void)[] };
+  /** things to stop at shutdown, in reverse order */
+  stoppers: (() => Promise<void>)[];
+}
+
 export interface Wiring {
+  services: Services;
   stop(): Promise<void>;
 }
 
-export async function wire(_app: Hono<AppEnv>, _runtime: Runtime, _role: Role): Promise<Wiring> {
-  return { async stop() {} };
+export function createServices(runtime: Runtime, role: Role): Services {
+  const effects: Services['effects'] = { listeners: [] };
+  const ctx: Ctx = {
+    db: runtime.database.db,
+    district: runtime.district,
+    clock: runtime.clock,
+    log: runtime.log,
+    afterCommit: (e) => {
+      for (const l of effects.listeners) l(e);
+    },
+  };
+  return { runtime, ctx, router: createRouter(ctx), role, senders: new Map(), effects, stoppers: [] };
+}
+
+export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Promise<Wiring> {
+  const services = createServices(runtime, role);
+  const web = role !== 'worker';
+  const worker = role !== 'web';
+
+  // --- platform adapters (each mounts its routes and registers its sender) ---
+  // --- APIs ---
+  // --- jobs ---
+
+  void app;
+  void web;
+  void worker;
+  return {
+    services,
+    async stop() {
+      for (const s of services.stoppers.reverse()) await s();
+    },
+  };
 }

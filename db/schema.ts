@@ -77,7 +77,7 @@ export interface CallsTable {
   state: string;
   emergency: Generated<boolean>;
   merged_into_id: BigId | null;
-  images: JSONColumnType<string[], string, string>;
+  images: ColumnType<string[], string | undefined, string>;
   resolve_due_at: Timestamp | null;
   spot_check: Generated<boolean>;
   created_at: Timestamp;
@@ -106,7 +106,7 @@ export interface AssignmentsTable {
   resolved_at: Timestamp | null;
   resolved_by: BigId | null;
   result_text: string | null;
-  result_images: JSONColumnType<string[], string, string>;
+  result_images: ColumnType<string[], string | undefined, string>;
   returned_at: Timestamp | null;
   return_reason: string | null;
   ended_at: Timestamp | null;

@@ -1,7 +1,9 @@
 // Deadlines in working time (Mon–Fri 09:00–12:00, 13:30–18:00 Asia/Shanghai) on the official Chinese calendar.
 // The package's own data table, not its functions: those rebuild the table at load from local-time dates,
 // which shifts every holiday a day earlier when the process runs west of UTC.
+
 import calendar from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import { DURATION_PATTERN as durationPattern } from '../config/district.ts';
 
 export type DurationUnit = 'm' | 'h' | 'd' | 'wh' | 'wd';
 export interface Duration {
@@ -12,7 +14,7 @@ export interface Duration {
 }
 
 /** A duration string as written in the district file; no sign, no spaces, lower-case units. */
-export const durationPattern = /^\d+(\.\d+)?(m|h|d|wh|wd)$/;
+export { DURATION_PATTERN as durationPattern } from '../config/district.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

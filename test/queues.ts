@@ -16,7 +16,7 @@ export async function bullmqDriver(): Promise<BullMqDriver> {
 /** The drivers a contract runs on here: always in-process; BullMQ when Redis is configured. */
 export const driverFactories: [string, (clock?: Clock) => Promise<QueueDriver>][] = [
   ['memory', async (clock = systemClock) => new MemoryDriver(clock)],
-  ...(redisUrl ? ([['bullmq', async () => bullmqDriver()]] as const) : []),
+  ...(redisUrl ? [['bullmq', async () => bullmqDriver()] as [string, () => Promise<QueueDriver>]] : []),
 ];
 
 export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {

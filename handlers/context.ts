@@ -1,0 +1,21 @@
+// What every handler is given: the database, the district, the clock, a logger, and hooks
+// the job layer listens on (new outbox rows, changed deadlines) without handlers knowing it.
+import type { Clock } from '../config/clock.ts';
+import type { District } from '../config/district.ts';
+import type { Logger } from '../config/log.ts';
+import type { Db } from '../db/connect.ts';
+
+export interface Effects {
+  /** outbox rows were written */
+  outbox: boolean;
+  /** calls whose assignments or deadlines changed: their timers need (re)deriving */
+  timers: string[];
+}
+
+export interface Ctx {
+  db: Db;
+  district: District;
+  clock: Clock;
+  log: Logger;
+  afterCommit?: (effects: Effects) => void;
+}

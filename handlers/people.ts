@@ -1,0 +1,98 @@
+// Who is acting: people known by their platform identities; an unknown sender in a
+// community chat becomes a resident of that community.
+import type { PersonRole, Platform } from '../config/district.ts';
+import type { Db } from '../db/connect.ts';
+import type { ChatBinding } from '../db/schema.ts';
+
+export interface Actor {
+  personId: string | null;
+  name: string;
+  role: PersonRole | 'system' | 'guest';
+  unitCode: string | null;
+}
+
+export const systemActor: Actor = { personId: null, name: '系统', role: 'system', unitCode: null };
+
+export const ROLE_NAMES: Record<Actor['role'], string> = {
+  resident: '居民',
+  grid_worker: '网格员',
+  street_staff: '街道工作人员',
+  liaison: '部门联络员',
+  department_head: '部门负责人',
+  office_staff: '呼应办工作人员',
+  leader: '区领导',
+  admin: '管理员',
+  system: '系统',
+  guest: '访客',
+};
+
+export async function findChat(db: Db, platform: string, chatId: string): Promise<ChatBinding | undefined> {
+  return db
+    .selectFrom('chat_bindings')
+    .selectAll()
+    .where('platform', '=', platform)
+    .where('chat_id', '=', chatId)
+    .executeTakeFirst();
+}
+
+export async function actorById(db: Db, personId: string): Promise<Actor | undefined> {
+  const p = await db.selectFrom('people').selectAll().where('id', '=', personId).executeTakeFirst();
+  return p ? { personId: p.id, name: p.name, role: p.role as PersonRole, unitCode: p.unit_code } : undefined;
+}
+
+/**
+ * The actor behind a platform user. Unknown users writing in a community chat are
+ * registered as residents there; elsewhere they are guests who may only ask.
+ */
+export async function resolveActor(
+  db: Db,
+  who: { platform: Platform; userId: string; displayName?: string },
+  chat?: ChatBinding,
+): Promise<Actor> {
+  const known = await db
+    .selectFrom('person_identities as i')
+    .innerJoin('people as p', 'p.id', 'i.person_id')
+    .select(['p.id', 'p.name', 'p.role', 'p.unit_code'])
+    .where('i.platform', '=', who.platform)
+    .where('i.platform_user_id', '=', who.userId)
+    .executeTakeFirst();
+  if (known)
+    return {
+      personId: known.id,
+      name: known.name,
+      role: known.role as PersonRole,
+      unitCode: known.unit_code,
+    };
+  const name = who.displayName?.trim() || '居民';
+  if (chat?.role !== 'community') return { personId: null, name, role: 'guest', unitCode: null };
+  return db.transaction().execute(async (trx) => {
+    const person = await trx
+      .insertInto('people')
+      .values({ name, unit_code: chat.unit_code, role: 'resident', phone: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const inserted = await trx
+      .insertInto('person_identities')
+      .values({
+        platform: who.platform,
+        platform_user_id: who.userId,
+        person_id: person.id,
+        display_name: name,
+      })
+      .onConflict((oc) => oc.columns(['platform', 'platform_user_id']).doNothing())
+      .returning('person_id')
+      .executeTakeFirst();
+    // Someone registered the same user a moment ago: use theirs.
+    const personId =
+      inserted?.person_id ??
+      (
+        await trx
+          .selectFrom('person_identities')
+          .select('person_id')
+          .where('platform', '=', who.platform)
+          .where('platform_user_id', '=', who.userId)
+          .executeTakeFirstOrThrow()
+      ).person_id;
+    return { personId: String(personId), name, role: 'resident' as const, unitCode: chat.unit_code };
+  });
+}

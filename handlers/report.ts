@@ -1,0 +1,180 @@
+// Stage 1, collect (问题收集): a report becomes a call with a parsed draft; the street gets
+// a triage card; an emergency goes straight in front of the office and the leaders.
+import type { District, Tier } from '../config/district.ts';
+import type { Call } from '../db/schema.ts';
+import { dispatchRequestCard, draftCard, triageCard } from './cards.ts';
+import type { CommandOf } from './commands.ts';
+import type { Ctx } from './context.ts';
+import { refuse } from './errors.ts';
+import { createParser, type Draft } from './intake.ts';
+import type { Actor } from './people.ts';
+import { MODE_OF } from './shared.ts';
+import { type Origin, runWork, type Work } from './work.ts';
+import { formatShanghai } from './worktime.ts';
+
+const parsers = new WeakMap<District, ReturnType<typeof createParser>>();
+export function parserFor(d: District) {
+  let p = parsers.get(d);
+  if (!p) {
+    p = createParser(d);
+    parsers.set(d, p);
+  }
+  return p;
+}
+
+/** The next number of the day: JJ-20261127-0001. */
+async function nextCallNo(w: Work): Promise<string> {
+  const day = formatShanghai(w.now).slice(0, 10).replaceAll('-', '');
+  const row = await w.trx
+    .insertInto('call_numbers')
+    .values({ day, last: 1 })
+    .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ last: eb('call_numbers.last', '+', 1) })))
+    .returning('last')
+    .executeTakeFirstOrThrow();
+  return `${w.ctx.district.district.call_prefix}-${day}-${String(row.last).padStart(4, '0')}`;
+}
+
+export interface Placement {
+  street: string;
+  community: string | null;
+}
+
+/** Where a report belongs: the chat's unit, or the street/community given by another system. */
+export function placeReport(d: District, chatUnit: string | null, cmd: CommandOf<'report'>): Placement {
+  const community =
+    cmd.community ?? (chatUnit && d.units.get(chatUnit)?.kind === 'community' ? chatUnit : null);
+  if (community) {
+    const c = d.units.get(community);
+    if (c?.kind !== 'community') refuse('unknown_unit', `没有找到社区“${community}”`);
+    return { street: c!.parent!, community };
+  }
+  const street = cmd.street ?? (chatUnit && d.units.get(chatUnit)?.kind === 'street' ? chatUnit : null);
+  if (!street || d.units.get(street)?.kind !== 'street')
+    refuse('not_bound', '请在社区群或街道群里反映问题', `cannot place a report from unit ${chatUnit}`);
+  return { street: street!, community: null };
+}
+
+/** An open call of the same category in the same community (or at the same place) within 7 days. */
+async function findDuplicate(w: Work, draft: Draft, place: Placement): Promise<Call | undefined> {
+  if (draft.category === 'other') return undefined;
+  const since = new Date(w.now.getTime() - 7 * 24 * 3600_000);
+  return w.trx
+    .selectFrom('calls')
+    .selectAll()
+    .where('category_code', '=', draft.category)
+    .where('street_code', '=', place.street)
+    .where('created_at', '>=', since)
+    .where('state', 'in', [
+      'reported',
+      'triaged',
+      'called',
+      'dispatched',
+      'acknowledged',
+      'in_progress',
+      'reopened',
+    ])
+    .where((eb) =>
+      eb.or([
+        place.community ? eb('community_code', '=', place.community) : eb.val(false),
+        draft.location ? eb('location', '=', draft.location) : eb.val(false),
+      ]),
+    )
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+export async function report(
+  ctx: Ctx,
+  actor: Actor,
+  origin: Origin | null,
+  cmd: CommandOf<'report'>,
+  chatUnit: string | null,
+): Promise<Call> {
+  const d = ctx.district;
+  const place = placeReport(d, chatUnit, cmd);
+  const parsed = parserFor(d)(cmd.text, {
+    communityCode: place.community ?? undefined,
+    streetCode: place.street,
+  });
+  let draft = parsed;
+  if (cmd.category && cmd.category !== parsed.category) {
+    const item = d.catalogByCode.get(cmd.category);
+    if (!item) refuse('bad_input', `没有这个事项类别“${cmd.category}”`);
+    const tier: Tier = parsed.emergency ? 'emergency' : item!.tier;
+    draft = {
+      ...parsed,
+      category: item!.code,
+      categoryName: item!.name,
+      tier,
+      lead: item!.lead ?? null,
+      co: item!.co,
+    };
+  }
+  if (!parsed.text && !cmd.images.length)
+    refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
+  return runWork(ctx, actor, origin, async (w) => {
+    const no = await nextCallNo(w);
+    const duplicate = await findDuplicate(w, draft, place);
+    const emergency = draft.emergency;
+    const tier: Tier = emergency ? 'emergency' : draft.tier;
+    const call = await w.trx
+      .insertInto('calls')
+      .values({
+        no,
+        text: parsed.text || '（图片）',
+        location: cmd.location ?? draft.location,
+        latitude: cmd.latitude ?? null,
+        longitude: cmd.longitude ?? null,
+        source: cmd.source,
+        source_chat_platform: origin?.platform ?? null,
+        source_chat_id: origin?.chatId ?? null,
+        source_message_id: origin?.messageId ?? null,
+        reporter_person_id: actor.personId,
+        reporter_name: actor.name,
+        reporter_contact: cmd.contact ?? null,
+        street_code: place.street,
+        community_code: place.community,
+        category_code: draft.category,
+        tier,
+        mode: MODE_OF[tier],
+        // an emergency skips the street's triage: the leaders and the office see it at once
+        state: emergency ? 'called' : 'reported',
+        emergency,
+        images: JSON.stringify(cmd.images),
+        created_at: w.now,
+        updated_at: w.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await w.event(call.id, 'reported', {
+      text: parsed.text,
+      source: cmd.source,
+      draft: { category: draft.category, tier, lead: draft.lead, co: draft.co, confidence: draft.confidence },
+      duplicateOf: duplicate?.no ?? null,
+    });
+    const suggested = { lead: draft.lead, co: draft.co };
+    await w.reply(draftCard(d, call, draft.departments), call.id);
+    const triage = triageCard(d, call, suggested);
+    if (duplicate) {
+      triage.fields!.push({
+        label: '疑似重复',
+        value: `${duplicate.no}（${duplicate.location ?? '同社区同类问题'}）`,
+      });
+      triage.buttons!.unshift({
+        label: `合并到 ${duplicate.no}`,
+        command: `合并 ${no} 到 ${duplicate.no}`,
+        style: 'primary',
+      });
+    }
+    if (emergency) {
+      await w.event(call.id, 'emergency_alert', { to: ['leaders', 'office'] });
+      const card = dispatchRequestCard(d, call, suggested);
+      await w.toUnit(d.leaders.code, card, call.id);
+      await w.toUnit(d.office.code, card, call.id);
+      triage.buttons = [];
+      triage.text = '紧急情况已直报区领导和呼应办，由区领导派单。';
+    }
+    await w.toUnit(place.street, triage, call.id);
+    return call;
+  });
+}
