@@ -39,6 +39,62 @@ export interface Work {
   timersChanged(callId: string): void;
 }
 
+/** Timeline kinds → the event names other systems subscribe to (outgoing webhooks). */
+export const WEBHOOK_EVENTS: Record<string, string> = {
+  reported: 'created',
+  triaged: 'triaged',
+  called: 'dispatched',
+  dispatched: 'dispatched',
+  acknowledged: 'acknowledged',
+  resolved: 'resolved',
+  returned: 'returned',
+  closed: 'closed',
+  scored: 'scored',
+  score_corrected: 'scored',
+  archived: 'archived',
+};
+
+/** One outbox row per subscriber of this event, in the same transaction as the event. */
+async function queueWebhooks(
+  w: Work,
+  callId: string,
+  eventId: string,
+  kind: string,
+  data: Record<string, unknown>,
+) {
+  const name = WEBHOOK_EVENTS[kind];
+  const subscribers = w.ctx.district.webhooks.filter(
+    (s) => name && (s.events.includes('*') || s.events.includes(name)),
+  );
+  if (!subscribers.length) return;
+  const call = await w.trx
+    .selectFrom('calls')
+    .select(['no', 'state', 'tier', 'category_code', 'street_code', 'community_code'])
+    .where('id', '=', callId)
+    .executeTakeFirstOrThrow();
+  for (const s of subscribers)
+    await w.trx
+      .insertInto('outbox')
+      .values({
+        created_at: w.now,
+        kind: 'webhook',
+        platform: 'webhook',
+        chat_id: s.name,
+        call_id: callId,
+        payload: JSON.stringify({
+          id: `${eventId}`,
+          event: name,
+          kind,
+          at: w.now.toISOString(),
+          call: { ...call },
+          data,
+        }),
+        idempotency_key: `webhook:${s.name}:${eventId}`,
+        available_at: w.now,
+      })
+      .execute();
+}
+
 export async function runWork<T>(
   ctx: Ctx,
   actor: Actor,
@@ -46,6 +102,7 @@ export async function runWork<T>(
   fn: (w: Work) => Promise<T>,
 ): Promise<T> {
   const effects: Effects = { outbox: false, timers: [] };
+  const hasWebhooks = ctx.district.webhooks.length > 0;
   const now = ctx.clock.now();
   const result = await ctx.db.transaction().execute(async (trx) => {
     const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo) => {
@@ -84,6 +141,10 @@ export async function runWork<T>(
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        if (hasWebhooks) {
+          await queueWebhooks(w, callId, row.id, kind, payload);
+          effects.outbox = true;
+        }
         return row.id;
       },
       async toUnit(unitCode, message, callId) {
