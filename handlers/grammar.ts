@@ -116,7 +116,7 @@ export function parseCommand(text: string, d: District): ParseResult {
   if (!t) return null;
   if (/^(帮助|help|\?|？)$/i.test(t)) return { ok: true, command: { type: 'help' } };
   if (/^我的待办$/.test(t) || t === '待办') return { ok: true, command: { type: 'todo' } };
-  const m = /^(\S+?)\s*(.*)$/.exec(t)!;
+  const m = /^(\S+)\s*(.*)$/.exec(t)!;
   let [, head, rest] = m;
   // "基本满意0001" and "报到0001": a command word stuck to the number
   const glued = /^(基本满意|不满意|满意|报到|结案|查询|呼叫|督查)(\S+)$/.exec(head);

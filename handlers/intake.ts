@@ -1,8 +1,6 @@
 // Turns a free-text report from a group chat into a draft case: category, tier, departments, emergency, location.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import { dict, idf as idfFile } from '@node-rs/jieba/dict';
 import type { District, Tier } from '../config/district.ts';
 import { BUILTIN_SYNONYMS, DANGER_PATTERNS, DANGER_WORDS, MASKED_PHRASES } from './intake-words.ts';
 
@@ -36,7 +34,7 @@ interface Term {
 /** Below this a category is a guess; a single plain two-character keyword just clears it. */
 const MIN_SCORE = 0.85;
 /** Danger words are decisive: 电梯里有人被困 is trapped_lift, not a plain lift fault. */
-const DANGER_BOOST = 1.5;
+const DANGER_BOOST = 2;
 
 // Lark puts @_user_1 placeholders; WeChat ends a mention with U+2005. A mention glued to the
 // text with no separator cannot be told from the text, so it stays.
@@ -56,8 +54,7 @@ function segmenter(): Jieba {
 function idfOf(words: Set<string>): Map<string, number> {
   if (!idf) {
     idf = new Map();
-    const path = createRequire(import.meta.url).resolve('@node-rs/jieba/idf.txt');
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    for (const line of new TextDecoder().decode(idfFile).split('\n')) {
       const sp = line.indexOf(' ');
       if (sp > 0) idf.set(line.slice(0, sp), Number(line.slice(sp + 1)));
     }
@@ -80,9 +77,12 @@ function specificity(word: string, idfs: Map<string, number>): number {
   return byLength * byRarity;
 }
 
-function mask(text: string, phrases: readonly string[], fill: string): string {
+function mask(text: string, phrases: readonly (string | RegExp)[], fill: string): string {
   let out = text;
-  for (const p of phrases) if (out.includes(p)) out = out.split(p).join(fill.repeat(p.length));
+  for (const p of phrases) {
+    if (typeof p !== 'string') out = out.replace(p, (x) => fill.repeat(x.length));
+    else if (out.includes(p)) out = out.split(p).join(fill.repeat(p.length));
+  }
   return out;
 }
 
@@ -119,9 +119,14 @@ export function createParser(district: District): Parser {
   return (raw, ctx) => {
     const text = cleanText(raw);
     const m = mask(norm(text), MASKED_PHRASES, '□');
-    const bounds = new Set<number>([0]);
+    // Which token each character belongs to, to tell 垃圾 in 垃圾堆 (a compound: fine) from 没电 in 没|电梯.
+    const tokenOf = new Int32Array(m.length + 1);
     let at = 0;
-    for (const tok of seg.cut(m, false)) bounds.add((at += tok.length));
+    let n = 0;
+    for (const tok of seg.cut(m, false)) {
+      tokenOf.fill(++n, at, (at += tok.length));
+      tokenOf[at] = n + 1;
+    }
 
     const taken: [number, number][] = [];
     const scores = new Map<string, number>();
@@ -131,11 +136,12 @@ export function createParser(district: District): Parser {
       let counted = false;
       while (i !== -1 && !counted) {
         const end = i + t.text.length;
-        const aligned = bounds.has(i) && bounds.has(end);
+        const aligned = tokenOf[i - 1] !== tokenOf[i] && tokenOf[end - 1] !== tokenOf[end];
+        const fit = aligned ? 1 : tokenOf[i] === tokenOf[end - 1] ? 0.9 : 0.6;
         // A lone character counts only as a word of its own (树 yes, 树立 no).
         if ((aligned || t.text.length > 1) && !taken.some(([s, e]) => i < e && end > s)) {
           taken.push([i, end]);
-          scores.set(t.code, (scores.get(t.code) ?? 0) + t.weight * (aligned ? 1 : 0.6));
+          scores.set(t.code, (scores.get(t.code) ?? 0) + t.weight * fit);
           hits.set(t.code, [...(hits.get(t.code) ?? []), { word: t.text, at: i }]);
           counted = true;
         }
@@ -145,7 +151,7 @@ export function createParser(district: District): Parser {
     const ranked = [...scores].sort((a, b) => b[1] - a[1]);
     const [bestCode, best] = ranked[0] ?? ['other', 0];
     const second = ranked[1]?.[1] ?? 0;
-    const sure = best >= MIN_SCORE && best - second >= Math.max(0.3, 0.25 * best);
+    const sure = best >= MIN_SCORE && best - second >= Math.max(0.25, 0.2 * best);
     const item = (sure && district.catalogByCode.get(bestCode)) || other;
     const code = item?.code ?? 'other';
 
@@ -175,15 +181,18 @@ export function createParser(district: District): Parser {
 
 // Characters that cannot be part of a place name: they end the walk leftwards from 路/街/公园.
 const STOP = new Set(
-  '的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很太说去来看个条段处家边旁对面附近里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区市省县镇座每些点楼栋号单元门口'.split(''),
+  '的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很太说去来看个条段处家边旁对面附近里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元门'.split(''),
 );
 const LEADING_NOISE = [
-  '旁边', '这边', '那边', '这里', '那里', '就是', '还有', '现在', '今天', '昨天', '晚上', '早上', '每天',
+  '门口', '出口', '路口',  '旁边', '这边', '那边', '这里', '那里', '就是', '还有', '现在', '今天', '昨天', '晚上', '早上', '每天',
   '一直', '大家', '东西', '反映', '请问', '麻烦', '老是', '经常', '好像', '发现', '听说', '位于', '地址',
   '地点', '位置', '报告', '举报', '投诉', '一下', '这个', '那个', '一个', '整个',
 ];
 const POSITION =
-  /(?:门口|大门|[东西南北正侧后]门|旁边|对面|附近|后面|里面|外面|楼下|边上|周边|入口|出口|背后|隔壁|下面|桥下|桥头|交叉口|路口|口)/y;
+  /(?:门口|大门|[东西南北正侧后]门|旁边|对面|附近|后面|里面|外面|楼下|边上|周边|入口|出口|背后|隔壁|下面|桥下|桥头|交叉口|路口|口|那边|这边|一带)/y;
+// A named place followed by one of these is a landmark even without a 公园/小区 suffix: 合江亭旁边.
+const NEAR = /门口|旁边|对面|附近|隔壁|那边|这边|一带/g;
+const RIVER = /河/g;
 const ROAD_TAIL =
   /(?:[东西南北中]?[一二三四五六七八九十\d]+段)?(?:\d+号(?!楼)(?:院)?(?:附\d+号)?)?(?:[一二三四五六七八九十\d]+巷(?:\d+号)?)?/y;
 const ROAD = /大道|路|街|巷/g;
@@ -241,7 +250,7 @@ function findLocation(text: string, places: string[], district: District, ctx?: 
   for (const r of t.matchAll(ROAD)) {
     const i = r.index;
     const after = t[i + r[0].length];
-    if (after && ROAD_NOT[r[0]].includes(after)) continue;
+    if (after && ROAD_NOT[r[0]].includes(after) && !t.startsWith('人行道', i + 1)) continue;
     const s = nameStart(i, 6);
     if (i - s < 2) continue;
     ROAD_TAIL.lastIndex = i + r[0].length;
@@ -258,11 +267,22 @@ function findLocation(text: string, places: string[], district: District, ctx?: 
     // A bare 小区 or 学校 is a place only with a position word: 学校门口, 小区对面.
     if (l.index - s >= 2 || POSITION.exec(t)) claim(s, end);
   }
+  for (const r of t.matchAll(RIVER)) {
+    const s = nameStart(r.index, 4);
+    if (r.index - s >= 1 && !'道水流'.includes(t[r.index + 1] ?? '道')) claim(s, r.index + 1);
+  }
+  for (const p of t.matchAll(NEAR)) {
+    const s = nameStart(p.index, 6);
+    if (p.index - s >= 2) claim(s, p.index);
+  }
   for (const b of t.matchAll(BUILDING)) claim(b.index, b.index + b[0].length);
-  // In a community's own chat, its short name (晨辉 for 晨辉社区) is unambiguous enough.
-  const local = ctx?.communityCode ? district.units.get(ctx.communityCode) : undefined;
-  const short = local?.name.replace(/社区$/, '');
-  if (short && short.length >= 2 && short !== local?.name) {
+  // In a community's or street's own chat, short community names (晨辉 for 晨辉社区) are unambiguous enough.
+  const street = ctx?.streetCode ?? (ctx?.communityCode && district.units.get(ctx.communityCode)?.parent);
+  const local = district.streets.find((s) => s.code === street)?.communities ?? [];
+  for (const c of local) {
+    if (ctx?.communityCode && c.code !== ctx.communityCode) continue;
+    const short = norm(c.name.replace(/社区$/, ''));
+    if (short.length < 2 || short === norm(c.name)) continue;
     for (let i = t.indexOf(short); i !== -1; i = t.indexOf(short, i + 1)) claim(i, i + short.length);
   }
 

@@ -151,6 +151,7 @@ export async function report(
       source: cmd.source,
       draft: { category: draft.category, tier, lead: draft.lead, co: draft.co, confidence: draft.confidence },
       duplicateOf: duplicate?.no ?? null,
+      alerted: emergency ? ['leaders', 'office'] : [],
     });
     const suggested = { lead: draft.lead, co: draft.co };
     await w.reply(draftCard(d, call, draft.departments), call.id);
@@ -167,7 +168,6 @@ export async function report(
       });
     }
     if (emergency) {
-      await w.event(call.id, 'emergency_alert', { to: ['leaders', 'office'] });
       const card = dispatchRequestCard(d, call, suggested);
       await w.toUnit(d.leaders.code, card, call.id);
       await w.toUnit(d.office.code, card, call.id);

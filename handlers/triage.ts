@@ -52,8 +52,9 @@ export async function triage(
       category_code: category,
       location: cmd.location ?? call.location,
     });
-    await w.event(call.id, 'triaged', { tier, category, lead, co, location: call.location });
+    const decided = { tier, category, lead, co, location: call.location };
     if (!cmd.call) {
+      await w.event(call.id, 'triaged', decided);
       await setCallState(w, call, 'triaged');
       await w.reply(
         notice(
@@ -83,7 +84,8 @@ export async function triage(
       for (const u of to) await w.toUnit(u, card, call.id);
       what = tier === 'complex' ? '已提交呼应办派单' : '已提请区领导派单';
     }
-    await w.event(call.id, 'called', { mode: MODE_OF[tier], tier, lead, co });
+    // One event for the command: triage and the call it makes are one decision of the street.
+    await w.event(call.id, 'called', { ...decided, mode: MODE_OF[tier] });
     await w.reply(notice(`呼叫单 ${call.no}`, what, 'success'), call.id);
     return call;
   });
