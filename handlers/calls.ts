@@ -20,6 +20,26 @@ export const OPEN_CALL_STATES = [
 export const CALL_STATES = [...OPEN_CALL_STATES, 'closed', 'archived', 'merged', 'cancelled'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
+/**
+ * The allowed moves of a call's state (a command may also leave it unchanged). The
+ * property test drives random commands by random people and checks every move is here.
+ */
+export const TRANSITIONS: Record<CallState, readonly CallState[]> = {
+  reported: ['triaged', 'called', 'dispatched', 'acknowledged', 'merged', 'cancelled'],
+  triaged: ['called', 'dispatched', 'acknowledged', 'merged', 'cancelled'],
+  called: ['dispatched', 'acknowledged', 'merged', 'cancelled'],
+  dispatched: ['acknowledged', 'in_progress', 'returned', 'cancelled'],
+  acknowledged: ['dispatched', 'in_progress', 'resolved', 'returned', 'cancelled'],
+  in_progress: ['dispatched', 'acknowledged', 'resolved', 'returned', 'cancelled'],
+  resolved: ['closed', 'reopened', 'cancelled'],
+  returned: ['triaged', 'called', 'dispatched', 'acknowledged', 'merged', 'cancelled'],
+  reopened: ['resolved', 'returned', 'cancelled'],
+  closed: ['archived'],
+  archived: [],
+  merged: [],
+  cancelled: [],
+};
+
 /** Assignment states; the last three have ended and no longer count. */
 export const ACTIVE_ASSIGNMENT_STATES = ['dispatched', 'acknowledged', 'in_progress', 'resolved'] as const;
 export const ENDED_ASSIGNMENT_STATES = ['returned', 'reassigned', 'cancelled'] as const;

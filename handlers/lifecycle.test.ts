@@ -8,7 +8,8 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-const ok = (o: { ok: boolean; reason?: string }) => expect(o, o.ok ? '' : (o as { reason: string }).reason).toMatchObject({ ok: true });
+const ok = (o: { ok: boolean; reason?: string }) =>
+  expect(o, o.ok ? '' : (o as { reason: string }).reason).toMatchObject({ ok: true });
 
 async function report(text: string) {
   const o = await w.say(w.actors.resident, text, 'oc_sample_chenhui');
@@ -28,7 +29,14 @@ describe('general call: the street calls the counterpart department directly', (
     expect(toCommunity.at(-1)?.message.fields).toContainEqual({ label: '对口部门', value: '区城管委' });
     const triage = (await w.outbox('jinhualu')).at(-1)!.message;
     expect(triage).toMatchObject({ kind: 'triage', callNo: no });
-    expect(triage.buttons?.map((b) => b.label)).toEqual(['按建议呼叫', '自行处置', '提交呼应办', '提交区领导', '合并到…', '撤销']);
+    expect(triage.buttons?.map((b) => b.label)).toEqual([
+      '按建议呼叫',
+      '自行处置',
+      '提交呼应办',
+      '提交区领导',
+      '合并到…',
+      '撤销',
+    ]);
 
     ok(await w.say(liang, triage.buttons![0].command));
     expect(await w.call(no)).toMatchObject({
@@ -51,8 +59,17 @@ describe('general call: the street calls the counterpart department directly', (
 
     ok(await w.say(liang, `结案 ${no}`));
     expect((await w.call(no)).state).toBe('closed');
-    const scoreCard = (await w.outbox('jinhualu')).find((m) => m.message.kind === 'score' && m.message.callNo === no)!;
-    expect(scoreCard.message.form?.fields.map((f) => f.label)).toEqual(['报到', '专业性', '担当意识', '配合度', '办理结果', '意见（低分须写理由）']);
+    const scoreCard = (await w.outbox('jinhualu')).find(
+      (m) => m.message.kind === 'score' && m.message.callNo === no,
+    )!;
+    expect(scoreCard.message.form?.fields.map((f) => f.label)).toEqual([
+      '报到',
+      '专业性',
+      '担当意识',
+      '配合度',
+      '办理结果',
+      '意见（低分须写理由）',
+    ]);
     expect(scoreCard.message.form?.fields[0].initial).toBe('20'); // acknowledged on time
     const satisfaction = (await w.outbox('chenhui')).at(-1)!.message;
     expect(satisfaction.buttons?.map((b) => b.label)).toEqual(['满意', '基本满意', '不满意']);
@@ -98,9 +115,16 @@ describe('complex call: the office dispatches twice, lead then co-departments', 
     expect((await w.call(no)).tier).toBe('complex');
     ok(await w.say(liang, `呼叫 ${no}`));
     expect((await w.call(no)).state).toBe('called');
-    expect((await w.outbox('office')).at(-1)?.message).toMatchObject({ kind: 'dispatch_request', callNo: no });
+    expect((await w.outbox('office')).at(-1)?.message).toMatchObject({
+      kind: 'dispatch_request',
+      callNo: no,
+    });
     // The street cannot dispatch a complex call itself.
-    expect(await w.say(liang, `派单 ${no} swj`)).toMatchObject({ ok: false, code: 'forbidden', reason: '此呼叫由呼应办派单' });
+    expect(await w.say(liang, `派单 ${no} swj`)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+      reason: '此呼叫由呼应办派单',
+    });
 
     ok(await w.say(office, `派单 ${no} swj`));
     ok(await w.say(office, `协办 ${no} 区城管委`));
@@ -128,8 +152,14 @@ describe('key and emergency calls: district leaders dispatch downward', () => {
     const { liang, leader, cgw } = w.actors;
     const no = await report('3栋2单元有人被困在电梯里，快来人');
     expect(await w.call(no)).toMatchObject({ state: 'called', tier: 'emergency' });
-    expect((await w.outbox('leaders')).at(-1)?.message).toMatchObject({ kind: 'dispatch_request', tone: 'danger' });
-    expect((await w.outbox('office')).at(-1)?.message).toMatchObject({ kind: 'dispatch_request', callNo: no });
+    expect((await w.outbox('leaders')).at(-1)?.message).toMatchObject({
+      kind: 'dispatch_request',
+      tone: 'danger',
+    });
+    expect((await w.outbox('office')).at(-1)?.message).toMatchObject({
+      kind: 'dispatch_request',
+      callNo: no,
+    });
     expect(await w.say(liang, `派单 ${no} cgw`)).toMatchObject({ ok: false, reason: '此呼叫由区领导派单' });
     ok(await w.say(leader, `派单 ${no} cgw`));
     const a = await w.t.db
@@ -194,7 +224,10 @@ describe('returns, reopening, merging, cancelling and the office’s tools', () 
     const second = await report('晨辉社区5栋门口流动摊贩占道');
     const triage = (await w.outbox('jinhualu')).at(-1)!.message;
     expect(triage.callNo).toBe(second);
-    expect(triage.buttons?.[0]).toMatchObject({ label: `合并到 ${first}`, command: `合并 ${second} 到 ${first}` });
+    expect(triage.buttons?.[0]).toMatchObject({
+      label: `合并到 ${first}`,
+      command: `合并 ${second} 到 ${first}`,
+    });
     ok(await w.say(liang, triage.buttons![0].command));
     expect((await w.call(second)).state).toBe('merged');
     expect(await w.events(first)).toContain('merge_received');
@@ -220,6 +253,12 @@ describe('returns, reopening, merging, cancelling and the office’s tools', () 
       .executeTakeFirstOrThrow();
     expect(new Date(a.resolve_due_at!).toISOString()).toBe('2026-12-04T10:00:00.000Z');
     ok(await w.say(swj, `报到 ${no}`));
-    expect(await w.events(no)).toEqual(['reported', 'called', 'reassigned', 'deadline_changed', 'acknowledged']);
+    expect(await w.events(no)).toEqual([
+      'reported',
+      'called',
+      'reassigned',
+      'deadline_changed',
+      'acknowledged',
+    ]);
   });
 });

@@ -17,13 +17,22 @@ export interface World {
   t: TestDb;
   ctx: Ctx;
   clock: ManualClock;
-  actors: Record<'liang' | 'cgw' | 'cgwHead' | 'office' | 'leader' | 'resident' | 'otherResident' | 'swj' | 'shuyuan', Actor>;
+  actors: Record<
+    'liang' | 'cgw' | 'cgwHead' | 'office' | 'leader' | 'resident' | 'otherResident' | 'swj' | 'shuyuan',
+    Actor
+  >;
   /** runs a text command (or a report) as an actor, from the chat of their unit */
   say(actor: Actor, text: string, chat?: string): Promise<Outcome>;
   run(actor: Actor, command: unknown, chat?: string): Promise<Outcome>;
   outbox(unitOrChat?: string): Promise<{ chat: string; message: Message }[]>;
   events(callNo: string): Promise<string[]>;
-  call(no: string): Promise<{ state: string; tier: string; assignments: { unit: string; state: string; role: string; round: number }[] }>;
+  call(
+    no: string,
+  ): Promise<{
+    state: string;
+    tier: string;
+    assignments: { unit: string; state: string; role: string; round: number }[];
+  }>;
   close(): Promise<void>;
 }
 
@@ -42,12 +51,25 @@ export async function world(start = MONDAY_10): Promise<World> {
   // Extra people and chats the sample file doesn't have: a water-bureau liaison and a
   // second street's staff, so cross-unit refusals can be tested.
   const extra = async (name: string, unit: string, role: string, id: string, chat?: string) => {
-    const p = await t.db.insertInto('people').values({ name, unit_code: unit, role, phone: null }).returning('id').executeTakeFirstOrThrow();
-    await t.db.insertInto('person_identities').values({ platform: 'lark', platform_user_id: id, person_id: p.id, display_name: name }).execute();
+    const p = await t.db
+      .insertInto('people')
+      .values({ name, unit_code: unit, role, phone: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('person_identities')
+      .values({ platform: 'lark', platform_user_id: id, person_id: p.id, display_name: name })
+      .execute();
     if (chat)
       await t.db
         .insertInto('chat_bindings')
-        .values({ platform: 'lark', chat_id: chat, unit_code: unit, role: unit === 'shuyuanjie' ? 'street' : 'department', title: null })
+        .values({
+          platform: 'lark',
+          chat_id: chat,
+          unit_code: unit,
+          role: unit === 'shuyuanjie' ? 'street' : 'department',
+          title: null,
+        })
         .onConflict((oc) => oc.columns(['platform', 'chat_id']).doNothing())
         .execute();
   };
@@ -63,8 +85,16 @@ export async function world(start = MONDAY_10): Promise<World> {
     cgwHead: await byId('ou_sample_cgw_head'),
     office: await byId('ou_sample_office1'),
     leader: await byId('ou_sample_leader1'),
-    resident: await resolveActor(t.db, { platform: 'lark', userId: 'ou_resident_wang', displayName: '王阿姨' }, chenhui),
-    otherResident: await resolveActor(t.db, { platform: 'lark', userId: 'ou_resident_li', displayName: '李师傅' }, chenhui),
+    resident: await resolveActor(
+      t.db,
+      { platform: 'lark', userId: 'ou_resident_wang', displayName: '王阿姨' },
+      chenhui,
+    ),
+    otherResident: await resolveActor(
+      t.db,
+      { platform: 'lark', userId: 'ou_resident_li', displayName: '李师傅' },
+      chenhui,
+    ),
     swj: await byId('ou_swj1'),
     shuyuan: await byId('ou_shuyuan1'),
   };
@@ -72,7 +102,11 @@ export async function world(start = MONDAY_10): Promise<World> {
   const run = async (actor: Actor, command: unknown, chat?: string) => {
     const chatId = chatFor(actor, chat);
     const binding = await findChat(t.db, 'lark', chatId);
-    return execute(ctx, { actor, origin: { platform: 'lark', chatId }, chatUnit: binding?.unit_code ?? null }, command);
+    return execute(
+      ctx,
+      { actor, origin: { platform: 'lark', chatId }, chatUnit: binding?.unit_code ?? null },
+      command,
+    );
   };
   return {
     t,
@@ -87,9 +121,16 @@ export async function world(start = MONDAY_10): Promise<World> {
     },
     async outbox(unitOrChat) {
       const chat = unitOrChat ? (CHAT_OF[unitOrChat] ?? unitOrChat) : undefined;
-      let q = t.db.selectFrom('outbox').select(['chat_id', 'payload']).where('kind', '=', 'message').orderBy('id');
+      let q = t.db
+        .selectFrom('outbox')
+        .select(['chat_id', 'payload'])
+        .where('kind', '=', 'message')
+        .orderBy('id');
       if (chat) q = q.where('chat_id', '=', chat);
-      return (await q.execute()).map((r) => ({ chat: r.chat_id, message: (r.payload as { message: Message }).message }));
+      return (await q.execute()).map((r) => ({
+        chat: r.chat_id,
+        message: (r.payload as { message: Message }).message,
+      }));
     },
     async events(callNo) {
       const rows = await t.db
@@ -103,7 +144,12 @@ export async function world(start = MONDAY_10): Promise<World> {
     },
     async call(no) {
       const c = await t.db.selectFrom('calls').selectAll().where('no', '=', no).executeTakeFirstOrThrow();
-      const as = await t.db.selectFrom('assignments').selectAll().where('call_id', '=', c.id).orderBy('id').execute();
+      const as = await t.db
+        .selectFrom('assignments')
+        .selectAll()
+        .where('call_id', '=', c.id)
+        .orderBy('id')
+        .execute();
       return {
         state: c.state,
         tier: c.tier,
