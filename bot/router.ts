@@ -5,6 +5,7 @@ import { execute, type Outcome } from '../handlers/execute.ts';
 import { parseCommand } from '../handlers/grammar.ts';
 import { fillForm, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
+import { parserFor } from '../handlers/report.ts';
 import { runWork } from '../handlers/work.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
 import type { Inbound } from './inbound.ts';
@@ -138,6 +139,13 @@ export function createRouter(ctx: Ctx): Router {
           'info',
         ),
       );
+      return { status: 'hint', actor };
+    }
+    // Nonsense gets a question back, not a call: nothing recognisable, nowhere, and short.
+    const draft = parserFor(ctx.district)(text);
+    const chinese = draft.text.match(/[\u4e00-\u9fa5]/g)?.length ?? 0;
+    if (draft.category === 'other' && !draft.location && chinese < 4 && !inbound.images.length) {
+      await say(notice('没看懂您反映的问题', '请写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。发送「帮助」查看说明。', 'info'));
       return { status: 'hint', actor };
     }
     return finish(
