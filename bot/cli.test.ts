@@ -1,5 +1,5 @@
 // Start-up failures a person can fix: one screen, no stack trace, exit code 2.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,36 @@ describe('huying command line', () => {
     expect(lines[0]).toEqual({ category: 'street_light', tier: 'general', departments: ['cgw'], emergency: false, location: '晨辉路12号' });
     expect(lines[1]).toMatchObject({ category: 'trapped_lift', emergency: true });
   });
+});
+
+describe('huying serve on the embedded defaults', () => {
+  it('answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huying-serve-'));
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', HUYING_DATA_DIR: dir },
+    });
+    let log = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start within 60 s:\n${log}`)), 60_000);
+      child.stdout.on('data', (b: Buffer) => {
+        log += b.toString();
+        const m = /"msg":"huying started"/.test(log) && /"port":(\d+)[^\n]*"msg":"huying started"/.exec(log);
+        if (m) {
+          clearTimeout(t);
+          resolve(Number(m[1]));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}:\n${log}`)));
+    });
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', resolve);
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(log).toContain('"msg":"stopped"');
+  }, 90_000);
 });
 
 describe('health and readiness', () => {

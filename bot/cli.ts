@@ -99,13 +99,15 @@ export function explain(e: unknown): { message: string; code: number } {
   return { message: `Huying failed: ${(e as Error)?.stack ?? String(e)}`, code: 1 };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      const { message, code } = explain(e);
-      console.error(message);
-      process.exit(code);
-    },
-  );
+/** Runs a command and exits with its code. */
+export async function run(argv: string[]): Promise<never> {
+  try {
+    process.exit(await main(argv));
+  } catch (e) {
+    const { message, code } = explain(e);
+    console.error(message);
+    process.exit(code);
+  }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));
