@@ -17,6 +17,8 @@ export const OPEN_CALL_STATES = [
   'returned',
   'reopened',
 ] as const;
+/** Open and still being worked on: where a new report of the same matter belongs. */
+export const WORKING_CALL_STATES = OPEN_CALL_STATES.filter((s) => s !== 'resolved' && s !== 'returned');
 export const CALL_STATES = [...OPEN_CALL_STATES, 'closed', 'archived', 'merged', 'cancelled'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 

@@ -3,7 +3,7 @@ import type { District } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
 import { STATE_NAMES, TIER_NAMES } from './calls.ts';
 import { SCORE_DIMENSIONS, say } from './grammar.ts';
-import type { Message, Tone } from './messages.ts';
+import type { FormField, Message, Tone } from './messages.ts';
 import { formatShanghai } from './worktime.ts';
 
 export const unitName = (d: District, code: string | null | undefined) =>
@@ -90,19 +90,7 @@ export function triageCard(
           initial: tierWord(call.tier),
           options: ['简单', '一般', '复杂', '重点', '突发'].map((w) => ({ value: w, label: w })),
         },
-        {
-          name: 'lead',
-          label: '牵头部门',
-          type: 'select',
-          initial: suggested.lead ?? undefined,
-          options: departmentOptions(d),
-        },
-        {
-          name: 'co',
-          label: '协办部门',
-          type: 'select',
-          options: [{ value: '', label: '（无）' }, ...departmentOptions(d)],
-        },
+        ...departmentFields(d, suggested.lead),
       ],
     },
   };
@@ -113,6 +101,23 @@ const tierWord = (tier: string) =>
 
 export const departmentOptions = (d: District) =>
   d.departments.map((u) => ({ value: u.code, label: u.name }));
+
+/** The lead and co-department selects of the triage and dispatch forms. */
+const departmentFields = (d: District, lead: string | null): FormField[] => [
+  {
+    name: 'lead',
+    label: '牵头部门',
+    type: 'select',
+    initial: lead ?? undefined,
+    options: departmentOptions(d),
+  },
+  {
+    name: 'co',
+    label: '协办部门',
+    type: 'select',
+    options: [{ value: '', label: '（无）' }, ...departmentOptions(d)],
+  },
+];
 
 /** To the office (complex) or the leaders (key, emergency): pick the departments. */
 export function dispatchRequestCard(
@@ -144,21 +149,7 @@ export function dispatchRequestCard(
     form: {
       command: `派单 ${no} {lead} {co}`,
       submitLabel: '派单',
-      fields: [
-        {
-          name: 'lead',
-          label: '牵头部门',
-          type: 'select',
-          initial: suggested.lead ?? undefined,
-          options: departmentOptions(d),
-        },
-        {
-          name: 'co',
-          label: '协办部门',
-          type: 'select',
-          options: [{ value: '', label: '（无）' }, ...departmentOptions(d)],
-        },
-      ],
+      fields: [...departmentFields(d, suggested.lead)],
     },
   };
 }

@@ -1,7 +1,7 @@
 // Small pieces the flows share: call modes, unit checks, state derivation, notifications.
 import type { District, Tier } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
-import { assignmentsOf, isActive } from './calls.ts';
+import { assignmentsOf, isActive, STATE_NAMES } from './calls.ts';
 import { dispatchCard, unitName } from './cards.ts';
 import { deadlinesFor } from './deadlines.ts';
 import { refuse } from './errors.ts';
@@ -25,22 +25,7 @@ export function assertState(call: Call, allowed: readonly string[], what: string
   );
 }
 
-const stateWord = (s: string) =>
-  ({
-    reported: '待研判',
-    triaged: '已研判',
-    called: '等待派单',
-    dispatched: '已派单',
-    acknowledged: '已报到',
-    in_progress: '处置中',
-    resolved: '已办结',
-    returned: '已退回',
-    reopened: '重办中',
-    closed: '已结案',
-    archived: '已备案',
-    merged: '已合并',
-    cancelled: '已撤销',
-  })[s] ?? s;
+const stateWord = (s: string) => (s === 'called' ? '等待派单' : (STATE_NAMES[s] ?? s));
 
 export function assertDepartment(d: District, code: string): void {
   if (d.units.get(code)?.kind !== 'department') refuse('unknown_unit', `没有找到部门“${code}”`);
