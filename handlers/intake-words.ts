@@ -11,20 +11,20 @@ const words = (...lines: string[]): readonly string[] => lines.join(' ').split(/
 export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
   street_light: words(
     '路灯 灯不亮 不亮了 黑灯 灯坏了 灯一直闪 灯闪 一闪一闪 黑灯瞎火 灯灭了 灯是黑的 没有灯',
-    '灯杆 灯罩 路灯坏 灯也不亮 楼道灯 照明灯 灯 全黑 黑漆漆 黑黢黢 太黑 很黑 黑乎乎 灯亮着',
+    '灯杆 灯罩 路灯坏 灯也不亮 楼道灯 照明灯 灯 全黑 黑漆漆 黑黢黢 太黑 很黑 黑乎乎 灯亮着 感应灯 不得亮 不亮',
   ),
   garbage: words(
     '垃圾没人收 垃圾满了 垃圾成堆 垃圾站 垃圾房 建渣 建筑垃圾 大件垃圾 乱扔垃圾 垃圾车',
-    '没人清理 没人收 溢出来 臭气熏天 环卫 没人扫 脏乱差 垃圾桶',
+    '没人清理 没人收 溢出来 臭气熏天 环卫 没人扫 脏乱差 垃圾桶 旧沙发 旧家具 没人弄走 乱扔 冒尖',
   ),
   // 人行道 is where things happen, not what happens: listed here too, so it decides neither this nor road_damage.
   occupation: words(
     '摆摊 出摊 占用人行道 占道经营 小摊 摊贩 地摊 夜市摊 出店经营 店外经营 摆到人行道 堆满杂物',
-    '堆放杂物 堆杂物 乱堆乱放 占着路 卖菜的 水果摊 烧烤摊 人行道 小贩 都占了 占了 堆在门口 货堆 过道 三轮车',
+    '堆放杂物 堆杂物 乱堆乱放 占着路 卖菜的 水果摊 烧烤摊 人行道 小贩 都占了 占了 堆在门口 货堆 过道 推车 小吃摊 挤不过去',
   ),
   illegal_build: words(
     '违建 搭棚 封阳台加盖 私自加建 搭了个棚 彩钢棚 楼顶加盖 私建 违规搭建 乱搭乱建 加建 扩建',
-    '铁皮房 搭建 圈占 私自搭',
+    '铁皮房 搭建 圈占 私自搭 砌了 砌墙 公共走廊',
   ),
   water_pollution: words(
     '河水发臭 河里 河面 河边 死鱼 排污 污水排到河 河水变黑 水发黑 黑臭 漂浮物 排污口 直排',
@@ -32,7 +32,7 @@ export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
   ),
   drainage: words(
     '淹了 水漫 下水道反味 堵了 下水道堵 排水沟 雨水篦子 漫水 水排不出去 污水冒出来 污水外溢',
-    '化粪池 冒水 反味 返臭 积了 水淹 蹚水 泡在水里',
+    '化粪池 冒水 反味 返臭 积了 水淹 蹚水 泡在水里 成河 进水 水好深 潲水 冒污水',
   ),
   noise: words(
     '吵 很吵 好吵 真吵 装修声 广场舞 半夜施工 太吵 吵死 吵得 睡不着 音响 喇叭 叫卖 打桩',
@@ -44,7 +44,7 @@ export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
   ),
   wiring: words(
     '电线 飞线 私拉 乱拉 电线杆 线缆 网线 电缆 光纤 线垂下来 电线掉 线路老化 蜘蛛网 私拉电线',
-    '乱拉电线 电箱 配电箱',
+    '乱拉电线 电箱 配电箱 漏电 插座 电闸',
   ),
   power_outage: words('停电 断电 没电 跳闸 没有电 停了电 供电 又停电'),
   food_safety: words(
@@ -69,17 +69,19 @@ export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
   ),
   abandoned_car: words(
     '僵尸车 长期不动的车 落满灰的车 好久没动 一直停在 废弃车辆 长期停放 停了好几年 车胎瘪了',
-    '轮胎瘪了 落满灰 没人开 报废车 废弃电动车 废旧自行车 几年没动 没人挪 没人动 没动过 好几年',
+    '轮胎瘪了 落满灰 没人开 报废车 废弃电动车 废旧自行车 几年没动 没人挪 没人动 没动过 好几年 生锈 锈得',
   ),
   old_building: words(
     '年久失修 危房 墙体开裂 外墙脱落 墙皮脱落 墙裂了 裂缝 掉瓷砖 瓷砖掉 外墙砖 墙体 楼板 老楼',
-    '老房子 屋顶漏 房子裂 开裂 墙皮 外墙 露钢筋 钢筋外露 要掉下来 掉渣 底板',
+    '老房子 屋顶漏 房子裂 开裂 墙皮 外墙 露钢筋 钢筋外露 要掉下来 掉渣 底板 裂了 一条缝 楼梯',
   ),
   gas_leak: words(
     '燃气味 煤气味 闻到气味 漏气 天然气 燃气泄漏 煤气泄漏 燃气管 液化气 煤气罐 气罐 臭鸡蛋味',
     '天然气味 燃气 煤气',
   ),
-  fire: words('着火 起火 冒烟 烧起来 火灾 失火 火势 明火 浓烟 烧着了 火光 烧焦味'),
+  fire: words(
+    '着火 起火 冒烟 烧起来 火灾 失火 火势 明火 浓烟 烧着了 火光 烧焦味 自燃 火好大 火很大 大火 火苗',
+  ),
   trapped_lift: words(
     '困在电梯 卡在电梯里 卡在电梯 电梯困人 关在电梯 电梯里出不来 困人 被困 电梯里有人 困在里面',
     '关在里面 出不来 卡在半空 电梯卡住 人在里面 困住',
@@ -93,7 +95,7 @@ export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
 export const DANGER_WORDS: readonly string[] = words(
   '着火 起火 冒烟 爆炸 煤气味 燃气味 天然气味 漏气 燃气泄漏 煤气泄漏 困人 被困 困在电梯 卡在电梯',
   '电梯里出不来 触电 坍塌 塌了 倒塌 塌陷 有人受伤 受伤 流血 救命 漏电 烧起来 失火 火灾 浓烟 明火',
-  '砸到人 砸伤 砸到 臭鸡蛋味 火花 晕倒 昏倒 昏迷 倒地 倒在地上 不省人事 打120 打119 叫救护车 抽搐',
+  '砸到人 砸伤 砸到 臭鸡蛋味 火花 晕倒 昏倒 昏迷 倒地 倒在地上 不省人事 打120 打119 叫救护车 抽搐 自燃 火好大 火很大 大火 火苗',
 );
 
 /** Danger patterns that need two words together (a smell alone is not a gas leak). */
@@ -113,3 +115,35 @@ export const MASKED_PHRASES: readonly (string | RegExp)[] = [
   // 万一着火 is a hazard, not a fire. Not 怕: in Sichuanese 怕是着火了 means it probably is on fire.
   /(?<=(万一|如果|要是|一旦|容易|防止|预防|以免|避免).{0,4})(着火|起火|失火|火灾|爆炸)/g,
 ];
+
+// ---- places ----
+
+/** Characters that cannot be part of a place name: they end the walk leftwards from 路/街/公园. */
+export const PLACE_STOP_CHARS: readonly string[] = [
+  ...'的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很太说去来看个条段处家边旁对面附近',
+  ...'里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元门',
+];
+
+/** Filler a leftward walk may pick up in front of a name: 举报锦华路 is 锦华路. */
+export const LEADING_NOISE: readonly string[] = words(
+  '门口 出口 路口 旁边 这边 那边 这里 那里 就是 还有 现在 今天 昨天 晚上 早上 每天 一直 大家 东西',
+  '反映 请问 麻烦 老是 经常 好像 发现 听说 位于 地址 地点 位置 报告 举报 投诉 一下 这个 那个 一个 整个',
+);
+
+/** Words that extend a place: 东湖公园旁边, 锦华路口. Longest first, as regex alternatives. */
+export const POSITION_WORDS: readonly string[] = words(
+  '交叉口 门口 大门 东门 西门 南门 北门 正门 侧门 后门 旁边 对面 附近 后面 里面 外面 楼下 边上 周边',
+  '入口 出口 背后 隔壁 下面 桥下 桥头 路口 那边 这边 一带 口',
+);
+
+/** After a name, these make it a landmark on their own (合江亭旁边); 后面/里面 are too vague for that. */
+export const NEAR_WORDS: readonly string[] = words('门口 旁边 对面 附近 隔壁 那边 这边 一带');
+
+/** Place nouns that end a landmark's name: 锦华苑小区, 东湖公园. Longest first, as regex alternatives. */
+export const LANDMARK_SUFFIXES: readonly string[] = words(
+  '农贸市场 菜市场 幼儿园 地铁站 公交站 体育馆 小区 广场 公园 市场 学校 小学 中学 医院 商场 超市',
+  '大厦 酒店 银行 花园',
+);
+
+/** 路灯, 路面, 路人 and 街道 are not roads: the character after 路/街 that rules a road out. */
+export const NOT_A_ROAD: Record<string, string> = { 路: '灯面人过线况牌费由径子', 街: '道坊' };

@@ -1,8 +1,19 @@
 // Turns a free-text report from a group chat into a draft case: category, tier, departments, emergency, location.
 import { Jieba } from '@node-rs/jieba';
-import { dict, idf as idfFile } from '@node-rs/jieba/dict';
+import { dict, idf } from '@node-rs/jieba/dict';
 import type { District, Tier } from '../config/district.ts';
-import { BUILTIN_SYNONYMS, DANGER_PATTERNS, DANGER_WORDS, MASKED_PHRASES } from './intake-words.ts';
+import {
+  BUILTIN_SYNONYMS,
+  DANGER_PATTERNS,
+  DANGER_WORDS,
+  LANDMARK_SUFFIXES,
+  LEADING_NOISE,
+  MASKED_PHRASES,
+  NEAR_WORDS,
+  NOT_A_ROAD,
+  PLACE_STOP_CHARS,
+  POSITION_WORDS,
+} from './intake-words.ts';
 
 export interface Draft {
   category: string; // catalog code; 'other' when unsure
@@ -42,28 +53,31 @@ const MENTION = /@_user_\d+|@[^\s@]{1,24}(?=\s|$)/g;
 const PHONE = /(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)/g;
 
 let jieba: Jieba | null = null;
-let idf: Map<string, number> | null = null;
 
-/** One segmenter per process: loading the dictionary is the slow part (~0.3 s). */
+/** One segmenter per process: loading the dictionary is the slow part (~0.25 s). Districts add their words to it. */
 function segmenter(): Jieba {
   jieba ??= Jieba.withDict(dict);
   return jieba;
 }
 
-/** Inverse document frequencies from jieba's corpus, for the words we index only. */
-function idfOf(words: Set<string>): Map<string, number> {
-  if (!idf) {
-    idf = new Map();
-    for (const line of new TextDecoder().decode(idfFile).split('\n')) {
+// Looked-up numbers (NaN: not in the file), kept so a second parser need not rescan 11 MB.
+const looked = new Map<Uint8Array, Map<string, number>>();
+
+/** The number after each of `words` in a jieba word list (dict.txt: frequency; idf.txt: IDF). */
+function lookUp(file: Uint8Array, words: Set<string>): Map<string, number> {
+  const cache = looked.get(file) ?? new Map<string, number>();
+  looked.set(file, cache);
+  const missing = new Set([...words].filter((w) => !cache.has(w)));
+  if (missing.size) {
+    for (const w of missing) cache.set(w, Number.NaN);
+    for (const line of new TextDecoder().decode(file).split('\n')) {
       const sp = line.indexOf(' ');
-      if (sp > 0) idf.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+      if (sp > 0 && missing.has(line.slice(0, sp)))
+        cache.set(line.slice(0, sp), Number.parseFloat(line.slice(sp + 1)));
     }
   }
   const out = new Map<string, number>();
-  for (const w of words) {
-    const v = idf.get(w);
-    if (v !== undefined) out.set(w, v);
-  }
+  for (const w of words) if (!Number.isNaN(cache.get(w))) out.set(w, cache.get(w)!);
   return out;
 }
 
@@ -103,7 +117,13 @@ export function createParser(district: District): Parser {
   // A word listed under several items says little about any one of them.
   const owners = new Map<string, number>();
   for (const words of byCode.values()) for (const w of words) owners.set(w, (owners.get(w) ?? 0) + 1);
-  const idfs = idfOf(new Set(owners.keys()));
+  const indexed = new Set(owners.keys());
+  const idfs = lookUp(idf, indexed);
+  // Teach the segmenter our phrases (违建 has frequency 3 and comes out as 有违/建), at a modest
+  // frequency so they win only where the dictionary has no better reading: 没电梯 stays 没/电梯.
+  const freqs = lookUp(dict, indexed);
+  const rare = [...indexed].filter((w) => w.length > 1 && (freqs.get(w) ?? 0) < 100);
+  if (rare.length) seg.loadDict(Buffer.from(rare.map((w) => `${w} 100\n`).join('')));
   const terms: Term[] = [];
   for (const [code, words] of byCode) {
     for (const w of words) {
@@ -124,7 +144,9 @@ export function createParser(district: District): Parser {
     let at = 0;
     let n = 0;
     for (const tok of seg.cut(m, false)) {
-      tokenOf.fill(++n, at, (at += tok.length));
+      n++;
+      tokenOf.fill(n, at, at + tok.length);
+      at += tok.length;
       tokenOf[at] = n + 1;
     }
 
@@ -156,7 +178,9 @@ export function createParser(district: District): Parser {
     const code = item?.code ?? 'other';
 
     const emergency =
-      item?.tier === 'emergency' || danger.some((w) => m.includes(w)) || DANGER_PATTERNS.some((p) => p.test(m));
+      item?.tier === 'emergency' ||
+      danger.some((w) => m.includes(w)) ||
+      DANGER_PATTERNS.some((p) => p.test(m));
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];
     const confidence =
@@ -169,7 +193,7 @@ export function createParser(district: District): Parser {
       co: [...co],
       departments: lead ? [lead, ...co] : [...co],
       emergency,
-      location: findLocation(norm(text), places, district, ctx),
+      location: findLocation(text.normalize('NFKC'), places, district, ctx),
       confidence: Math.round(confidence * 100) / 100,
       matched: code === 'other' ? [] : (hits.get(code) ?? []).sort((a, b) => a.at - b.at).map((h) => h.word),
       text,
@@ -179,30 +203,19 @@ export function createParser(district: District): Parser {
 
 // ---- location ----
 
-// Characters that cannot be part of a place name: they end the walk leftwards from 路/街/公园.
-const STOP = new Set(
-  '的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很太说去来看个条段处家边旁对面附近里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元门'.split(''),
-);
-const LEADING_NOISE = [
-  '门口', '出口', '路口',  '旁边', '这边', '那边', '这里', '那里', '就是', '还有', '现在', '今天', '昨天', '晚上', '早上', '每天',
-  '一直', '大家', '东西', '反映', '请问', '麻烦', '老是', '经常', '好像', '发现', '听说', '位于', '地址',
-  '地点', '位置', '报告', '举报', '投诉', '一下', '这个', '那个', '一个', '整个',
-];
-const POSITION =
-  /(?:门口|大门|[东西南北正侧后]门|旁边|对面|附近|后面|里面|外面|楼下|边上|周边|入口|出口|背后|隔壁|下面|桥下|桥头|交叉口|路口|口|那边|这边|一带)/y;
+const STOP = new Set(PLACE_STOP_CHARS);
+const POSITION = new RegExp(POSITION_WORDS.join('|'), 'y');
 // A named place followed by one of these is a landmark even without a 公园/小区 suffix: 合江亭旁边.
-const NEAR = /门口|旁边|对面|附近|隔壁|那边|这边|一带/g;
+const NEAR = new RegExp(NEAR_WORDS.join('|'), 'g');
 const RIVER = /河/g;
 const ROAD_TAIL =
   /(?:[东西南北中]?[一二三四五六七八九十\d]+段)?(?:\d+号(?!楼)(?:院)?(?:附\d+号)?)?(?:[一二三四五六七八九十\d]+巷(?:\d+号)?)?/y;
 const ROAD = /大道|路|街|巷/g;
-const ROAD_NOT = { 路: '灯面人过线况牌费由径子', 街: '道坊', 巷: '', 大道: '' } as Record<string, string>;
 const BRIDGE = /桥/g;
-const LANDMARK =
-  /农贸市场|菜市场|幼儿园|地铁站|公交站|体育馆|小区|广场|公园|市场|学校|小学|中学|医院|商场|超市|大厦|酒店|银行|花园/g;
+const LANDMARK = new RegExp(LANDMARK_SUFFIXES.join('|'), 'g');
 const NUM = '[0-9一二三四五六七八九十]+';
 const BUILDING = new RegExp(
-  `(?:${NUM}(?:栋|幢|号楼|座|号院)|[a-z]座)(?:${NUM}单元)?(?:[0-9]{1,2}楼|[0-9]{3,4}(?:室|号)?)?|${NUM}单元(?:[0-9]{3,4}(?:室|号)?)?|[0-9]{3,4}(?:室|房)`,
+  `(?:${NUM}(?:栋|幢|号楼|座|号院)|[a-zA-Z]座)(?:${NUM}单元)?(?:[0-9]{1,2}楼|[0-9]{3,4}(?:室|号)?)?|${NUM}单元(?:[0-9]{3,4}(?:室|号)?)?|[0-9]{3,4}(?:室|房)`,
   'g',
 );
 
@@ -213,14 +226,20 @@ interface Span {
 
 function placeNames(district: District): string[] {
   const names = district.streets.flatMap((s) => [s.name, ...s.communities.map((c) => c.name)]);
-  return names.map(norm).sort((a, b) => b.length - a.length);
+  return names.map((n) => n.normalize('NFKC')).sort((a, b) => b.length - a.length);
 }
 
 function isHanzi(ch: string | undefined): boolean {
   return ch !== undefined && ch >= '\u4e00' && ch <= '\u9fff';
 }
 
-function findLocation(text: string, places: string[], district: District, ctx?: IntakeContext): string | null {
+/** Place parts in order of appearance; adjacent parts run together, separate ones get a space. */
+function findLocation(
+  text: string,
+  places: string[],
+  district: District,
+  ctx?: IntakeContext,
+): string | null {
   const t = text.replace(PHONE, (p) => '#'.repeat(p.length));
   const spans: Span[] = [];
   const free = (s: number, e: number) => spans.every((x) => e <= x.start || s >= x.end);
@@ -246,11 +265,12 @@ function findLocation(text: string, places: string[], district: District, ctx?: 
     return s;
   };
 
-  for (const name of places) for (let i = t.indexOf(name); i !== -1; i = t.indexOf(name, i + 1)) claim(i, i + name.length);
+  for (const name of places)
+    for (let i = t.indexOf(name); i !== -1; i = t.indexOf(name, i + 1)) claim(i, i + name.length);
   for (const r of t.matchAll(ROAD)) {
     const i = r.index;
     const after = t[i + r[0].length];
-    if (after && ROAD_NOT[r[0]].includes(after) && !t.startsWith('人行道', i + 1)) continue;
+    if (after && (NOT_A_ROAD[r[0]] ?? '').includes(after) && !t.startsWith('人行道', i + 1)) continue;
     const s = nameStart(i, 6);
     if (i - s < 2) continue;
     ROAD_TAIL.lastIndex = i + r[0].length;
@@ -269,7 +289,9 @@ function findLocation(text: string, places: string[], district: District, ctx?: 
   }
   for (const r of t.matchAll(RIVER)) {
     const s = nameStart(r.index, 4);
-    if (r.index - s >= 1 && !'道水流'.includes(t[r.index + 1] ?? '道')) claim(s, r.index + 1);
+    // 沙河 and 府南河 are places; 水流成河 is a figure of speech.
+    if (r.index - s >= 1 && !'道水流'.includes(t[r.index + 1] ?? '道') && !'成像'.includes(t[s]))
+      claim(s, r.index + 1);
   }
   for (const p of t.matchAll(NEAR)) {
     const s = nameStart(p.index, 6);
@@ -281,8 +303,8 @@ function findLocation(text: string, places: string[], district: District, ctx?: 
   const local = district.streets.find((s) => s.code === street)?.communities ?? [];
   for (const c of local) {
     if (ctx?.communityCode && c.code !== ctx.communityCode) continue;
-    const short = norm(c.name.replace(/社区$/, ''));
-    if (short.length < 2 || short === norm(c.name)) continue;
+    const short = c.name.replace(/社区$/, '').normalize('NFKC');
+    if (short.length < 2 || short === c.name) continue;
     for (let i = t.indexOf(short); i !== -1; i = t.indexOf(short, i + 1)) claim(i, i + short.length);
   }
 
