@@ -109,6 +109,7 @@ export async function report(
       tier,
       lead: item!.lead ?? null,
       co: item!.co,
+      departments: [...(item!.lead ? [item!.lead] : []), ...item!.co],
     };
   }
   if (!parsed.text && !cmd.images.length)
