@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
+import { startJobs } from '../jobs/index.ts';
 import { createRouter, type Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
 import type { Role } from './server.ts';
@@ -46,8 +47,12 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   const worker = role !== 'web';
 
   // --- platform adapters (each mounts its routes and registers its sender) ---
+  if (runtime.env.LARK_APP_ID)
+    await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
   // --- APIs ---
   // --- jobs ---
+  const jobs = await startJobs(services, { worker });
+  services.stoppers.unshift(() => jobs.stop());
 
   void app;
   void web;

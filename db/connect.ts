@@ -104,7 +104,9 @@ export async function startEmbedded(
   const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port, maxConnections: 16 });
   await server.start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // One connection: PGlite executes one query at a time anyway, and with several
+  // connections pglite-socket was seen to hand a query's result to another connection.
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   pool.on('error', () => {});
   log?.info({ dataDir: dataDir ?? '(memory)', port }, 'embedded database started');
   const handle = handleFor(pool, `embedded PGlite (${dataDir ?? 'memory'})`, true, async () => {

@@ -41,7 +41,7 @@ function toBull(opts: JobOptions = {}): JobsOptions {
     jobId: opts.jobId ? safeId(opts.jobId) : undefined,
     attempts: opts.attempts ?? defaultJobOptions.attempts,
     backoff: opts.backoff ?? defaultJobOptions.backoff,
-    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600 },
   };
 }
@@ -169,6 +169,20 @@ export class BullMqDriver implements QueueDriver {
 
   async ping(): Promise<void> {
     await this.connection.ping();
+  }
+
+  /** Calls back each time the connection comes back after a loss (Redis may have lost data). */
+  onReconnect(cb: () => void): void {
+    let lost = false;
+    this.connection.on('close', () => {
+      lost = true;
+    });
+    this.connection.on('ready', () => {
+      if (lost) {
+        lost = false;
+        cb();
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
 // Delivering one outbox row: look up who to @-mention, hand the message to its platform's
 // sender with the row's idempotency key, record what was sent. The queue-driven relay and
 // the retry policy are built around this.
+
+import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
 import type { Message } from '../handlers/messages.ts';
-import type { OutboxRow } from '../db/schema.ts';
 import { type PlatformSender, SendError } from './platform.ts';
 
 export interface OutboxPayload {
@@ -19,7 +20,8 @@ export async function deliverOutboxRow(
   row: OutboxRow,
 ): Promise<{ messageId: string } | 'not_ready'> {
   const sender = senders.get(row.platform);
-  if (!sender) throw new SendError('retry', `no sender for platform ${row.platform}`, { platform: row.platform });
+  if (!sender)
+    throw new SendError('retry', `no sender for platform ${row.platform}`, { platform: row.platform });
   if (!sender.ready()) return 'not_ready';
   const payload = row.payload as unknown as OutboxPayload;
   if (row.kind === 'card_update') {
@@ -50,7 +52,12 @@ export async function deliverOutboxRow(
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('outbox')
-      .set({ state: 'sent', sent_at: ctx.clock.now(), platform_message_id: sent.messageId, attempts: row.attempts + 1 })
+      .set({
+        state: 'sent',
+        sent_at: ctx.clock.now(),
+        platform_message_id: sent.messageId,
+        attempts: row.attempts + 1,
+      })
       .where('id', '=', row.id)
       .execute();
     await trx
