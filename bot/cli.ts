@@ -17,6 +17,7 @@ usage:
   huying migrate                         apply database migrations
   huying parse                           read reports (one per line) on stdin, write JSON lines
   huying check-config [FILE]             validate a district file
+  huying lark check                      verify the Lark app's credentials and print what to configure
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
       const { runParseCli } = await import('../handlers/intake-cli.ts');
       await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
       return 0;
+    }
+    case 'lark': {
+      if (rest[0] !== 'check') return fail(`usage: huying lark check`);
+      const { larkCheckCli } = await import('./lark/check.ts');
+      return larkCheckCli(loadEnv());
     }
     case 'check-config': {
       const d = loadDistrict(rest[0] ?? loadEnv().HUYING_CONFIG);

@@ -1,6 +1,7 @@
 // Puts the parts together for a role: the handler context, the router, each platform's
 // adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
+import { simulatorEnabled } from '../config/env.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
@@ -47,6 +48,7 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   const worker = role !== 'web';
 
   // --- platform adapters (each mounts its routes and registers its sender) ---
+  if (simulatorEnabled(runtime.env)) await (await import('./sim/index.ts')).mountSimulator(app, services, { web });
   if (runtime.env.LARK_APP_ID)
     await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
   // --- APIs ---
