@@ -6,6 +6,7 @@ import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
 import { startJobs } from '../jobs/index.ts';
+import { inboundSchema } from './inbound.ts';
 import { createRouter, type Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
 import type { Role } from './server.ts';
@@ -56,13 +57,34 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   const jobs = await startJobs(services, { worker });
   services.stoppers.unshift(() => jobs.stop());
 
-  void app;
-  void web;
-  void worker;
+  if (worker) await replayUnprocessed(services);
+
   return {
     services,
     async stop() {
       for (const s of services.stoppers.reverse()) await s();
     },
   };
+}
+
+/** Events recorded but never processed (the process died in between) are processed now. */
+async function replayUnprocessed(services: Services): Promise<void> {
+  const { ctx, router } = services;
+  const stale = new Date(ctx.clock.now().getTime() - 30_000);
+  const rows = await ctx.db
+    .selectFrom('inbound_events')
+    .select(['platform', 'event_id', 'payload'])
+    .where('state', '=', 'received')
+    .where('received_at', '<', stale)
+    .orderBy('received_at')
+    .limit(1000)
+    .execute();
+  for (const r of rows) {
+    try {
+      await router.process(inboundSchema.parse(r.payload));
+    } catch (err) {
+      ctx.log.error({ err, platform: r.platform, eventId: r.event_id }, 'replaying an unprocessed event failed');
+    }
+  }
+  if (rows.length) ctx.log.info({ replayed: rows.length }, 'replayed events left unprocessed by a previous run');
 }

@@ -25,9 +25,13 @@ export async function deliverOutboxRow(
   if (!sender.ready()) return 'not_ready';
   const payload = row.payload as unknown as OutboxPayload;
   if (row.kind === 'card_update') {
-    if (!sender.update || !payload.platformMessageId) return { messageId: payload.platformMessageId ?? '' };
-    await sender.update(payload.platformMessageId, payload.message);
-    return { messageId: payload.platformMessageId };
+    if (sender.update && payload.platformMessageId) await sender.update(payload.platformMessageId, payload.message);
+    await ctx.db
+      .updateTable('outbox')
+      .set({ state: 'sent', sent_at: ctx.clock.now(), platform_message_id: payload.platformMessageId ?? null, attempts: row.attempts + 1 })
+      .where('id', '=', row.id)
+      .execute();
+    return { messageId: payload.platformMessageId ?? '' };
   }
   const people = (payload.message.mentions ?? []).map((m) => m.personId).filter((x): x is string => !!x);
   const ids = people.length

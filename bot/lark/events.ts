@@ -1,0 +1,223 @@
+// What both transports (webhook and long connection) do with an event: normalise, record it once
+// (duplicates end here), answer at once, and do the work without keeping Lark waiting.
+import type { Ctx } from '../../handlers/context.ts';
+import type { Inbound } from '../inbound.ts';
+import type { RouteResult, Router } from '../router.ts';
+import {
+  type LarkCardActionEvent,
+  type LarkMessageEvent,
+  normalizeCardAction,
+  normalizeMessage,
+} from './inbound.ts';
+import { type LarkCard, renderCard } from './render.ts';
+
+export type ToastType = 'info' | 'success' | 'warning' | 'error';
+
+/** The answer to a card callback: a toast, and the card as it should now look. */
+export interface CardAnswer {
+  toast?: { type: ToastType; content: string };
+  card?: { type: 'raw'; data: LarkCard };
+}
+
+export interface LarkEventsOptions {
+  ctx: Ctx;
+  router: Router;
+  /** the bot's open_id, to tell a mention of the bot from a mention of someone else */
+  botOpenId(): Promise<string>;
+  /** how long a card action may run before the callback is answered without it (Lark allows 3 s) */
+  cardBudgetMs?: number;
+  /** messages processed at once after their answer; the rest wait their turn (the pool is shared) */
+  concurrency?: number;
+  /**
+   * One database operation at a time, records before processing (embedded PGlite: pglite-socket
+   * interleaves statements of concurrent connections, which stalls or breaks transactions).
+   */
+  exclusive?: boolean;
+}
+
+export interface LarkEvents {
+  /** Records a message event and schedules its processing; resolves once it is safe to answer. */
+  onMessage(e: LarkMessageEvent): Promise<{ status: 'accepted' | 'duplicate' | 'ignored' }>;
+  /** Runs a card action within the budget and says what to answer. */
+  onCardAction(e: LarkCardActionEvent): Promise<CardAnswer>;
+  /** Resolves when nothing is waiting or running (tests, shutdown, the benchmark). */
+  idle(): Promise<void>;
+  /** events waiting or running in the background */
+  backlog(): number;
+}
+
+const TOAST_MAX = 80;
+const clip = (s: string) => ([...s].length > TOAST_MAX ? `${[...s].slice(0, TOAST_MAX - 1).join('')}…` : s);
+
+export function toastFor(r: RouteResult): CardAnswer['toast'] {
+  switch (r.status) {
+    case 'handled':
+      return { type: 'success', content: clip(r.toast ?? '已办理') };
+    case 'refused':
+      return { type: 'warning', content: clip(r.toast ?? '未能办理') };
+    case 'hint':
+      return { type: 'info', content: clip(r.toast ?? '请按提示补充') };
+    case 'duplicate':
+      return { type: 'info', content: '已收到' };
+    default:
+      return { type: 'info', content: '此群尚未绑定，操作未办理' };
+  }
+}
+
+export function answerFor(r: RouteResult): CardAnswer {
+  return {
+    toast: toastFor(r),
+    ...(r.cardUpdate ? { card: { type: 'raw' as const, data: renderCard(r.cardUpdate) } } : {}),
+  };
+}
+
+type Lane = <T>(fn: () => Promise<T>, urgent?: boolean) => Promise<T>;
+
+/** A lock handed on in order, urgent waiters (events Lark is waiting on) first. */
+export function exclusiveLane(): Lane {
+  let busy = false;
+  const urgentWaiting: (() => void)[] = [];
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = urgentWaiting.shift() ?? waiting.shift();
+    if (next) next();
+    else busy = false;
+  };
+  return async (fn, urgent = false) => {
+    if (busy) await new Promise<void>((resolve) => (urgent ? urgentWaiting : waiting).push(resolve));
+    else busy = true;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}
+
+/** A small in-process work queue: bounded concurrency, and a way to wait until it is empty. */
+export function backgroundQueue(concurrency: number, onError: (e: unknown) => void) {
+  const waiting: (() => Promise<unknown>)[] = [];
+  let running = 0;
+  let idleWaiters: (() => void)[] = [];
+  const pump = () => {
+    while (running < concurrency && waiting.length) {
+      const job = waiting.shift()!;
+      running++;
+      job()
+        .catch(onError)
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+    if (!running && !waiting.length) {
+      const ws = idleWaiters;
+      idleWaiters = [];
+      for (const w of ws) w();
+    }
+  };
+  return {
+    push(job: () => Promise<unknown>) {
+      waiting.push(job);
+      pump();
+    },
+    size: () => running + waiting.length,
+    idle: () =>
+      running || waiting.length
+        ? new Promise<void>((resolve) => idleWaiters.push(resolve))
+        : Promise.resolve(),
+  };
+}
+
+export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
+  const { ctx, router } = opts;
+  const log = ctx.log.child({ platform: 'lark' });
+  const budget = opts.cardBudgetMs ?? 2000;
+  const lane: Lane = opts.exclusive ? exclusiveLane() : (fn) => fn();
+  const queue = backgroundQueue(opts.exclusive ? 1 : (opts.concurrency ?? 4), (err) =>
+    log.error({ err }, 'lark: background work failed'),
+  );
+
+  async function processLogged(inbound: Inbound): Promise<RouteResult> {
+    const started = performance.now();
+    try {
+      const r = await router.process(inbound);
+      log.debug(
+        {
+          eventId: inbound.eventId,
+          status: r.status,
+          callNo: r.outcome?.ok ? r.outcome.callNo : undefined,
+          ms: Math.round(performance.now() - started),
+        },
+        'lark: event processed',
+      );
+      return r;
+    } catch (err) {
+      // The router has recorded the failure in inbound_events with the event's payload.
+      log.error({ err, eventId: inbound.eventId, chatId: inbound.chatId }, 'lark: event failed');
+      throw err;
+    }
+  }
+
+  /** A card action that outran the budget: its card update goes out through the outbox. */
+  async function queueCardUpdate(inbound: Inbound, r: RouteResult) {
+    if (!r.cardUpdate || !inbound.messageId) return;
+    const now = ctx.clock.now();
+    await ctx.db
+      .insertInto('outbox')
+      .values({
+        created_at: now,
+        kind: 'card_update',
+        platform: 'lark',
+        chat_id: inbound.chatId,
+        call_id: r.outcome?.ok ? (r.outcome.callId ?? null) : null,
+        payload: JSON.stringify({ message: r.cardUpdate, platformMessageId: inbound.messageId }),
+        idempotency_key: `lark:card_update:${inbound.eventId ?? `${inbound.messageId}:${now.getTime()}`}`,
+        available_at: now,
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+    ctx.afterCommit?.({ outbox: true, timers: [] });
+  }
+
+  return {
+    async onMessage(e) {
+      const inbound = normalizeMessage(e, await opts.botOpenId());
+      if (!inbound) return { status: 'ignored' };
+      if (!(await lane(() => router.accept(inbound), true))) {
+        log.debug({ eventId: inbound.eventId }, 'lark: duplicate event');
+        return { status: 'duplicate' };
+      }
+      queue.push(() => lane(() => processLogged(inbound)));
+      return { status: 'accepted' };
+    },
+
+    async onCardAction(e) {
+      const inbound = normalizeCardAction(e);
+      if (!inbound) {
+        log.info({ eventId: e.event_id }, 'lark: card action without our command ignored');
+        return {};
+      }
+      if (!(await lane(() => router.accept(inbound), true))) return {};
+      const work = lane(() => processLogged(inbound), true);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), budget);
+      });
+      try {
+        const first = await Promise.race([work, late]);
+        if (first !== 'late') return answerFor(first);
+      } catch {
+        return { toast: { type: 'error', content: '办理失败，请稍后重试' } };
+      } finally {
+        clearTimeout(timer);
+      }
+      log.info({ eventId: inbound.eventId, budgetMs: budget }, 'lark: card action outran the budget');
+      queue.push(() => work.then((r) => lane(() => queueCardUpdate(inbound, r))));
+      return { toast: { type: 'info', content: '正在办理，稍后更新卡片' } };
+    },
+
+    idle: () => queue.idle(),
+    backlog: () => queue.size(),
+  };
+}

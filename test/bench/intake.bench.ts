@@ -1,0 +1,230 @@
+// Intake over Lark at full speed: signed, encrypted @-mention events (unique ids, realistic reports)
+// posted to the real server's webhook (verify, decrypt, dedupe, persist; then parse, call, outbox
+// in the background), beside a bare baseline measured in the same run: a Hono route on the same
+// server kind that parses JSON and inserts one row into a scratch table.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { startServer } from '../../bot/server.ts';
+import { loadEnv } from '../../config/env.ts';
+import { silentLogger } from '../../config/log.ts';
+import type { Db } from '../../db/connect.ts';
+import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
+import { startFakeLark } from '../fakes/lark-open-api.ts';
+import type { BenchSection } from './run.ts';
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+// autocannon ships no types; the programmatic API returns a promise when given no callback.
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const KEY = 'bench-encrypt-key-0123456789abcdef';
+const TOKEN = 'bench-verification-token';
+
+const here = new URL('.', import.meta.url).pathname;
+const reports: string[] = readFileSync(join(here, '../fixtures/reports.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => (JSON.parse(l) as { text: string }).text.replace(/^@\S+\s*/, ''));
+const chats = ['oc_sample_chenhui', 'oc_sample_jinhualu'];
+const stoppers: (() => Promise<void>)[] = [];
+const residents = Array.from({ length: 200 }, () => larkIds.openId());
+
+/** A fresh database on the configured PostgreSQL, or an embedded one in a temporary folder. */
+async function benchDatabase(): Promise<{
+  vars: Record<string, string>;
+  where: string;
+  drop(): Promise<void>;
+}> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const dir = mkdtempSync(join(tmpdir(), 'huying-bench-'));
+    return {
+      vars: { HUYING_DATA_DIR: dir },
+      where: 'embedded PGlite (no DATABASE_URL)',
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `huying_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    vars: { DATABASE_URL: u.toString() },
+    where: `PostgreSQL ${u.host}`,
+    drop: async () => {
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+const summary = (r: CannonResult) => ({
+  reqPerSec: Math.round(r.requests.average),
+  total: r.requests.total,
+  p50ms: r.latency.p50,
+  p99ms: r.latency.p99,
+  maxMs: r.latency.max,
+  non2xx: r.non2xx,
+  errors: r.errors,
+  timeouts: r.timeouts,
+});
+
+async function run(): Promise<Record<string, unknown>> {
+  const fake = await startFakeLark();
+  const database = await benchDatabase();
+  const env = loadEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...database.vars,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    LARK_APP_ID: fake.appId,
+    LARK_APP_SECRET: fake.appSecret,
+    LARK_DOMAIN: fake.url,
+    LARK_ENCRYPT_KEY: KEY,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+  });
+  // The web role only: no send worker competes for the cores; rows wait in the outbox.
+  const server = await startServer(env, { role: 'web', log: silentLogger });
+  const db = server.runtime.database.db;
+
+  const baselineApp = new Hono();
+  await sql`create table if not exists bench_scratch (id bigserial primary key, body jsonb not null, at timestamptz not null default now())`.execute(
+    db,
+  );
+  baselineApp.post('/baseline', async (c) => {
+    const body = await c.req.json();
+    await sql`insert into bench_scratch (body) values (${JSON.stringify(body)}::jsonb)`.execute(db);
+    return c.json({ ok: true });
+  });
+  const baselinePort = await new Promise<number>((resolve) => {
+    const s = serve({ fetch: baselineApp.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve(info.port),
+    );
+    stoppers.push(() => new Promise<void>((r) => s.close(() => r())));
+  });
+
+  const eventBody = () =>
+    larkEvent.message({
+      chatId: chats[Math.floor(Math.random() * chats.length)],
+      senderOpenId: residents[Math.floor(Math.random() * residents.length)],
+      text: `@_user_1 ${reports[Math.floor(Math.random() * reports.length)]}`,
+      mentions: [{ openId: fake.botOpenId, name: '呼应' }],
+      token: TOKEN,
+    });
+  const cannon = (
+    port: number,
+    path: string,
+    setup: () => { body: string; headers: Record<string, string> },
+  ) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        {
+          method: 'POST',
+          path,
+          setupRequest: (req: Record<string, unknown>) => {
+            const { body, headers } = setup();
+            return { ...req, body, headers };
+          },
+        },
+      ],
+    });
+
+  try {
+    // Same payload kind for both: the event JSON (the baseline skips signing and encryption).
+    const baseline = await cannon(baselinePort, '/baseline', () => ({
+      body: JSON.stringify(eventBody()),
+      headers: { 'Content-Type': 'application/json' },
+    }));
+
+    const callsBefore = await count(db, 'calls');
+    const loadStart = Date.now();
+    const intake = await cannon(server.port, '/webhooks/lark', () =>
+      signedRequest(eventBody(), { encryptKey: KEY, encrypt: true }),
+    );
+    const loadEnd = Date.now();
+    const backlogAtEnd = await pending(db);
+    // Processing runs after the answer: wait for the backlog to drain.
+    const giveUp = Date.now() + 10 * 60_000;
+    let left = backlogAtEnd;
+    while (left > 0 && Date.now() < giveUp) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = await pending(db);
+    }
+    const drained = Date.now();
+    const accepted = await count(db, 'inbound_events');
+    const calls = (await count(db, 'calls')) - callsBefore;
+    const failed = Number(
+      (await sql<{ n: string }>`select count(*) as n from inbound_events where state = 'failed'`.execute(db))
+        .rows[0].n,
+    );
+    const outbox = await count(db, 'outbox');
+    const i = summary(intake);
+    const b = summary(baseline);
+    return {
+      database: database.where,
+      queue: server.runtime.queues.kind,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      intake: { ...i, eventsPerSec: i.reqPerSec },
+      baseline: b,
+      ratio: Number((i.reqPerSec / b.reqPerSec).toFixed(3)),
+      backlog: {
+        acceptedEvents: accepted,
+        pendingWhenLoadEnded: backlogAtEnd,
+        notDrained: left,
+        drainSecondsAfterLoad: Number(((drained - loadEnd) / 1000).toFixed(1)),
+        callsCreated: calls,
+        failedEvents: failed,
+        outboxRows: outbox,
+        callsPerSecOverall: Math.round(calls / ((drained - loadStart) / 1000)),
+      },
+      note: 'autocannon runs in the same process as the server (shared cores), for the baseline too',
+    };
+  } finally {
+    for (const s of stoppers.reverse()) await s();
+    await server.stop();
+    await fake.close();
+    await database.drop();
+  }
+}
+
+async function count(db: Db, table: string): Promise<number> {
+  const r = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+  return Number(r.rows[0].n);
+}
+
+async function pending(db: Db): Promise<number> {
+  const r = await sql<{
+    n: string;
+  }>`select count(*) as n from inbound_events where state = 'received'`.execute(db);
+  return Number(r.rows[0].n);
+}
+
+const section: BenchSection = { name: 'intake', run };
+export default section;
