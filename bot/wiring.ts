@@ -1,11 +1,10 @@
 // Puts the parts together for a role: the handler context, the router, each platform's
 // adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
-import { simulatorEnabled } from '../config/env.ts';
+import { type Env, simulatorEnabled } from '../config/env.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
-import { startJobs } from '../jobs/index.ts';
 import { inboundSchema } from './inbound.ts';
 import { createRouter, type Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
@@ -43,8 +42,18 @@ export function createServices(runtime: Runtime, role: Role): Services {
   return { runtime, ctx, router: createRouter(ctx), role, senders: new Map(), effects, stoppers: [] };
 }
 
+/** Messages go only to chats on platforms that are switched on. */
+export function enabledPlatforms(env: Env): string[] {
+  return [
+    ...(simulatorEnabled(env) ? ['sim'] : []),
+    ...(env.LARK_APP_ID ? ['lark'] : []),
+    ...(env.WECHATY_PUPPET ? ['wechat'] : []),
+  ];
+}
+
 export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Promise<Wiring> {
   const services = createServices(runtime, role);
+  services.ctx.platforms = enabledPlatforms(runtime.env);
   const web = role !== 'worker';
   const worker = role !== 'web';
 
@@ -53,9 +62,14 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   if (runtime.env.LARK_APP_ID)
     await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
   // --- APIs ---
+  if (web) {
+    (await import('./open311/index.ts')).mountOpen311(app, services);
+    (await import('./api/calls.ts')).mountCallsApi(app, services);
+    (await import('./sheet.ts')).mountSheet(app, services);
+  }
   // --- jobs ---
-  const jobs = await startJobs(services, { worker });
-  services.stoppers.unshift(() => jobs.stop());
+  await (await import('../jobs/index.ts')).startJobs(services);
+  await (await import('./admin/queues.ts')).mountQueueAdmin(app, services);
 
   if (worker) await replayUnprocessed(services);
 

@@ -18,4 +18,6 @@ export interface Ctx {
   clock: Clock;
   log: Logger;
   afterCommit?: (effects: Effects) => void;
+  /** the chat platforms switched on; messages go only to chats on these (all when unset) */
+  platforms?: string[];
 }

@@ -64,7 +64,7 @@ export async function setupSimulator(db: Db, d: District): Promise<void> {
     if (!has)
       await db
         .insertInto('people')
-        .values({ ...w, unit_code: w.unit, phone: null })
+        .values({ name: w.name, unit_code: w.unit, role: w.role, phone: null })
         .execute();
   }
   const all = await db
