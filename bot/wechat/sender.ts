@@ -1,0 +1,145 @@
+// Sends outbox messages to WeChat rooms as text for the send worker: finds the room by topic or
+// id, @-mentions the people who must act, splits long texts, and remembers what it sent so a
+// retry after a failure mid-send does not post twice (within this process).
+import type { Logger } from '../../config/log.ts';
+import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
+import { renderText, splitText, WECHAT_TEXT_LIMIT } from './render.ts';
+
+/** The little of wechaty the sender uses (a structural subset, so tests can fake it). */
+export interface WechatContactLike {
+  id: string;
+  name(): string;
+}
+export interface WechatRoomLike {
+  id: string;
+  say(text: string, ...mentions: any[]): Promise<unknown>;
+}
+export interface WechatBotLike {
+  readonly isLoggedIn: boolean;
+  Room: { find(query: { topic: string } | { id: string }): Promise<WechatRoomLike | undefined> };
+  Contact: { find(query: { id: string } | { name: string }): Promise<WechatContactLike | undefined> };
+}
+
+/** chat_bindings.chat_id for a room bound by topic: `topic:<room topic>`; otherwise the room id. */
+export const TOPIC_PREFIX = 'topic:';
+/** person_identities.platform_user_id for people configured by WeChat name only. */
+export const NAME_PREFIX = 'name:';
+
+/** A small LRU map: insertion order is recency. */
+export class Lru<K, V> {
+  private map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  get size() {
+    return this.map.size;
+  }
+}
+
+interface Progress {
+  messageId: string;
+  /** parts already in the room */
+  parts: number;
+  total: number;
+}
+
+export class WechatSender implements PlatformSender {
+  readonly platform = 'wechat';
+  private readonly progress = new Lru<string, Progress>(5000);
+
+  constructor(
+    /** the running bot, or undefined before it started */
+    private readonly bot: () => WechatBotLike | undefined,
+    /** logged in and able to send */
+    private readonly online: () => boolean,
+    private readonly log: Logger,
+    private readonly maxChars = WECHAT_TEXT_LIMIT,
+  ) {}
+
+  ready(): boolean {
+    if (!this.online()) return false; // first: wechaty warns when asked before its puppet is up
+    const bot = this.bot();
+    return !!bot && bot.isLoggedIn;
+  }
+
+  async send(out: OutgoingMessage): Promise<{ messageId: string }> {
+    const key = out.idempotencyKey;
+    const done = this.progress.get(key);
+    if (done && done.parts >= done.total) return { messageId: done.messageId };
+    const bot = this.bot();
+    if (!bot || !this.ready()) throw this.failure('retry', 'wechat is logged out', out);
+
+    const room = await this.findRoom(bot, out.chatId).catch((e) => {
+      throw this.failure('retry', `room lookup failed: ${(e as Error).message}`, out);
+    });
+    // Right after login a puppet may still be loading its room list: try again later.
+    if (!room) throw this.failure('retry', `the bot is not in a room for ${out.chatId}`, out);
+
+    const contacts: WechatContactLike[] = [];
+    const unresolved: string[] = [];
+    for (const m of out.mentions) {
+      const c = m.platformUserId ? await this.findContact(bot, m.platformUserId) : undefined;
+      if (c && !contacts.some((x) => x.id === c.id)) contacts.push(c);
+      else if (!c) unresolved.push(m.name);
+    }
+    const head = unresolved.length ? `${unresolved.map((n) => `@${n}`).join(' ')} ` : '';
+    const parts = splitText(head + renderText(out.message), this.maxChars).map((p, i) =>
+      i === 0 ? p : `（续）${p}`,
+    );
+    const state: Progress = done ?? { messageId: `wechat-${key}`, parts: 0, total: parts.length };
+    for (let i = state.parts; i < parts.length; i++) {
+      let sent: unknown;
+      try {
+        sent = i === 0 ? await room.say(parts[i], ...contacts) : await room.say(parts[i]);
+      } catch (e) {
+        // WeChat gives no codes to tell a refusal from a hiccup: the job layer retries, then gives up.
+        throw this.failure('retry', `room.say failed: ${(e as Error).message}`, out, i);
+      }
+      // room.say resolves to the sent message on some puppets, undefined on the mock and wechat4u.
+      const id = (sent as { id?: unknown } | undefined)?.id;
+      if (i === 0 && typeof id === 'string' && id) state.messageId = id;
+      state.parts = i + 1;
+      this.progress.set(key, state);
+    }
+    this.log.debug(
+      { chatId: out.chatId, callNo: out.message.callNo, kind: out.message.kind, parts: parts.length },
+      'wechat: sent',
+    );
+    return { messageId: state.messageId };
+  }
+
+  private async findRoom(bot: WechatBotLike, chatId: string): Promise<WechatRoomLike | undefined> {
+    if (chatId.startsWith(TOPIC_PREFIX)) return bot.Room.find({ topic: chatId.slice(TOPIC_PREFIX.length) });
+    return bot.Room.find({ id: chatId });
+  }
+
+  private async findContact(bot: WechatBotLike, userId: string): Promise<WechatContactLike | undefined> {
+    try {
+      return userId.startsWith(NAME_PREFIX)
+        ? await bot.Contact.find({ name: userId.slice(NAME_PREFIX.length) })
+        : await bot.Contact.find({ id: userId });
+    } catch (err) {
+      this.log.debug({ err, userId }, 'wechat: contact lookup failed; mentioning by name only');
+      return undefined;
+    }
+  }
+
+  private failure(kind: SendError['kind'], message: string, out: OutgoingMessage, part?: number) {
+    this.log.warn(
+      { chatId: out.chatId, callNo: out.message.callNo, kind: out.message.kind, part, reason: message },
+      'wechat: send failed',
+    );
+    return new SendError(kind, message, { platform: 'wechat' });
+  }
+}
