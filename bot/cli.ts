@@ -18,6 +18,10 @@ usage:
   huying parse                           read reports (one per line) on stdin, write JSON lines
   huying check-config [FILE]             validate a district file
   huying lark check                      verify the Lark app's credentials and print what to configure
+  huying bulletin [--month 2026-11] [--out FILE.png]   print the monthly bulletin and write its chart
+  huying survey import FILE [--year 2025]             import the annual survey (CSV)
+  huying annual [--year 2025]                         annual results: 70% process + 30% survey
+  huying supervise [--street CODE] [--month 2026-11]  calls by street: accuracy, returns, reopens
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -69,6 +73,13 @@ export async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'check') return fail(`usage: huying lark check`);
       const { larkCheckCli } = await import('./lark/check.ts');
       return larkCheckCli(loadEnv());
+    }
+    case 'bulletin':
+    case 'survey':
+    case 'annual':
+    case 'supervise': {
+      const { reportsCli } = await import('./reports-cli.ts');
+      return reportsCli(argv, loadEnv());
     }
     case 'check-config': {
       const d = loadDistrict(rest[0] ?? loadEnv().HUYING_CONFIG);
