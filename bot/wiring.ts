@@ -58,10 +58,14 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   const worker = role !== 'web';
 
   // --- platform adapters (each mounts its routes and registers its sender) ---
+  // WeChat: one session, in the process that runs the send worker; wechaty loads only when configured.
+  if (runtime.env.WECHATY_PUPPET)
+    await (await import('./wechat/index.ts')).mountWechat(app, services, { worker });
   if (simulatorEnabled(runtime.env)) await (await import('./sim/index.ts')).mountSimulator(app, services, { web });
   if (runtime.env.LARK_APP_ID)
     await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
   // --- APIs ---
+  if (web) (await import('./api/reports.ts')).mountReportsApi(app, services);
   if (web) {
     (await import('./open311/index.ts')).mountOpen311(app, services);
     (await import('./api/calls.ts')).mountCallsApi(app, services);

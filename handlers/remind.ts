@@ -1,28 +1,32 @@
 // Tracking on its own (全程跟踪): the reminders, deadline notices and escalations that timers
-// fire. A timer re-reads the assignment and does nothing when the matter has moved on, when
-// the deadline changed, or when this very timer already fired — so firing twice is harmless.
+// fire. A timer re-reads its assignment under a row lock and does nothing when the matter has
+// moved on, when the deadline changed, or when this very timer already fired, so a timer
+// scheduled or fired twice still makes one reminder.
 import { sql } from 'kysely';
 import type { NotifyTarget } from '../config/district.ts';
+import type { Assignment, Call } from '../db/schema.ts';
 import { unitName } from './cards.ts';
 import type { Ctx } from './context.ts';
 import { say } from './grammar.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';
-import { runWork } from './work.ts';
+import { runWork, type Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
 
 export interface TimerSpec {
+  /** timer:<assignment>:<ack|resolve>:<step>:<deadline epoch ms>, also the job id */
   id: string;
   assignmentId: string;
   callId: string;
   /** which deadline */
   kind: 'ack' | 'resolve';
-  /** 'remind' before the deadline, 'due' at it, 'esc<N>' the escalation ladder's steps */
+  /** 'remind' before the deadline, 'due' at it, 'esc<N>' the escalation ladder's rungs */
   step: string;
   /** the deadline this timer belongs to (epoch ms): a changed deadline makes it stale */
   due: number;
+  /** when it fires (epoch ms) */
   at: number;
-  target: NotifyTarget | 'assignee_chat';
+  target: NotifyTarget;
 }
 
 const WAITING: Record<TimerSpec['kind'], string[]> = {
@@ -33,7 +37,6 @@ const WAITING: Record<TimerSpec['kind'], string[]> = {
 export type TimerOutcome = 'fired' | 'done' | 'stale' | 'already';
 
 export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
-  const d = ctx.district;
   return runWork(ctx, systemActor, null, async (w) => {
     const a = await w.trx
       .selectFrom('assignments')
@@ -44,10 +47,14 @@ export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
     if (!a || !WAITING[t.kind].includes(a.state)) return 'done';
     const deadline = t.kind === 'ack' ? a.ack_due_at : a.resolve_due_at;
     if (!deadline || new Date(deadline).getTime() !== t.due) return 'stale';
+    // "the deadline is near" is no use once it passed (a restart, a clock jump): the notice at
+    // the deadline says it better
+    if (t.step === 'remind' && w.now.getTime() >= t.due) return 'stale';
     const seen = await w.trx
       .selectFrom('call_events')
       .select('id')
       .where('call_id', '=', a.call_id)
+      .where('kind', 'in', ['reminded', 'escalated'])
       .where(sql<boolean>`payload->>'timer' = ${t.id}`)
       .executeTakeFirst();
     if (seen) return 'already';
@@ -56,78 +63,111 @@ export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
       .selectAll()
       .where('id', '=', a.call_id)
       .executeTakeFirstOrThrow();
-    const what = t.kind === 'ack' ? '报到' : '办结';
-    const dept = unitName(d, a.unit_code);
-    const lateMin = Math.max(0, Math.round((w.now.getTime() - t.due) / 60_000));
-    const late =
-      lateMin >= 60
-        ? `${Math.floor(lateMin / 60)}小时${lateMin % 60 ? `${lateMin % 60}分钟` : ''}`
-        : `${lateMin}分钟`;
-    const base = {
-      callNo: call.no,
-      assignmentId: a.id,
-      fields: [
-        { label: '编号', value: call.no },
-        { label: '问题', value: call.text.slice(0, 60) },
-        { label: '承办部门', value: dept },
-        { label: `${what}时限`, value: formatShanghai(new Date(t.due)) },
-      ],
-      buttons:
-        t.kind === 'ack'
-          ? [{ label: '报到', command: say.acknowledge(call.no, a.unit_code), style: 'primary' as const }]
-          : [
-              {
-                label: '办结',
-                command: say.resolve(call.no),
-                style: 'primary' as const,
-                needsText: '办理结果',
-              },
-            ],
-    };
-    let message: Message;
-    if (t.step === 'remind')
-      message = {
-        ...base,
-        kind: 'remind',
-        tone: 'warning',
-        title: `督办提醒：${call.no} ${what}时限将到`,
-        text: `请${dept}在 ${formatShanghai(new Date(t.due))} 前${what}。`,
-      };
-    else if (t.step === 'due')
-      message = {
-        ...base,
-        kind: 'overdue',
-        tone: 'danger',
-        title: `已超时：${call.no} 未按时${what}`,
-        text: `${dept}已超过${what}时限，请立即办理。`,
-      };
-    else
-      message = {
-        ...base,
-        kind: 'escalate',
-        tone: 'danger',
-        title: `升级督办：${dept} ${call.no} ${what}超时${late}`,
-        text: `${dept}已超过${what}时限${late}，按督办规则升级报告。`,
-        buttons: t.target === 'assignee_chat' || t.target === 'department_head' ? base.buttons : [],
-      };
-    if (t.target === 'department_head') {
-      const heads = await w.trx
-        .selectFrom('people')
-        .select(['id', 'name'])
-        .where('unit_code', '=', a.unit_code)
-        .where('role', '=', 'department_head')
-        .execute();
-      message.mentions = heads.map((h) => ({ personId: h.id, name: h.name }));
-    }
+    const lateMinutes = Math.max(0, Math.floor((w.now.getTime() - t.due) / 60_000));
+    const message = timerMessage(w, t, call, a, lateMinutes);
+    if (t.target === 'department_head') message.mentions = await headsOf(w, a.unit_code);
+    const d = ctx.district;
     const unit =
       t.target === 'office' ? d.office.code : t.target === 'leaders' ? d.leaders.code : a.unit_code;
     await w.toUnit(unit, message, call.id);
     await w.event(
       call.id,
       t.step === 'remind' || t.step === 'due' ? 'reminded' : 'escalated',
-      { timer: t.id, unit: a.unit_code, kind: t.kind, step: t.step, target: t.target, lateMinutes: lateMin },
+      { timer: t.id, unit: a.unit_code, kind: t.kind, step: t.step, target: t.target, lateMinutes },
       a.id,
     );
     return 'fired';
   });
+}
+
+async function headsOf(w: Work, unitCode: string) {
+  const heads = await w.trx
+    .selectFrom('people')
+    .select(['id', 'name'])
+    .where('unit_code', '=', unitCode)
+    .where('role', '=', 'department_head')
+    .orderBy('id')
+    .execute();
+  return heads.map((h) => ({ personId: h.id, name: h.name }));
+}
+
+/** "2小时15分钟", "3天4小时": how late, for people. */
+export function lateness(minutes: number): string {
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days) return `${days}天${hours ? `${hours}小时` : ''}`;
+  if (hours) return `${hours}小时${mins ? `${mins}分钟` : ''}`;
+  return `${mins}分钟`;
+}
+
+function timerMessage(w: Work, t: TimerSpec, call: Call, a: Assignment, lateMinutes: number): Message {
+  const d = w.ctx.district;
+  const what = t.kind === 'ack' ? '报到' : '办结';
+  const dept = unitName(d, a.unit_code);
+  const deadline = formatShanghai(new Date(t.due));
+  const late = lateness(lateMinutes);
+  const fields = [
+    { label: '编号', value: call.no },
+    { label: '问题', value: call.text.slice(0, 60) },
+    { label: '呼叫街道', value: unitName(d, call.street_code) },
+    { label: '承办部门', value: dept },
+    { label: `${what}时限`, value: deadline },
+  ];
+  const act =
+    t.kind === 'ack'
+      ? [{ label: '报到', command: say.acknowledge(call.no, a.unit_code), style: 'primary' as const }]
+      : [{ label: '办结', command: say.resolve(call.no), style: 'primary' as const, needsText: '办理结果' }];
+  const base = { callNo: call.no, assignmentId: a.id, fields };
+  if (t.step === 'remind')
+    return {
+      ...base,
+      kind: 'remind',
+      tone: 'warning',
+      title: `催办：${call.no} ${what}时限将到`,
+      text: `请${dept}在 ${deadline} 前${what}。`,
+      buttons: act,
+    };
+  if (t.step === 'due')
+    return {
+      ...base,
+      kind: 'overdue',
+      tone: 'danger',
+      title: `已超时：${call.no} 未按时${what}`,
+      text: `${dept}已超过${what}时限（${deadline}），请立即${what}。`,
+      buttons: act,
+    };
+  const overdue = [...fields, { label: '超时', value: late }];
+  switch (t.target) {
+    case 'department_head':
+      return {
+        ...base,
+        fields: overdue,
+        kind: 'escalate',
+        tone: 'danger',
+        title: `督办：${dept} ${call.no} ${what}已超时${late}`,
+        text: `请部门负责人督促落实，尽快${what}。`,
+        buttons: act,
+      };
+    case 'office':
+    case 'leaders':
+      return {
+        ...base,
+        fields: overdue,
+        kind: 'escalate',
+        tone: 'danger',
+        title: `升级督办：${dept} ${call.no} ${what}超时${late}`,
+        text: `${dept}未在时限（${deadline}）内${what}，已超时${late}，按督办规则报${t.target === 'office' ? '呼应办' : '区领导'}。`,
+      };
+    default:
+      return {
+        ...base,
+        fields: overdue,
+        kind: 'escalate',
+        tone: 'danger',
+        title: `催办：${call.no} ${what}已超时${late}`,
+        text: `${dept}已超过${what}时限${late}，请立即${what}。`,
+        buttons: act,
+      };
+  }
 }

@@ -1,130 +1,198 @@
-// The job layer for a role: the outbox relay (commit → a drain job per chat), the send
-// worker, timers from deadlines, recovery at start, and the repeatable schedules.
-
-import type { Services } from '../bot/wiring.ts';
-import type { Effects } from '../handlers/context.ts';
+// The job layer of a process: the outbox relay after each commit, and in the worker role the
+// send worker, the timer worker, recovery at start, the periodic sweep and reconcile, and the
+// repeatable schedules. Everything it does can be re-derived from the database.
+import type { Ctx, Effects } from '../handlers/context.ts';
 import { fireTimer, type TimerSpec } from '../handlers/remind.ts';
-import { BullMqDriver } from './bullmq.ts';
-import type { Queue } from './queue.ts';
+import type { BullMqDriver } from './bullmq.ts';
+import type { PlatformSender } from './platform.ts';
+import { backoffDelay, type JobOptions, type QueueDriver } from './queue.ts';
+import { type RecoveryParts, reconcileTimers, recover } from './recovery.ts';
+import { createRelay, exclusiveLane, type Lane, type Relay, type SendJobData, withTimeout } from './relay.ts';
 import { startSchedules } from './schedules.ts';
-import { createLimiters, drainChat, type SendDeps } from './send.ts';
-import { scheduleTimers } from './timers.ts';
+import {
+  createLimiters,
+  DEFAULT_LIMITS,
+  MAX_SEND_ATTEMPTS,
+  type RateLimits,
+  type SendDeps,
+  senderReady,
+  sendOutboxJob,
+  type WebhookDelivery,
+  webhookLoader,
+} from './send.ts';
+import { enqueueTimers, pendingTimers, removeObsoleteTimers } from './timers.ts';
+
+/** What the job layer needs of the wiring (bot/wiring.ts's Services has all of it). */
+export interface JobServices {
+  runtime: { queues: QueueDriver; database: { embedded: boolean } };
+  ctx: Ctx;
+  role: 'web' | 'worker' | 'all';
+  senders: Map<string, PlatformSender>;
+  effects: { listeners: ((e: Effects) => void)[] };
+  stoppers: (() => Promise<void>)[];
+}
+
+export interface JobsOptions {
+  /** how often the worker queues pending rows that have no job (default 5 s) */
+  sweepMs?: number;
+  /** how often the worker re-derives timers due soon (default 60 s) */
+  reconcileMs?: number;
+  /** how long a send holds its row; a worker dying mid-send frees it after this (default 2 min) */
+  leaseMs?: number;
+  /** first retry delay of a send; doubles each time (default 1 s) */
+  retryBaseMs?: number;
+  /** sends per second per platform and per chat, over DEFAULT_LIMITS */
+  limits?: RateLimits;
+  concurrency?: { send?: number; timers?: number };
+  /** the monthly bulletin and daily digest (default on) */
+  schedules?: boolean;
+  /** webhook delivery (default: jobs/webhook-delivery.ts's deliverWebhookRow, when it exists) */
+  webhook?: WebhookDelivery;
+}
 
 export interface Jobs {
-  /** queues a drain for every chat with pending rows */
-  relay(): Promise<number>;
+  relay: Relay;
+  /** what start does: every unfired timer and unsent row, from the database */
+  recover(): Promise<{ timers: number; rows: number }>;
+  /** one sweep of the outbox now */
+  sweep(): Promise<number>;
+  /** resolves when the relays and timer scheduling started by commits so far are done */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-const SWEEP_MS = 5000;
+const QUEUE_TIMEOUT_MS = 10_000;
 
-export async function startJobs(services: Services, opts: { worker: boolean }): Promise<Jobs> {
-  const { ctx, runtime } = services;
+export async function startJobs(services: JobServices, opts: JobsOptions = {}): Promise<Jobs> {
+  const { ctx, role } = services;
   const log = ctx.log.child({ part: 'jobs' });
-  const queues = runtime.queues;
-  if (queues.kind === 'memory' && services.role !== 'all')
+  const driver = services.runtime.queues;
+  const embedded = services.runtime.database.embedded;
+  const worker = role !== 'web';
+  if (driver.kind === 'memory' && role !== 'all')
     log.warn(
-      { role: services.role },
-      'the in-process queue only works with --role all; set REDIS_URL to split roles',
+      { role },
+      'the in-process queue needs --role all (web and worker in one process); set REDIS_URL to split roles',
     );
-  const send = queues.queue('send');
-  const timers = queues.queue('timers');
+  const lane: Lane = embedded ? exclusiveLane() : (fn) => fn();
+  const sendQ = driver.queue('send');
+  const timersQ = driver.queue('timers');
+  const sendJobOptions: JobOptions = {
+    attempts: MAX_SEND_ATTEMPTS,
+    backoff: { type: 'exponential', delay: opts.retryBaseMs ?? 1000 },
+  };
+  const relay = createRelay({ ctx, queue: sendQ, log, jobOptions: sendJobOptions, lane });
 
-  const drainJob = (platform: string, chatId: string, at?: number) => ({
-    name: 'drain',
-    data: { platform, chatId },
-    opts: at
-      ? { jobId: `drain:${platform}:${chatId}:${at}`, delay: Math.max(0, at - Date.now()), attempts: 3 }
-      : { jobId: `drain:${platform}:${chatId}`, attempts: 3 },
-  });
-
-  async function relay(): Promise<number> {
-    const chats = await ctx.db
-      .selectFrom('outbox')
-      .select(['platform', 'chat_id'])
-      .where('state', '=', 'pending')
-      .groupBy(['platform', 'chat_id'])
-      .execute();
-    if (chats.length) await send.addBulk(chats.map((c) => drainJob(c.platform, c.chat_id)));
-    return chats.length;
-  }
+  const scheduling = new Set<Promise<unknown>>();
+  const onTimersChanged = (callIds: string[]) => {
+    const p = lane(async () => {
+      const specs = await pendingTimers(ctx, { callIds });
+      await withTimeout(enqueueTimers(ctx, timersQ, specs), QUEUE_TIMEOUT_MS, 'scheduling timers');
+      await withTimeout(removeObsoleteTimers(ctx, timersQ, callIds), QUEUE_TIMEOUT_MS, 'removing timers');
+    })
+      .catch((err) => log.warn({ err, callIds }, 'timer scheduling failed; the reconcile will schedule them'))
+      .finally(() => scheduling.delete(p));
+    scheduling.add(p);
+  };
 
   const onEffects = (e: Effects) => {
-    if (e.outbox) relay().catch((err) => log.warn({ err }, 'relay failed; the sweep will retry'));
-    if (e.timers.length)
-      scheduleTimers(ctx, timers, e.timers).catch((err) =>
-        log.warn({ err }, 'timer scheduling failed; recovery at start re-derives them'),
-      );
+    if (e.outbox) relay.nudge();
+    if (e.timers.length) onTimersChanged(e.timers);
   };
   services.effects.listeners.push(onEffects);
 
-  let sweep: NodeJS.Timeout | undefined;
-  let stopSchedules = async () => {};
-  if (opts.worker) {
+  const ready = (platform: string) => senderReady(services.senders, platform);
+  const parts: RecoveryParts = { ctx, log, timers: timersQ, relay, ready, lane };
+  const intervals: NodeJS.Timeout[] = [];
+  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err) => log.warn({ err }, `${what} failed`))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    t.unref();
+    intervals.push(t);
+  };
+
+  if (worker) {
+    const conc = (n: number | undefined, dflt: number) => (embedded ? 1 : (n ?? dflt));
+    const redis = driver.kind === 'bullmq' ? (driver as BullMqDriver).connection : undefined;
     const deps: SendDeps = {
       ctx,
+      log,
       senders: services.senders,
-      limiters: createLimiters(queues instanceof BullMqDriver ? queues.connection : undefined),
-      deliverWebhook: await loadWebhookDelivery(),
+      limiters: createLimiters({ ...DEFAULT_LIMITS, ...opts.limits }, redis),
+      webhook: opts.webhook ? async () => opts.webhook! : webhookLoader(),
+      handOn: relay.handOn,
+      leaseMs: opts.leaseMs ?? 120_000,
+      backoff: (attemptsMade) => backoffDelay(sendJobOptions, attemptsMade),
+      inFlight: new Set(),
     };
-    processSend(send, deps);
-    timers.process(
+    sendQ.process(
       async (job) => {
-        const outcome = await fireTimer(ctx, job.data as TimerSpec);
-        if (outcome === 'fired') log.info({ timer: (job.data as TimerSpec).id }, 'timer fired');
+        const { outboxId } = job.data as SendJobData;
+        try {
+          const outcome = await lane(() => sendOutboxJob(deps, outboxId, job));
+          log.debug({ outbox: outboxId, outcome }, 'send job');
+        } catch (err) {
+          // as for timers: a failed job would keep its id from the sweep; the row stays pending
+          if (job.isFinalAttempt)
+            return log.error({ err, outbox: outboxId }, 'send job gave up; the sweep retries');
+          throw err;
+        }
       },
-      { concurrency: 8 },
+      { concurrency: conc(opts.concurrency?.send, 16) },
     );
-    // Recovery: everything due or unsent is derived from the database alone, at start and
-    // whenever Redis comes back (it may have come back empty).
-    const recover = async (why: string) => {
-      const [timersScheduled, chats] = await Promise.all([scheduleTimers(ctx, timers), relay()]);
-      log.info(
-        { why, timersScheduled, chatsWithPending: chats },
-        'recovered timers and outbox from the database',
-      );
-    };
-    await recover('start');
-    if (queues instanceof BullMqDriver)
-      queues.onReconnect(() => {
-        recover('redis reconnected').catch((err) => log.error({ err }, 'recovery failed'));
-      });
-    sweep = setInterval(() => {
-      relay().catch((err) => log.warn({ err }, 'outbox sweep failed'));
-    }, SWEEP_MS);
-    sweep.unref();
-    stopSchedules = await startSchedules(services);
+    timersQ.process(
+      async (job) => {
+        const spec = job.data as TimerSpec;
+        try {
+          const outcome = await lane(() => fireTimer(ctx, spec));
+          if (outcome === 'fired') log.info({ timer: spec.id, callId: spec.callId }, 'timer fired');
+        } catch (err) {
+          // A failed job keeps its id (BullMQ for a week, in-process for good) and would block
+          // re-scheduling: end it instead; the reconcile queues the timer again.
+          if (job.isFinalAttempt)
+            return log.error({ err, timer: spec.id }, 'timer failed; the reconcile retries it');
+          throw err;
+        }
+      },
+      { concurrency: conc(opts.concurrency?.timers, 8) },
+    );
+    // In-process, nobody else can hold a claim from before this start: free them.
+    await recover(parts, { releaseLeases: driver.kind === 'memory' }).catch((err) =>
+      log.error({ err }, 'recovery at start failed; the sweep and reconcile will retry'),
+    );
+    const reconcileMs = opts.reconcileMs ?? 60_000;
+    every(opts.sweepMs ?? 5000, 'outbox sweep', () => relay.sweep(ready));
+    every(reconcileMs, 'timer reconcile', () => reconcileTimers(parts, 2 * reconcileMs));
+    if (opts.schedules !== false) await startSchedules(ctx, driver.queue('schedules'), log, lane);
   }
 
-  function processSend(q: Queue, deps: SendDeps) {
-    q.process(
-      async (job) => {
-        const { platform, chatId } = job.data as { platform: string; chatId: string };
-        const r = await drainChat(deps, platform, chatId);
-        if (r.retryAt) await q.addBulk([drainJob(platform, chatId, r.retryAt)]);
-      },
-      { concurrency: 16 },
-    );
-  }
-
-  return {
+  let stopped = false;
+  const jobs: Jobs = {
     relay,
+    recover: () => recover(parts),
+    sweep: () => relay.sweep(ready),
+    async settle() {
+      while (scheduling.size) await Promise.all([...scheduling]);
+      await relay.idle();
+    },
     async stop() {
-      if (sweep) clearInterval(sweep);
-      await stopSchedules();
+      if (stopped) return;
+      stopped = true;
+      for (const t of intervals) clearInterval(t);
       const i = services.effects.listeners.indexOf(onEffects);
       if (i >= 0) services.effects.listeners.splice(i, 1);
+      await withTimeout(jobs.settle(), QUEUE_TIMEOUT_MS, 'the last relay').catch(() => {});
     },
   };
-}
-
-async function loadWebhookDelivery(): Promise<SendDeps['deliverWebhook']> {
-  try {
-    const mod = (await import(`./webhook-delivery${'.ts'}`)) as {
-      deliverWebhookRow?: SendDeps['deliverWebhook'];
-    };
-    return mod.deliverWebhookRow;
-  } catch {
-    return undefined;
-  }
+  // Stoppers run last-first: the job layer stops after the adapters finished their events.
+  services.stoppers.unshift(() => jobs.stop());
+  return jobs;
 }

@@ -1,13 +1,20 @@
-// Repeatable jobs: the monthly bulletin (1st, 09:00 Asia/Shanghai, for the previous month),
-// the daily 08:30 digest to each department chat, and the daily archiving sweep.
-import type { Services } from '../bot/wiring.ts';
+// Repeatable jobs: the monthly bulletin (1st of the month, 09:00 Asia/Shanghai, for the
+// month before) and the daily 08:30 digest of open and overdue items to each department.
+import type { Logger } from '../config/log.ts';
+import { unitName } from '../handlers/cards.ts';
 import type { Ctx } from '../handlers/context.ts';
 import type { Message } from '../handlers/messages.ts';
 import { systemActor } from '../handlers/people.ts';
+import { lateness } from '../handlers/remind.ts';
 import { runWork } from '../handlers/work.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
+import type { Queue } from './queue.ts';
+import type { Lane } from './relay.ts';
 
 const TZ = 'Asia/Shanghai';
+export const BULLETIN_CRON = '0 9 1 * *';
+export const DIGEST_CRON = '30 8 * * *';
+const LISTED = 20;
 
 /** 'YYYY-MM' of the month before the given instant, in Shanghai. */
 export function previousMonth(now: Date): string {
@@ -15,36 +22,78 @@ export function previousMonth(now: Date): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
-/** Each department's open and overdue assignments, to its chats. */
+/** The bulletin module is another part's: absent, the run is logged and skipped. */
+export async function runMonthlyBulletin(ctx: Ctx, log: Logger, path = '../handlers/reports/bulletin.ts') {
+  const month = previousMonth(ctx.clock.now());
+  let mod: { publishMonthlyBulletin?: (ctx: Ctx, month: string) => Promise<unknown> };
+  try {
+    mod = await import(/* @vite-ignore */ new URL(path, import.meta.url).href);
+  } catch (err) {
+    log.warn({ err, month }, 'monthly bulletin skipped: the bulletin module is not available');
+    return 'skipped';
+  }
+  if (typeof mod.publishMonthlyBulletin !== 'function') {
+    log.warn({ month }, 'monthly bulletin skipped: no publishMonthlyBulletin');
+    return 'skipped';
+  }
+  await mod.publishMonthlyBulletin(ctx, month);
+  log.info({ month }, 'monthly bulletin published');
+  return 'published';
+}
+
+/** Each department's open and overdue assignments, to its chats; departments with none get nothing. */
 export async function sendDigests(ctx: Ctx): Promise<number> {
   const now = ctx.clock.now();
+  const departments = new Set(ctx.district.departments.map((u) => u.code));
   const rows = await ctx.db
     .selectFrom('assignments as a')
     .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .select(['a.unit_code', 'a.state', 'a.ack_due_at', 'a.resolve_due_at', 'c.no', 'c.text'])
+    .select([
+      'a.unit_code',
+      'a.state',
+      'a.ack_due_at',
+      'a.resolve_due_at',
+      'c.id as call_id',
+      'c.no',
+      'c.text',
+    ])
     .where('a.state', 'in', ['dispatched', 'acknowledged', 'in_progress'])
-    .where('a.role', '!=', 'self')
     .orderBy('a.resolve_due_at')
+    .orderBy('c.no')
     .execute();
-  const byUnit = new Map<string, typeof rows>();
-  for (const r of rows) byUnit.set(r.unit_code, [...(byUnit.get(r.unit_code) ?? []), r]);
-  const overdue = (r: (typeof rows)[number]) =>
-    (r.state === 'dispatched' && r.ack_due_at && new Date(r.ack_due_at) < now) ||
-    (r.resolve_due_at && new Date(r.resolve_due_at) < now);
+  type Row = (typeof rows)[number];
+  /** the deadline this item waits for, and whether it has passed */
+  const deadline = (r: Row) => (r.state === 'dispatched' && r.ack_due_at ? r.ack_due_at : r.resolve_due_at);
+  const overdueBy = (r: Row) => {
+    const at = deadline(r);
+    return at && new Date(at) < now ? Math.floor((now.getTime() - new Date(at).getTime()) / 60_000) : null;
+  };
+  const byUnit = new Map<string, Row[]>();
+  for (const r of rows)
+    if (departments.has(r.unit_code)) byUnit.set(r.unit_code, [...(byUnit.get(r.unit_code) ?? []), r]);
+  if (!byUnit.size) return 0;
   await runWork(ctx, systemActor, null, async (w) => {
     for (const [unit, items] of byUnit) {
-      const late = items.filter(overdue);
+      const late = items.filter((r) => overdueBy(r) !== null);
+      // overdue first, then by deadline
+      const listed = [...late, ...items.filter((r) => overdueBy(r) === null)].slice(0, LISTED);
+      const lines = listed.map((r) => {
+        const over = overdueBy(r);
+        const at = deadline(r);
+        const what = r.state === 'dispatched' ? '待报到' : '待办结';
+        return `${over !== null ? `【超时${lateness(over)}】` : ''}${r.no} ${what}，时限 ${at ? formatShanghai(new Date(at)) : '—'}：${r.text.slice(0, 24)}`;
+      });
+      if (items.length > LISTED) lines.push(`……另有 ${items.length - LISTED} 件，发送「待办」查看全部`);
       const message: Message = {
         kind: 'digest',
-        title: `每日待办：在办 ${items.length} 件，超时 ${late.length} 件`,
+        title: `${unitName(ctx.district, unit)}每日待办：在办 ${items.length} 件，超时 ${late.length} 件`,
         tone: late.length ? 'warning' : 'info',
-        text: items
-          .slice(0, 20)
-          .map(
-            (r) =>
-              `${overdue(r) ? '【超时】' : ''}${r.no} ${r.state === 'dispatched' ? '待报到' : '待办结'} 时限 ${r.resolve_due_at ? formatShanghai(new Date(r.resolve_due_at)) : '—'} ${r.text.slice(0, 20)}`,
-          )
-          .join('\n'),
+        fields: [
+          { label: '在办', value: `${items.length} 件` },
+          { label: '超时', value: `${late.length} 件` },
+          { label: '统计时间', value: formatShanghai(now) },
+        ],
+        text: lines.join('\n'),
       };
       await w.toUnit(unit, message);
     }
@@ -52,22 +101,14 @@ export async function sendDigests(ctx: Ctx): Promise<number> {
   return byUnit.size;
 }
 
-export async function startSchedules(services: Services): Promise<() => Promise<void>> {
-  const { ctx, runtime } = services;
-  const q = runtime.queues.queue('schedules');
-  q.process(async (job) => {
-    if (job.name === 'bulletin') {
-      const mod = await import(`../handlers/reports/bulletin${'.ts'}`).catch(() => null);
-      if (!mod?.publishMonthlyBulletin) return ctx.log.warn('bulletin module not available; skipped');
-      await mod.publishMonthlyBulletin(ctx, previousMonth(ctx.clock.now()));
-    } else if (job.name === 'digest') await sendDigests(ctx);
-    else if (job.name === 'archive') {
-      const mod = await import(`../handlers/archive${'.ts'}`).catch(() => null);
-      if (mod?.archiveDue) await mod.archiveDue(ctx);
-    }
-  });
-  await q.repeat('bulletin', 'bulletin', {}, { pattern: '0 9 1 * *', tz: TZ });
-  await q.repeat('digest', 'digest', {}, { pattern: '30 8 * * *', tz: TZ });
-  await q.repeat('archive', 'archive', {}, { pattern: '0 9 * * *', tz: TZ });
-  return async () => {};
+/** Registers the repeatable jobs and their processor on the `schedules` queue. */
+export async function startSchedules(ctx: Ctx, queue: Queue, log: Logger, lane: Lane): Promise<void> {
+  queue.process(async (job) =>
+    lane(async () => {
+      if (job.name === 'bulletin') await runMonthlyBulletin(ctx, log);
+      else if (job.name === 'digest') log.info({ departments: await sendDigests(ctx) }, 'daily digest sent');
+    }),
+  );
+  await queue.repeat('bulletin', 'bulletin', {}, { pattern: BULLETIN_CRON, tz: TZ });
+  await queue.repeat('digest', 'digest', {}, { pattern: DIGEST_CRON, tz: TZ });
 }

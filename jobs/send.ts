@@ -1,36 +1,55 @@
-// The send worker: drains one chat's pending outbox rows in order (so a chat reads its
-// messages in the order they were written), within the platform's rate limits, retrying
-// with backoff and keeping permanent failures with their reason.
-
+// The send worker: one job per outbox row. It waits its turn in its chat, claims the row
+// (so two workers never send it twice), respects the platform's rate limits, hands the row
+// to its platform (or to webhook delivery), and records the outcome: sent, retried with
+// backoff, or failed with the reason.
 import type { Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import type { Logger } from '../config/log.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { deliverOutboxRow } from './deliver.ts';
 import { type PlatformSender, SendError } from './platform.ts';
+import type { Job } from './queue.ts';
+import { type GroupRow, olderPending, outboxNow } from './relay.ts';
 
-export const MAX_SEND_ATTEMPTS = 8;
-const BACKOFF_MS = 1000;
+/** sends per second: per app (platform) and per chat */
+export type RateLimits = Record<string, { app: number; chat: number }>;
 
-/** Lark allows 50 sends/s per app and 5/s per chat; the others are kept as gentle. */
-const LIMITS: Record<string, { app: number; chat: number }> = {
+/** Lark allows 50 sends/s per app and 5/s per chat; the others are configurable. */
+export const DEFAULT_LIMITS: RateLimits = {
   lark: { app: 50, chat: 5 },
-  wechat: { app: 5, chat: 2 },
+  wechat: { app: 5, chat: 1 },
+  sim: { app: 200, chat: 50 },
   webhook: { app: 50, chat: 10 },
-  sim: { app: 1000, chat: 1000 },
 };
 
+export const MAX_SEND_ATTEMPTS = 8;
+
 export interface Limiters {
+  /** resolves when this send may go; waits (never fails) while over the limit */
   take(platform: string, chatId: string): Promise<void>;
 }
 
-export function createLimiters(redis?: Redis): Limiters {
+export function createLimiters(limits: RateLimits, redis?: Redis): Limiters {
   const made = new Map<string, RateLimiterAbstract>();
   const limiter = (key: string, points: number) => {
     let l = made.get(key);
     if (!l) {
-      const opts = { keyPrefix: `huying-rl-${key}`, points, duration: 1 };
-      l = redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts);
+      const opts = { keyPrefix: `huying:rl:${key}`, points, duration: 1 };
+      // A Redis that is down must not stop sends: the in-process limiter stands in.
+      l = redis
+        ? new RateLimiterRedis({
+            ...opts,
+            storeClient: redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new RateLimiterMemory(opts),
+          })
+        : new RateLimiterMemory(opts);
       made.set(key, l);
     }
     return l;
@@ -41,100 +60,186 @@ export function createLimiters(redis?: Redis): Limiters {
         await l.consume(key);
         return;
       } catch (e) {
-        const ms = (e as { msBeforeNext?: number }).msBeforeNext;
-        if (ms === undefined) throw e;
-        await new Promise((r) => setTimeout(r, Math.max(10, ms)));
+        if (!(e instanceof RateLimiterRes)) throw e;
+        await new Promise((r) => setTimeout(r, Math.max(5, e.msBeforeNext)));
       }
     }
   };
   return {
     async take(platform, chatId) {
-      const lim = LIMITS[platform] ?? LIMITS.wechat;
-      await wait(limiter(`${platform}-app`, lim.app), 'app');
-      await wait(limiter(`${platform}-chat`, lim.chat), chatId);
+      const lim = limits[platform] ?? limits.default ?? { app: 5, chat: 1 };
+      await wait(limiter(`${platform}:app`, lim.app), 'app');
+      await wait(limiter(`${platform}:chat`, lim.chat), chatId);
     },
   };
 }
 
-export type DrainResult = { sent: number; retryAt?: number };
+export type WebhookDelivery = (ctx: Ctx, row: OutboxRow) => Promise<unknown>;
 
 export interface SendDeps {
   ctx: Ctx;
+  log: Logger;
   senders: Map<string, PlatformSender>;
   limiters: Limiters;
-  deliverWebhook?: (ctx: Ctx, row: OutboxRow) => Promise<{ messageId: string }>;
+  /** jobs/webhook-delivery.ts's deliverWebhookRow, looked up when a webhook row comes */
+  webhook(): Promise<WebhookDelivery>;
+  /** queues the next row of a chat once this one is sent or failed */
+  handOn(row: GroupRow): Promise<void>;
+  /** how long a claim holds a row: a worker that dies mid-send frees it after this */
+  leaseMs: number;
+  /** the queue's backoff, to keep the row's retry time in step with the job's */
+  backoff(attemptsMade: number): number;
+  /** rows this worker is sending now (the claim guards across workers; this guards a demo
+   * clock running so far ahead that a claim's lease is already over) */
+  inFlight: Set<string>;
 }
 
-/** Sends this chat's due rows oldest first; stops at the first row that must wait. */
-export async function drainChat(deps: SendDeps, platform: string, chatId: string): Promise<DrainResult> {
+export type SendOutcome = 'sent' | 'failed' | 'retry' | 'done' | 'blocked' | 'busy' | 'not_ready';
+
+export function senderReady(senders: Map<string, PlatformSender>, platform: string) {
+  return platform === 'webhook' || !!senders.get(platform)?.ready();
+}
+
+/**
+ * Processes one send job. Throws only to have the queue retry the job later (with its
+ * backoff); every outcome that needs no retry returns.
+ */
+export async function sendOutboxJob(deps: SendDeps, outboxId: string, job: Job): Promise<SendOutcome> {
   const { ctx } = deps;
-  let sent = 0;
-  for (;;) {
-    const row = await ctx.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('platform', '=', platform)
-      .where('chat_id', '=', chatId)
-      .where('state', '=', 'pending')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row) return { sent };
-    const now = ctx.clock.now().getTime();
-    const due = new Date(row.available_at).getTime();
-    // wall time, not the app's clock: retries wait for the platform, not for the demo clock
-    if (due > Date.now() && due > now) return { sent, retryAt: due };
-    try {
-      await deps.limiters.take(platform, chatId);
-      const result =
-        row.kind === 'webhook'
-          ? await (deps.deliverWebhook ?? missingWebhook)(ctx, row).then(async (r) => {
-              await markSent(ctx, row, r.messageId);
-              return r;
-            })
-          : await deliverOutboxRow(ctx, deps.senders, row);
-      if (result === 'not_ready') return { sent };
-      sent++;
-    } catch (e) {
-      const err =
-        e instanceof SendError ? e : new SendError('retry', (e as Error).message ?? String(e), { platform });
-      const attempts = row.attempts + 1;
-      const reason = `${err.kind}: ${err.message}${err.details.code !== undefined ? ` (code ${err.details.code})` : ''}`;
-      if (err.kind === 'permanent' || attempts >= MAX_SEND_ATTEMPTS) {
-        await ctx.db
-          .updateTable('outbox')
-          .set({ state: 'failed', attempts, last_error: reason })
-          .where('id', '=', row.id)
-          .execute();
-        ctx.log.error({ outbox: row.id, platform, chatId, reason }, 'send failed for good');
-        continue; // the next row of this chat must not wait for a message that will never go
-      }
-      const delay = err.details.retryAfterMs ?? BACKOFF_MS * 2 ** (attempts - 1);
-      const retryAt = Date.now() + delay;
-      await ctx.db
-        .updateTable('outbox')
-        .set({ attempts, last_error: reason, available_at: new Date(Math.max(retryAt, now)) })
-        .where('id', '=', row.id)
-        .execute();
-      ctx.log.warn({ outbox: row.id, platform, chatId, reason, attempts, delay }, 'send will be retried');
-      return { sent, retryAt };
-    }
+  const row = await ctx.db.selectFrom('outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
+  if (!row) return 'done';
+  // Already sent or failed: a duplicate job, or one whose worker died before handing on.
+  if (row.state !== 'pending') {
+    await deps.handOn(row);
+    return 'done';
+  }
+  // Logged out (e.g. WeChat): the row waits without using up attempts; the sweep retries.
+  if (!senderReady(deps.senders, row.platform)) return 'not_ready';
+  if (await olderPending(ctx, row)) return 'blocked';
+  if (deps.inFlight.has(row.id)) return 'busy';
+  const claimed = await claim(deps, row);
+  if (!claimed) return 'busy';
+  deps.inFlight.add(row.id);
+  try {
+    return await deliverClaimed(deps, claimed, job);
+  } finally {
+    deps.inFlight.delete(row.id);
   }
 }
 
-async function markSent(ctx: Ctx, row: OutboxRow, messageId: string) {
+/** Takes the row for leaseMs, unless another worker holds it or it waits for a retry. */
+function claim(deps: SendDeps, row: OutboxRow) {
+  return deps.ctx.db
+    .updateTable('outbox')
+    .set({ available_at: new Date(Date.now() + deps.leaseMs) })
+    .where('id', '=', row.id)
+    .where('state', '=', 'pending')
+    .where('available_at', '<=', outboxNow(deps.ctx))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+async function deliverClaimed(deps: SendDeps, row: OutboxRow, job: Job): Promise<SendOutcome> {
+  const { ctx, log } = deps;
+  const chat = row.kind === 'webhook' ? `${row.chat_id}|${row.call_id ?? ''}` : row.chat_id;
+  try {
+    await deps.limiters.take(row.platform, chat);
+    let messageId: string | undefined;
+    if (row.kind === 'webhook')
+      messageId = ((await (await deps.webhook())(ctx, row)) as { messageId?: string })?.messageId;
+    else if ((await deliverOutboxRow(ctx, deps.senders, row)) === 'not_ready') {
+      await release(deps, row);
+      return 'not_ready';
+    }
+    // deliverOutboxRow records the messages it sends; webhooks (and card updates, should it
+    // leave one pending) are recorded here, a no-op for a row already marked
+    if (row.kind !== 'message') await markSent(ctx, row, messageId);
+    await deps.handOn(row);
+    return 'sent';
+  } catch (e) {
+    const err =
+      e instanceof SendError
+        ? e
+        : new SendError('retry', (e as Error)?.message ?? String(e), { platform: row.platform });
+    const attempts = row.attempts + 1;
+    const reason = `${err.kind}: ${err.message}${err.details.code !== undefined ? ` (code ${err.details.code})` : ''}`;
+    const where = {
+      outbox: row.id,
+      platform: row.platform,
+      chatId: row.chat_id,
+      callId: row.call_id,
+      attempts,
+    };
+    if (err.kind === 'permanent' || attempts >= MAX_SEND_ATTEMPTS) {
+      const why = err.kind === 'permanent' ? reason : `gave up after ${attempts} attempts: ${reason}`;
+      await ctx.db
+        .updateTable('outbox')
+        .set({ state: 'failed', attempts, last_error: why })
+        .where('id', '=', row.id)
+        .where('state', '=', 'pending')
+        .execute();
+      log.error({ ...where, reason: why }, 'outbox row failed for good');
+      // the chat's next message must not wait for one that will never go
+      await deps.handOn(row);
+      return 'failed';
+    }
+    const delay = deps.backoff(job.attemptsMade + 1);
+    await ctx.db
+      .updateTable('outbox')
+      .set({ attempts, last_error: reason, available_at: new Date(Date.now() + delay) })
+      .where('id', '=', row.id)
+      .where('state', '=', 'pending')
+      .execute();
+    log.warn({ ...where, reason, delay }, 'send failed; will retry');
+    // The job has no retries left (its row still has): the sweep queues a fresh job.
+    if (job.isFinalAttempt) return 'retry';
+    throw err;
+  }
+}
+
+/** A delivered row: sent (with the subscriber's request id for a webhook). */
+async function markSent(ctx: Ctx, row: OutboxRow, messageId?: string) {
   await ctx.db
     .updateTable('outbox')
     .set({
       state: 'sent',
       sent_at: ctx.clock.now(),
-      platform_message_id: messageId,
       attempts: row.attempts + 1,
+      platform_message_id: messageId ?? null,
     })
     .where('id', '=', row.id)
+    .where('state', '=', 'pending')
     .execute();
 }
 
-async function missingWebhook(): Promise<never> {
-  throw new SendError('retry', 'webhook delivery is not available', { platform: 'webhook' });
+/** Gives the claim back unused (the platform was not ready after all). */
+async function release(deps: SendDeps, row: OutboxRow) {
+  await deps.ctx.db
+    .updateTable('outbox')
+    .set({ available_at: outboxNow(deps.ctx) })
+    .where('id', '=', row.id)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/** The webhook module is another part's; until it exists, webhook rows retry. */
+export function webhookLoader(path = './webhook-delivery.ts'): () => Promise<WebhookDelivery> {
+  let found: WebhookDelivery | undefined;
+  return async () => {
+    if (found) return found;
+    let mod: { deliverWebhookRow?: WebhookDelivery };
+    try {
+      mod = await import(/* @vite-ignore */ new URL(path, import.meta.url).href);
+    } catch (e) {
+      throw new SendError('retry', `webhook delivery is not available (${(e as Error).message})`, {
+        platform: 'webhook',
+      });
+    }
+    if (typeof mod.deliverWebhookRow !== 'function')
+      throw new SendError('retry', 'webhook delivery is not available (no deliverWebhookRow)', {
+        platform: 'webhook',
+      });
+    found = mod.deliverWebhookRow;
+    return found;
+  };
 }

@@ -1,177 +1,211 @@
-// The simulator's HTTP side: the page, a JSON API for scripted use, live updates (SSE) and,
-// with the manual clock, a way to move time. It goes through the same router, lifecycle
-// and outbox as the real platforms.
-import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+// The simulator's HTTP side under /sim: the page, a JSON API for people and scripts, live
+// updates, and (with the manual clock) moving time. Everything a persona says or presses goes
+// through the same router, lifecycle and outbox as a real platform's events.
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isManualClock, parseIsoDuration } from '../../config/clock.ts';
-import type { Message } from '../../handlers/messages.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
-import { inboundSchema } from '../inbound.ts';
+import { type Inbound, inboundSchema } from '../inbound.ts';
+import type { RouteResult } from '../router.ts';
 import type { Services } from '../wiring.ts';
-import { simPage } from './page.ts';
-import { type SimRecord, type SimSender, toRecord } from './sender.ts';
-import { personas } from './setup.ts';
+import type { SimDelivery } from './delivery.ts';
+import { simEvents } from './events.ts';
+import { pressOf } from './forms.ts';
+import { pageRoutes } from './page.ts';
+import { type SimSender, toRecord } from './sender.ts';
+import { listChats, listPersonas, type Persona } from './setup.ts';
 
-const say = z.object({
-  from: z.string().min(1, '缺少 from（身份）'),
-  text: z.string().max(10_000, '内容过长'),
-});
-const act = z.object({
-  from: z.string().min(1, '缺少 from（身份）'),
-  message: z.union([z.string(), z.number()]).transform(String),
-  action: z.union([z.number().int().min(0), z.literal('form')]),
-  form: z.record(z.string(), z.string()).optional(),
-  text: z.string().max(2000).optional(),
-});
+const MENTION = /[@＠]呼应\s*/g;
+const MAX_DAYS = 400;
 
-export function simRoutes(services: Services, sender: SimSender): Hono {
+const ACTION_HINT = 'action 须为按钮序号（从0开始）或 "form"';
+const saySchema = z.object({
+  from: z
+    .string({ error: '缺少 from（身份 id，见 /sim/api/state 的 personas）' })
+    .min(1, '缺少 from（身份 id）'),
+  text: z.string({ error: '缺少 text（要发送的内容）' }).max(10_000, '内容过长'),
+});
+const actSchema = z.object({
+  from: z.string({ error: '缺少 from（身份 id）' }).min(1, '缺少 from（身份 id）'),
+  message: z.union([z.string(), z.number()], { error: '缺少 message（卡片消息的 id）' }).transform(String),
+  action: z.union([z.number().int(ACTION_HINT).min(0, ACTION_HINT), z.literal('form')], { error: ACTION_HINT }),
+  form: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
+  text: z.string().max(10_000, '内容过长').optional(),
+});
+const clockSchema = z.object({ advance: z.string({ error: '缺少 advance，例如 {"advance": "PT3H"}' }) });
+
+type Status = 400 | 403 | 404 | 409;
+const errorCode: Record<Status, string> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+};
+const fail = (c: Context, status: Status, message: string) =>
+  c.json({ ok: false, error: errorCode[status], message }, status);
+
+/** The JSON body checked by a schema: the data, or the 400 answer saying what is wrong. */
+async function parseBody<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+): Promise<{ data: z.infer<T> } | { answer: Response }> {
+  const raw = await c.req.json().catch(() => undefined);
+  if (raw === undefined || raw === null || typeof raw !== 'object')
+    return { answer: fail(c, 400, '请求体须为 JSON 对象') };
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? { data: parsed.data } : { answer: fail(c, 400, issues(parsed.error)) };
+}
+/** zod's reasons, in Chinese: ours as written, zod's own replaced by the field's name. */
+const issues = (e: z.ZodError) =>
+  e.issues
+    .map((i) => (/[\u4e00-\u9fa5]/.test(i.message) ? i.message : `${i.path.join('.') || '请求体'} 无效`))
+    .join('；');
+const summary = (r: RouteResult) => ({ status: r.status, toast: r.toast ?? null });
+
+export function simRoutes(services: Services, sender: SimSender, delivery: SimDelivery): Hono {
   const { ctx, router, runtime } = services;
   const app = new Hono();
-  const bad = (
-    c: { json: (b: unknown, s: 400 | 404 | 409) => Response },
-    status: 400 | 404 | 409,
-    message: string,
-  ) => c.json({ ok: false, error: message }, status);
-  const body = async (c: { req: { json: () => Promise<unknown> } }) => c.req.json().catch(() => undefined);
-  const persona = async (id: string) => (await personas(ctx.db, ctx.district)).find((p) => p.id === id);
-  const chat = (id: string) =>
-    ctx.db
-      .selectFrom('chat_bindings')
-      .selectAll()
-      .where('platform', '=', 'sim')
-      .where('chat_id', '=', id)
-      .executeTakeFirst();
+  const persona = async (id: string): Promise<Persona | undefined> =>
+    (await listPersonas(ctx.db, ctx.district)).find((p) => p.id === id);
+  const chat = async (id: string) => (await listChats(ctx.db, ctx.district)).find((c) => c.id === id);
+  const clockState = () => ({
+    mode: runtime.clock.kind,
+    now: runtime.clock.now().toISOString(),
+    display: formatShanghai(runtime.clock.now()),
+  });
+  /** Hands an event to the router, then waits until the sim messages it caused are delivered. */
+  const handle = async (inbound: Inbound) => {
+    const mark = await delivery.mark();
+    const result = await router.handle(inboundSchema.parse(inbound));
+    await delivery.settle(mark);
+    return result;
+  };
 
-  app.get('/', (c) => c.html(simPage));
-  app.get('/api/state', async (c) => {
-    const chats = await ctx.db
-      .selectFrom('chat_bindings')
-      .select(['chat_id as id', 'title', 'role', 'unit_code as unit'])
-      .where('platform', '=', 'sim')
-      .orderBy('chat_id')
-      .execute();
-    return c.json({
-      chats,
-      personas: await personas(ctx.db, ctx.district),
-      clock: {
-        mode: ctx.clock.kind,
-        now: ctx.clock.now().toISOString(),
-        shanghai: formatShanghai(ctx.clock.now()),
-      },
-    });
-  });
-  app.get('/api/chats/:chat/messages', async (c) => {
-    if (!(await chat(c.req.param('chat')))) return bad(c, 404, '没有这个群');
-    const after = c.req.query('after');
-    let q = ctx.db.selectFrom('sim_messages').selectAll().where('chat_id', '=', c.req.param('chat'));
-    if (after && /^\d+$/.test(after)) q = q.where('id', '>', after);
-    const rows = await q.orderBy('id').limit(500).execute();
-    return c.json({ messages: rows.map(toRecord) });
-  });
-  app.post('/api/chats/:chat/messages', async (c) => {
-    const parsed = say.safeParse(await body(c));
-    if (!parsed.success) return bad(c, 400, parsed.error.issues.map((i) => i.message).join('；'));
-    const binding = await chat(c.req.param('chat'));
-    if (!binding) return bad(c, 404, '没有这个群');
-    const who = await persona(parsed.data.from);
-    if (!who) return bad(c, 404, '没有这个身份');
-    const text = parsed.data.text.trim();
-    if (!text) return bad(c, 400, '请输入内容');
-    const now = ctx.clock.now();
-    const row = await ctx.db
-      .insertInto('sim_messages')
-      .values({
-        chat_id: binding.chat_id,
-        from_bot: false,
-        sender: who.name,
-        body: JSON.stringify({ text, persona: who.id }),
-        reply_to: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const record = toRecord(row);
-    sender.bus.emit('message', record);
-    const mentionsBot = /@呼应/.test(text);
-    const result = await router.handle(
-      inboundSchema.parse({
-        platform: 'sim',
-        eventId: `sim-msg-${row.id}`,
-        chatId: binding.chat_id,
-        messageId: row.id,
-        sender: { userId: who.id, name: who.name },
-        text: text.replace(/@呼应\s*/g, '').trim(),
-        mentionsBot,
-      }),
-    );
-    return c.json({ ok: true, message: record, result: { status: result.status, toast: result.toast } });
-  });
-  app.post('/api/actions', async (c) => {
-    const parsed = act.safeParse(await body(c));
-    if (!parsed.success) return bad(c, 400, parsed.error.issues.map((i) => i.message).join('；'));
-    const { from, message, action, form, text } = parsed.data;
-    const who = await persona(from);
-    if (!who) return bad(c, 404, '没有这个身份');
-    const row = /^\d+$/.test(message)
-      ? await ctx.db.selectFrom('sim_messages').selectAll().where('id', '=', message).executeTakeFirst()
-      : undefined;
-    const card = (row?.body as SimRecord['body'] | undefined)?.message as Message | undefined;
-    if (!row || !card) return bad(c, 404, '没有这条卡片消息');
-    let inboundAction: { command: string; template?: string; form?: Record<string, string> };
-    if (action === 'form') {
-      if (!card.form) return bad(c, 400, '这张卡片没有表单');
-      inboundAction = {
-        command: card.form.command.split(' ')[0],
-        template: card.form.command,
-        form: form ?? {},
-      };
-    } else {
-      const button = card.buttons?.[action];
-      if (!button) return bad(c, 400, '没有这个按钮');
-      if (button.needsText && !text?.trim()) return bad(c, 400, `请填写：${button.needsText}`);
-      inboundAction = {
-        command: button.needsText ? `${button.command.trim()} ${text!.trim()}` : button.command,
-      };
-    }
-    const result = await router.handle(
-      inboundSchema.parse({
-        platform: 'sim',
-        eventId: `sim-act-${row.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-        chatId: row.chat_id,
-        messageId: row.id,
-        sender: { userId: who.id, name: who.name },
-        action: inboundAction,
-      }),
-    );
-    if (result.cardUpdate) await sender.update(row.id, result.cardUpdate);
-    return c.json({ ok: result.status === 'handled', status: result.status, toast: result.toast });
-  });
-  app.get('/api/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const push = (m: SimRecord) => void stream.writeSSE({ event: 'message', data: JSON.stringify(m) });
-      sender.bus.on('message', push);
-      stream.onAbort(() => {
-        sender.bus.off('message', push);
-      });
-      while (!stream.aborted)
-        await stream.sleep(15_000).then(() => stream.writeSSE({ event: 'ping', data: '' }));
+  app.route('/', pageRoutes());
+  app.route('/api/events', simEvents(ctx, sender.feed));
+
+  app.get('/api/state', async (c) =>
+    c.json({
+      chats: await listChats(ctx.db, ctx.district),
+      personas: await listPersonas(ctx.db, ctx.district),
+      clock: clockState(),
     }),
   );
+
+  app.get('/api/chats/:chat/messages', async (c) => {
+    const found = await chat(c.req.param('chat'));
+    if (!found) return fail(c, 404, `没有这个群：${c.req.param('chat')}`);
+    const after = c.req.query('after');
+    if (after !== undefined && !/^\d+$/.test(after)) return fail(c, 400, 'after 须为消息 id（整数）');
+    let q = ctx.db.selectFrom('sim_messages').selectAll().where('chat_id', '=', found.id);
+    if (after) q = q.where('id', '>', after);
+    // without `after`: the latest 300, oldest first
+    const rows = after
+      ? await q.orderBy('id').limit(500).execute()
+      : (await q.orderBy('id', 'desc').limit(300).execute()).reverse();
+    return c.json({ chat: found, messages: rows.map(toRecord) });
+  });
+
+  app.post('/api/chats/:chat/messages', async (c) => {
+    const parsed = await parseBody(c, saySchema);
+    if ('answer' in parsed) return parsed.answer;
+    const where = await chat(c.req.param('chat'));
+    if (!where) return fail(c, 404, `没有这个群：${c.req.param('chat')}`);
+    const who = await persona(parsed.data.from);
+    if (!who) return fail(c, 404, `没有这个身份：${parsed.data.from}`);
+    if (!who.chats.includes(where.id)) return fail(c, 403, `${who.name}不在「${where.title}」中，请切换身份`);
+    const text = parsed.data.text.trim();
+    if (!text) return fail(c, 400, '请输入内容');
+    const message = await sender.said(where.id, who, text);
+    // Like a real group: the bot hears a report only when @-mentioned; commands always.
+    const mentionsBot = MENTION.test(text);
+    MENTION.lastIndex = 0;
+    const result = await handle({
+      platform: 'sim',
+      eventId: `sim-msg-${message.id}`,
+      chatId: where.id,
+      messageId: message.id,
+      sender: { userId: who.id, name: who.name },
+      text: text.replace(MENTION, ' ').trim(),
+      mentionsBot,
+      images: [],
+      p2p: false,
+    });
+    return c.json({ ok: true, message, result: summary(result) });
+  });
+
+  app.post('/api/actions', async (c) => {
+    const parsed = await parseBody(c, actSchema);
+    if ('answer' in parsed) return parsed.answer;
+    const { from, message: id, action } = parsed.data;
+    const who = await persona(from);
+    if (!who) return fail(c, 404, `没有这个身份：${from}`);
+    const row = /^\d+$/.test(id)
+      ? await ctx.db.selectFrom('sim_messages').selectAll().where('id', '=', id).executeTakeFirst()
+      : undefined;
+    if (!row) return fail(c, 404, `没有这条消息：${id}`);
+    const card = toRecord(row).message;
+    if (!card) return fail(c, 400, '这条消息不是卡片，没有按钮');
+    const where = await chat(row.chat_id);
+    if (!where || !who.chats.includes(where.id))
+      return fail(c, 403, `${who.name}不在「${where?.title ?? row.chat_id}」中，请切换身份`);
+    const press = pressOf(card, action, {
+      form: parsed.data.form as Record<string, unknown> | undefined,
+      text: parsed.data.text,
+    });
+    if (!press.ok) return fail(c, press.status, press.message);
+    const result = await handle({
+      platform: 'sim',
+      // every press is a new event: pressing twice is answered "already done", not dropped
+      eventId: `sim-act-${row.id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      chatId: row.chat_id,
+      messageId: String(row.id),
+      sender: { userId: who.id, name: who.name },
+      text: '',
+      mentionsBot: false,
+      images: [],
+      action: press.action,
+      p2p: false,
+    });
+    const updated = result.cardUpdate
+      ? await sender.updateRecord(String(row.id), result.cardUpdate)
+      : undefined;
+    return c.json({
+      ok: result.status === 'handled',
+      message: updated ?? toRecord(row),
+      result: summary(result),
+    });
+  });
+
   app.post('/api/clock', async (c) => {
     const clock = runtime.clock;
     if (!isManualClock(clock))
-      return bad(c, 409, '时钟不是手动模式：用 HUYING_CLOCK=manual 启动后才能快进时间');
-    const b = (await body(c)) as { advance?: string } | undefined;
+      return fail(
+        c,
+        409,
+        '当前使用系统时钟，不能快进。以 HUYING_CLOCK=manual 启动（仅限演示和测试）后可用。',
+      );
+    const parsed = await parseBody(c, clockSchema);
+    if ('answer' in parsed) return parsed.answer;
     let ms: number;
     try {
-      ms = parseIsoDuration(String(b?.advance ?? ''));
+      ms = parseIsoDuration(parsed.data.advance.trim().toUpperCase());
     } catch {
-      return bad(c, 400, '请用 ISO 8601 时长，例如 {"advance": "PT3H"}');
+      return fail(
+        c,
+        400,
+        `“${parsed.data.advance}”不是 ISO 8601 时长，例如 PT3H（3小时）、P1D（1天）、PT30M（30分钟）`,
+      );
     }
-    const now = await clock.advance(ms);
-    return c.json({ ok: true, now: now.toISOString(), shanghai: formatShanghai(now) });
+    if (ms <= 0) return fail(c, 400, '快进时长须大于0');
+    if (ms > MAX_DAYS * 86_400_000) return fail(c, 400, `一次最多快进${MAX_DAYS}天`);
+    const mark = await delivery.mark();
+    await clock.advance(ms); // fires what fell due (reminders, escalations) before answering
+    await delivery.settle(mark);
+    const state = clockState();
+    sender.feed.publish({ type: 'clock', now: state.now });
+    return c.json({ ok: true, clock: state });
   });
+
   return app;
 }

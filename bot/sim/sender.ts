@@ -1,93 +1,175 @@
-// The simulator as a chat platform: bot messages land in sim_messages and are pushed to
-// every open page; the idempotency key makes a retried send land once.
+// The simulator as a chat platform: the bot's messages land in sim_messages and go live to
+// every open page. A retried send (same idempotency key) lands once.
 import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
 import type { Clock } from '../../config/clock.ts';
 import type { Db } from '../../db/connect.ts';
+import type { SimMessage } from '../../db/schema.ts';
 import type { Message } from '../../handlers/messages.ts';
 import type { OutgoingMessage, PlatformSender } from '../../jobs/platform.ts';
 
+/** A sim message as the API and the page see it. */
 export interface SimRecord {
   id: string;
   chat: string;
   fromBot: boolean;
+  /** display name: 呼应 for the bot, the persona's name for people */
   sender: string;
-  body: { message?: Message; text?: string; idempotencyKey?: string; persona?: string };
+  /** people's messages: the persona id and what they wrote */
+  persona?: string;
+  text?: string;
+  /** the bot's messages: the card */
+  message?: Message;
+  /** the bot's messages: sim identities of the people it @-mentions */
+  mentioned?: string[];
   replyTo: string | null;
   at: string;
+  updatedAt: string;
 }
 
-export const toRecord = (r: {
-  id: string;
-  chat_id: string;
-  from_bot: boolean;
-  sender: string;
-  body: unknown;
-  reply_to: string | null;
-  created_at: Date;
-}): SimRecord => ({
-  id: r.id,
-  chat: r.chat_id,
-  fromBot: r.from_bot,
-  sender: r.sender,
-  body: r.body as SimRecord['body'],
-  replyTo: r.reply_to,
-  at: new Date(r.created_at).toISOString(),
-});
+/** What sim_messages.body holds for the bot: the Message JSON plus these. */
+type BotBody = Message & { idempotencyKey?: string; mentionedUserIds?: string[] };
+type PersonBody = { text: string; persona: string };
+
+export function toRecord(row: SimMessage): SimRecord {
+  const base = {
+    id: String(row.id),
+    chat: row.chat_id,
+    fromBot: row.from_bot,
+    sender: row.sender,
+    replyTo: row.reply_to === null ? null : String(row.reply_to),
+    at: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+  if (!row.from_bot) {
+    const b = row.body as unknown as PersonBody;
+    return { ...base, persona: b.persona, text: b.text };
+  }
+  const { idempotencyKey: _key, mentionedUserIds, ...message } = row.body as unknown as BotBody;
+  return { ...base, message: message as Message, mentioned: mentionedUserIds ?? [] };
+}
+
+export type FeedEvent = { type: 'message'; record: SimRecord } | { type: 'clock'; now: string };
+
+/** In-process live updates: new and changed messages, clock moves. */
+export class SimFeed {
+  private bus = new EventEmitter();
+  constructor() {
+    this.bus.setMaxListeners(0);
+  }
+  publish(e: FeedEvent) {
+    this.bus.emit('event', e);
+  }
+  subscribe(fn: (e: FeedEvent) => void): () => void {
+    this.bus.on('event', fn);
+    return () => this.bus.off('event', fn);
+  }
+}
 
 export class SimSender implements PlatformSender {
   readonly platform = 'sim';
-  readonly bus = new EventEmitter();
   constructor(
-    private db: Db,
-    private clock: Clock,
-  ) {
-    this.bus.setMaxListeners(1000);
-  }
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly feed: SimFeed,
+  ) {}
 
   ready() {
     return true;
   }
 
-  async send(out: OutgoingMessage) {
-    const existing = await this.db
+  async send(out: OutgoingMessage): Promise<{ messageId: string }> {
+    const { row, created } = await this.db.transaction().execute(async (trx) => {
+      // two deliveries of one row (a retry racing a slow first try) wait for each other here
+      await sql`select pg_advisory_xact_lock(hashtext(${`huying:sim:${out.idempotencyKey}`}))`.execute(trx);
+      const existing = await trx
+        .selectFrom('sim_messages')
+        .selectAll()
+        .where('chat_id', '=', out.chatId)
+        .where('from_bot', '=', true)
+        .where(sql<string>`body->>'idempotencyKey'`, '=', out.idempotencyKey)
+        .executeTakeFirst();
+      if (existing) return { row: existing, created: false };
+      const now = this.clock.now();
+      const body: BotBody = {
+        ...out.message,
+        idempotencyKey: out.idempotencyKey,
+        mentionedUserIds: out.mentions.map((m) => m.platformUserId).filter((x): x is string => !!x),
+      };
+      const inserted = await trx
+        .insertInto('sim_messages')
+        .values({
+          chat_id: out.chatId,
+          from_bot: true,
+          sender: '呼应',
+          body: JSON.stringify(body),
+          reply_to: out.replyTo && /^\d+$/.test(out.replyTo) ? out.replyTo : null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { row: inserted, created: true };
+    });
+    if (created) this.feed.publish({ type: 'message', record: toRecord(row) });
+    return { messageId: String(row.id) };
+  }
+
+  /** Rewrites a card in place (keeping its idempotency key); unknown ids change nothing. */
+  async update(messageId: string, message: Message): Promise<void> {
+    await this.updateRecord(messageId, message);
+  }
+
+  async updateRecord(messageId: string, message: Message): Promise<SimRecord | undefined> {
+    if (!/^\d+$/.test(messageId)) return undefined;
+    const row = await this.db
       .selectFrom('sim_messages')
-      .select('id')
-      .where('chat_id', '=', out.chatId)
-      .where(({ eb, ref }) => eb(ref('body', '->>').key('idempotencyKey' as never), '=', out.idempotencyKey))
+      .selectAll()
+      .where('id', '=', messageId)
+      .where('from_bot', '=', true)
       .executeTakeFirst();
-    if (existing) return { messageId: existing.id };
+    if (!row) return undefined;
+    const old = row.body as unknown as BotBody;
+    const body: BotBody = {
+      ...message,
+      idempotencyKey: old.idempotencyKey,
+      mentionedUserIds: old.mentionedUserIds,
+    };
+    const updated = await this.db
+      .updateTable('sim_messages')
+      // strictly later than before, even on a manual clock that stands still: pages tell a
+      // changed card by its updatedAt
+      .set({
+        body: JSON.stringify(body),
+        updated_at: new Date(Math.max(this.clock.now().getTime(), new Date(row.updated_at).getTime() + 1)),
+      })
+      .where('id', '=', messageId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const record = toRecord(updated);
+    this.feed.publish({ type: 'message', record });
+    return record;
+  }
+
+  /** Stores what a persona wrote in a chat, and shows it live. */
+  async said(chatId: string, persona: { id: string; name: string }, text: string): Promise<SimRecord> {
     const now = this.clock.now();
+    const body: PersonBody = { text, persona: persona.id };
     const row = await this.db
       .insertInto('sim_messages')
       .values({
-        chat_id: out.chatId,
-        from_bot: true,
-        sender: '呼应',
-        body: JSON.stringify({ message: out.message, idempotencyKey: out.idempotencyKey }),
-        reply_to: out.replyTo && /^\d+$/.test(out.replyTo) ? out.replyTo : null,
+        chat_id: chatId,
+        from_bot: false,
+        sender: persona.name,
+        body: JSON.stringify(body),
+        reply_to: null,
         created_at: now,
         updated_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    this.bus.emit('message', toRecord(row));
-    return { messageId: row.id };
-  }
-
-  async update(messageId: string, message: Message) {
-    const row = await this.db
-      .selectFrom('sim_messages')
-      .selectAll()
-      .where('id', '=', messageId)
-      .executeTakeFirst();
-    if (!row) return;
-    const body = { ...(row.body as object), message };
-    const updated = await this.db
-      .updateTable('sim_messages')
-      .set({ body: JSON.stringify(body), updated_at: this.clock.now() })
-      .where('id', '=', messageId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    this.bus.emit('message', toRecord(updated));
+    const record = toRecord(row);
+    this.feed.publish({ type: 'message', record });
+    return record;
   }
 }

@@ -1,0 +1,31 @@
+import { chromium } from 'playwright-core';
+import { it } from 'vitest';
+import { startServer } from '../../bot/server.ts';
+import { loadEnv } from '../../config/env.ts';
+import { silentLogger } from '../../config/log.ts';
+import { freshDb } from '../../test/db.ts';
+
+it('stops', { timeout: 120_000 }, async () => {
+  let s0 = Date.now();
+  const t = await freshDb();
+  console.log('freshDb', Date.now() - s0); s0 = Date.now();
+  const server = await startServer(loadEnv({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: t.url, HUYING_SIM: 'on', HUYING_CLOCK: 'manual', LOG_LEVEL: 'silent', NODE_ENV: 'test' }), { log: silentLogger });
+  console.log('server', Date.now() - s0); s0 = Date.now();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  console.log('browser', Date.now() - s0); s0 = Date.now();
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.port}/sim`);
+  await page.getByTestId('live').filter({ hasText: '实时' }).waitFor();
+  console.log('page', Date.now() - s0);
+  let t0 = Date.now();
+  await browser.close();
+  console.log('browser closed', Date.now() - t0);
+  t0 = Date.now();
+  const timer = setInterval(() => console.log('still stopping', Date.now() - t0), 5000);
+  await server.stop();
+  console.log('server stopped', Date.now() - t0);
+  t0 = Date.now();
+  await t.close();
+  console.log('db closed', Date.now() - t0);
+  clearInterval(timer);
+});
