@@ -135,9 +135,10 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     };
     sendQ.process(
       async (job) => {
-        const { outboxId } = job.data as SendJobData;
+        const data = job.data as SendJobData;
+        const outboxId = data.outboxId;
         try {
-          const outcome = await lane(() => sendOutboxJob(deps, outboxId, job));
+          const outcome = await lane(() => sendOutboxJob(deps, data, job));
           log.debug({ outbox: outboxId, outcome }, 'send job');
         } catch (err) {
           // as for timers: a failed job would keep its id from the sweep; the row stays pending

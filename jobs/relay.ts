@@ -15,6 +15,8 @@ export const sendJobId = (outboxId: string) => `outbox:${outboxId}`;
 
 export interface SendJobData {
   outboxId: string;
+  /** lets a worker whose platform is logged out pass without a query */
+  platform?: string;
 }
 
 export const groupKey = (r: GroupRow) =>
@@ -89,9 +91,9 @@ export function createRelay(o: RelayOptions): Relay {
   let running: Promise<void> | null = null;
   let again = false;
 
-  const job = (id: string, jobId = sendJobId(id)) => ({
+  const job = (r: { id: string; platform: string }, jobId = sendJobId(r.id)) => ({
     name: 'send',
-    data: { outboxId: id } satisfies SendJobData,
+    data: { outboxId: r.id, platform: r.platform } satisfies SendJobData,
     opts: { ...o.jobOptions, jobId },
   });
 
@@ -113,7 +115,7 @@ export function createRelay(o: RelayOptions): Relay {
       // Only the first row of a group in this batch can go now; the rest follow it by handOn.
       const seen = new Set<string>();
       const firsts = rows.filter((r) => !seen.has(groupKey(r)) && !!seen.add(groupKey(r)));
-      await add(firsts.map((r) => job(r.id)));
+      await add(firsts.map((r) => job(r)));
       added += firsts.length;
       // never backwards: a slower relay running beside this one may finish later
       if (BigInt(rows.at(-1)!.id) > BigInt(watermark)) watermark = rows.at(-1)!.id;
@@ -156,7 +158,7 @@ export function createRelay(o: RelayOptions): Relay {
       .where('available_at', '<=', outboxNow(ctx))
       .execute();
     const due = heads.filter((h) => h.platform === 'webhook' || ready(h.platform));
-    await add(due.map((h) => job(h.id)));
+    await add(due.map((h) => job(h)));
     return due.length;
   }
 
@@ -164,7 +166,8 @@ export function createRelay(o: RelayOptions): Relay {
     const next = await olderPending(ctx, { ...row, id: '9223372036854775807' });
     // A job id of its own: the next row's first job may still be finishing (it found this
     // row pending), and a job with that id would be taken for a duplicate.
-    if (next) await add([job(next.id, `${sendJobId(next.id)}:after:${row.id}`)]);
+    if (next)
+      await add([job({ id: next.id, platform: row.platform }, `${sendJobId(next.id)}:after:${row.id}`)]);
   }
 
   return {

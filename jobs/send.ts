@@ -3,6 +3,7 @@
 // to its platform (or to webhook delivery), and records the outcome: sent, retried with
 // backoff, or failed with the reason.
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -15,7 +16,7 @@ import type { Ctx } from '../handlers/context.ts';
 import { deliverOutboxRow } from './deliver.ts';
 import { type PlatformSender, SendError } from './platform.ts';
 import type { Job } from './queue.ts';
-import { type GroupRow, olderPending, outboxNow } from './relay.ts';
+import { type GroupRow, olderPending, outboxNow, type SendJobData } from './relay.ts';
 
 /** sends per second: per app (platform) and per chat */
 export type RateLimits = Record<string, { app: number; chat: number }>;
@@ -104,37 +105,53 @@ export function senderReady(senders: Map<string, PlatformSender>, platform: stri
  * Processes one send job. Throws only to have the queue retry the job later (with its
  * backoff); every outcome that needs no retry returns.
  */
-export async function sendOutboxJob(deps: SendDeps, outboxId: string, job: Job): Promise<SendOutcome> {
+export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job): Promise<SendOutcome> {
   const { ctx } = deps;
-  const row = await ctx.db.selectFrom('outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
-  if (!row) return 'done';
-  // Already sent or failed: a duplicate job, or one whose worker died before handing on.
-  if (row.state !== 'pending') {
-    await deps.handOn(row);
-    return 'done';
-  }
+  const { outboxId } = data;
   // Logged out (e.g. WeChat): the row waits without using up attempts; the sweep retries.
-  if (!senderReady(deps.senders, row.platform)) return 'not_ready';
-  if (await olderPending(ctx, row)) return 'blocked';
-  if (deps.inFlight.has(row.id)) return 'busy';
-  const claimed = await claim(deps, row);
-  if (!claimed) return 'busy';
-  deps.inFlight.add(row.id);
+  if (data.platform && !senderReady(deps.senders, data.platform)) return 'not_ready';
+  if (deps.inFlight.has(outboxId)) return 'busy';
+  deps.inFlight.add(outboxId);
   try {
-    return await deliverClaimed(deps, claimed, job);
+    const claimed = await claim(deps, outboxId);
+    if (claimed) {
+      if (senderReady(deps.senders, claimed.platform)) return await deliverClaimed(deps, claimed, job);
+      await release(deps, claimed);
+      return 'not_ready';
+    }
+    // Not ours to send now; find out why (the common case took one statement above).
+    const row = await ctx.db.selectFrom('outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
+    if (!row) return 'done';
+    // Already sent or failed: a duplicate job, or one whose worker died before handing on.
+    if (row.state !== 'pending') {
+      await deps.handOn(row);
+      return 'done';
+    }
+    if (!senderReady(deps.senders, row.platform)) return 'not_ready';
+    // An older row of its chat goes first and hands on to this one when it is done.
+    if (await olderPending(ctx, row)) return 'blocked';
+    return 'busy'; // another worker holds it, or it waits for its retry
   } finally {
-    deps.inFlight.delete(row.id);
+    deps.inFlight.delete(outboxId);
   }
 }
 
-/** Takes the row for leaseMs, unless another worker holds it or it waits for a retry. */
-function claim(deps: SendDeps, row: OutboxRow) {
+/**
+ * Takes the row for leaseMs, in one statement: only while it is pending, due (not held by
+ * another worker, not waiting for a retry) and the oldest pending row of its group.
+ */
+function claim(deps: SendDeps, outboxId: string) {
   return deps.ctx.db
     .updateTable('outbox')
     .set({ available_at: new Date(Date.now() + deps.leaseMs) })
-    .where('id', '=', row.id)
+    .where('id', '=', outboxId)
     .where('state', '=', 'pending')
     .where('available_at', '<=', outboxNow(deps.ctx))
+    .where(
+      sql<boolean>`not exists (select 1 from outbox o where o.state = 'pending' and o.id < outbox.id
+        and o.platform = outbox.platform and o.chat_id = outbox.chat_id
+        and (outbox.kind <> 'webhook' or (o.kind = 'webhook' and o.call_id is not distinct from outbox.call_id)))`,
+    )
     .returningAll()
     .executeTakeFirst();
 }

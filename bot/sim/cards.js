@@ -12,7 +12,8 @@ export function el(tag, attrs = {}, ...children) {
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat(Number.POSITIVE_INFINITY)) if (c !== undefined && c !== null && c !== false) e.append(c);
+  for (const c of children.flat(Number.POSITIVE_INFINITY))
+    if (c !== undefined && c !== null && c !== false) e.append(c);
   return e;
 }
 

@@ -48,6 +48,7 @@ export function simDelivery(services: Services, sender: PlatformSender): SimDeli
     chain = chain.then(async () => {
       queued = false;
       if (stopped) return;
+      let sent = 0;
       for (;;) {
         const now = outboxNow(ctx);
         const rows = await ctx.db
@@ -59,7 +60,11 @@ export function simDelivery(services: Services, sender: PlatformSender): SimDeli
           .orderBy('id')
           .limit(50)
           .execute();
-        if (!rows.length) return;
+        if (!rows.length) {
+          if (sent && jobLayerHere())
+            log.info({ rows: sent }, 'sim rows the job layer left unsent were delivered by the simulator');
+          return;
+        }
         for (const r of rows) {
           const claimed = await ctx.db
             .updateTable('outbox')
@@ -72,6 +77,7 @@ export function simDelivery(services: Services, sender: PlatformSender): SimDeli
           if (!claimed) continue; // the send worker has it
           try {
             await deliverOutboxRow(ctx, only, claimed);
+            sent++;
           } catch (err) {
             log.warn({ err, outbox: r.id, callId: r.call_id }, 'sim delivery failed; will retry');
             await ctx.db

@@ -16,6 +16,7 @@ import { type SimSender, toRecord } from './sender.ts';
 import { listChats, listPersonas, type Persona } from './setup.ts';
 
 const MENTION = /[@＠]呼应\s*/g;
+const MENTIONS_BOT = /[@＠]呼应/;
 const MAX_DAYS = 400;
 
 const ACTION_HINT = 'action 须为按钮序号（从0开始）或 "form"';
@@ -28,7 +29,9 @@ const saySchema = z.object({
 const actSchema = z.object({
   from: z.string({ error: '缺少 from（身份 id）' }).min(1, '缺少 from（身份 id）'),
   message: z.union([z.string(), z.number()], { error: '缺少 message（卡片消息的 id）' }).transform(String),
-  action: z.union([z.number().int(ACTION_HINT).min(0, ACTION_HINT), z.literal('form')], { error: ACTION_HINT }),
+  action: z.union([z.number().int(ACTION_HINT).min(0, ACTION_HINT), z.literal('form')], {
+    error: ACTION_HINT,
+  }),
   form: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
   text: z.string().max(10_000, '内容过长').optional(),
 });
@@ -118,8 +121,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     if (!text) return fail(c, 400, '请输入内容');
     const message = await sender.said(where.id, who, text);
     // Like a real group: the bot hears a report only when @-mentioned; commands always.
-    const mentionsBot = MENTION.test(text);
-    MENTION.lastIndex = 0;
+    const mentionsBot = MENTIONS_BOT.test(text);
     const result = await handle({
       platform: 'sim',
       eventId: `sim-msg-${message.id}`,

@@ -147,18 +147,16 @@ const unitOrder = (d: District) => new Map([...d.units.keys()].map((code, i) => 
 const groupOrder = (role: ChatRole) => CHAT_GROUPS.findIndex((g) => g.role === role);
 
 export async function listChats(db: Db, d: District): Promise<SimChat[]> {
-  const [rows, last] = await Promise.all([
-    db
-      .selectFrom('chat_bindings')
-      .select(['chat_id', 'title', 'role', 'unit_code'])
-      .where('platform', '=', 'sim')
-      .execute(),
-    db
-      .selectFrom('sim_messages')
-      .select((eb) => ['chat_id', eb.fn.max('id').as('last')])
-      .groupBy('chat_id')
-      .execute(),
-  ]);
+  const rows = await db
+    .selectFrom('chat_bindings')
+    .select(['chat_id', 'title', 'role', 'unit_code'])
+    .where('platform', '=', 'sim')
+    .execute();
+  const last = await db
+    .selectFrom('sim_messages')
+    .select((eb) => ['chat_id', eb.fn.max('id').as('last')])
+    .groupBy('chat_id')
+    .execute();
   const order = unitOrder(d);
   return rows
     .filter((r) => d.units.has(r.unit_code))

@@ -82,7 +82,11 @@ describe('the simulator', () => {
     expect(title('sim-leaders')).toBe('区领导群');
     expect(chats).toHaveLength(t.district.units.size);
     expect(chats.find((c) => c.id === 'sim-leaders')).toMatchObject({ role: 'leader', group: '区领导' });
-    expect(sim.who('晨辉社区居民·张阿姨')).toMatchObject({ role: '居民', unit: 'chenhui', chats: ['sim-chenhui'] });
+    expect(sim.who('晨辉社区居民·张阿姨')).toMatchObject({
+      role: '居民',
+      unit: 'chenhui',
+      chats: ['sim-chenhui'],
+    });
     expect(sim.who('梁益莉')).toMatchObject({
       role: '街道工作人员',
       unitName: '锦华路街道',
@@ -125,8 +129,12 @@ describe('the simulator', () => {
     // the pressed card changes in place: no buttons, who did it and when
     expect(called.body.message.id).toBe(triage.id);
     expect(called.body.message.message.buttons).toEqual([]);
-    expect(called.body.message.message.note).toMatch(/^✓ 梁益莉 于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 办理：呼叫$/);
-    expect((await sim.lastCard('sim-jinhualu', 'triage')).message!.note).toBe(called.body.message.message.note);
+    expect(called.body.message.message.note).toMatch(
+      /^✓ 梁益莉 于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 办理：呼叫$/,
+    );
+    expect((await sim.lastCard('sim-jinhualu', 'triage')).message!.note).toBe(
+      called.body.message.message.note,
+    );
 
     const dispatch = await sim.lastCard('sim-cgw', 'dispatch');
     expect(dispatch.message!.title).toBe(`新呼叫请报到 ${no}`);
@@ -140,7 +148,10 @@ describe('the simulator', () => {
     expect(resolved.body.ok).toBe(true);
 
     const close = await sim.lastCard('sim-jinhualu', 'close');
-    expect(close.message!.fields).toContainEqual({ label: '区城管委办理结果', value: '已更换灯泡，恢复照明' });
+    expect(close.message!.fields).toContainEqual({
+      label: '区城管委办理结果',
+      value: '已更换灯泡，恢复照明',
+    });
     expect((await sim.press('梁益莉', close, '结案')).body.ok).toBe(true);
 
     const score = await sim.lastCard('sim-jinhualu', 'score');
@@ -148,10 +159,25 @@ describe('the simulator', () => {
     const satisfaction = await sim.lastCard('sim-chenhui', 'satisfaction');
     expect(satisfaction.message!.buttons!.map((b) => b.label)).toEqual(['满意', '基本满意', '不满意']);
 
-    const form = { ack: '20', professional: '18', ownership: '20', cooperation: '19', result: '20', comment: '处置及时' };
+    const form = {
+      ack: '20',
+      professional: '18',
+      ownership: '20',
+      cooperation: '19',
+      result: '20',
+      comment: '处置及时',
+    };
     const submit = (values: Record<string, unknown>) =>
-      sim.call('POST', '/sim/api/actions', { from: sim.who('梁益莉').id, message: score.id, action: 'form', form: values });
-    expect(await submit({ ...form, ack: '25' })).toMatchObject({ status: 400, body: { message: '「报到」没有“25”这个选项' } });
+      sim.call('POST', '/sim/api/actions', {
+        from: sim.who('梁益莉').id,
+        message: score.id,
+        action: 'form',
+        form: values,
+      });
+    expect(await submit({ ...form, ack: '25' })).toMatchObject({
+      status: 400,
+      body: { message: '「报到」没有“25”这个选项' },
+    });
     const scored = await submit(form);
     expect(scored.body).toMatchObject({ ok: true, result: { status: 'handled' } });
     expect(scored.body.message.message.note).toContain('办理：评分');
@@ -169,7 +195,11 @@ describe('the simulator', () => {
 
   it('answers a pressed-again card as expired, and ignores chatter without @呼应', async () => {
     const triage = await sim.lastCard('sim-jinhualu', 'triage');
-    const again = await sim.call('POST', '/sim/api/actions', { from: sim.who('梁益莉').id, message: triage.id, action: 0 });
+    const again = await sim.call('POST', '/sim/api/actions', {
+      from: sim.who('梁益莉').id,
+      message: triage.id,
+      action: 0,
+    });
     expect(again.status).toBe(400); // the updated card has no buttons left
     const before = (await sim.messages('sim-chenhui')).length;
     const chatter = await sim.say('晨辉社区居民·张阿姨', 'sim-chenhui', '今天天气不错');
@@ -180,11 +210,23 @@ describe('the simulator', () => {
   it('refuses bad input with a Chinese reason and never a 500', async () => {
     const from = sim.who('晨辉社区居民·张阿姨').id;
     const cases: [string, string, unknown, number, RegExp][] = [
-      ['POST', '/sim/api/chats/sim-chenhui/messages', { from: 'sim-p999999', text: '你好' }, 404, /没有这个身份/],
+      [
+        'POST',
+        '/sim/api/chats/sim-chenhui/messages',
+        { from: 'sim-p999999', text: '你好' },
+        404,
+        /没有这个身份/,
+      ],
       ['POST', '/sim/api/chats/sim-nowhere/messages', { from, text: '你好' }, 404, /没有这个群/],
       ['POST', '/sim/api/chats/sim-chenhui/messages', { from, text: '   ' }, 400, /请输入内容/],
       ['POST', '/sim/api/chats/sim-chenhui/messages', { from }, 400, /缺少 text/],
-      ['POST', '/sim/api/chats/sim-jinhualu/messages', { from, text: '你好' }, 403, /不在「锦华路街道工作群」中/],
+      [
+        'POST',
+        '/sim/api/chats/sim-jinhualu/messages',
+        { from, text: '你好' },
+        403,
+        /不在「锦华路街道工作群」中/,
+      ],
       ['POST', '/sim/api/actions', { from, message: '999999', action: 0 }, 404, /没有这条消息/],
       ['POST', '/sim/api/actions', { from, message: 'abc', action: 0 }, 404, /没有这条消息/],
       ['POST', '/sim/api/actions', { from, message: '1', action: -1 }, 400, /action 须为按钮序号/],
@@ -270,4 +312,3 @@ describe('the simulator with the manual clock', () => {
     expect((await sim.messages('sim-office')).filter((m) => m.message?.title === '测试')).toHaveLength(1);
   });
 });
-
