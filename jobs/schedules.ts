@@ -14,6 +14,8 @@ import type { Lane } from './relay.ts';
 const TZ = 'Asia/Shanghai';
 export const BULLETIN_CRON = '0 9 1 * *';
 export const DIGEST_CRON = '30 8 * * *';
+/** after 09:00 and 18:00, when the score window's reminder and end fall due */
+export const ARCHIVE_CRON = '5 9,18 * * *';
 const LISTED = 20;
 
 /** 'YYYY-MM' of the month before the given instant, in Shanghai. */
@@ -107,8 +109,14 @@ export async function startSchedules(ctx: Ctx, queue: Queue, log: Logger, lane: 
     lane(async () => {
       if (job.name === 'bulletin') await runMonthlyBulletin(ctx, log);
       else if (job.name === 'digest') log.info({ departments: await sendDigests(ctx) }, 'daily digest sent');
+      else if (job.name === 'archive') {
+        // closed calls not fully scored: a reminder on working day 3, archived after day 5
+        const { archiveDue } = await import('../handlers/archive.ts');
+        log.info(await archiveDue(ctx), 'archiving sweep done');
+      }
     }),
   );
+  await queue.repeat('archive', 'archive', {}, { pattern: ARCHIVE_CRON, tz: TZ });
   await queue.repeat('bulletin', 'bulletin', {}, { pattern: BULLETIN_CRON, tz: TZ });
   await queue.repeat('digest', 'digest', {}, { pattern: DIGEST_CRON, tz: TZ });
 }
