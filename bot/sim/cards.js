@@ -115,7 +115,17 @@ function renderCard(r, view) {
       el(
         'ul',
         { class: 'images' },
-        m.images.map((i) => el('li', { text: `[图片] ${i.alt}` })),
+        m.images.map((i) =>
+          el(
+            'li',
+            {},
+            el('img', {
+              src: `/sim/api/images/${encodeURIComponent(i.ref)}`,
+              alt: i.alt,
+              style: 'max-width:100%',
+            }),
+          ),
+        ),
       ),
     );
 

@@ -87,6 +87,14 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
   app.route('/', pageRoutes());
   app.route('/api/events', simEvents(ctx, sender.feed));
 
+  // Generated pictures on cards (the bulletin's chart), drawn on request.
+  app.get('/api/images/:ref', async (c) => {
+    const { resolveChartRef } = await import('../../handlers/reports/bulletin.ts');
+    const png = await resolveChartRef(ctx, c.req.param('ref')).catch(() => null);
+    if (!png) return c.json({ ok: false, error: '没有这张图片' }, 404);
+    return c.body(new Uint8Array(png), 200, { 'content-type': 'image/png', 'cache-control': 'max-age=300' });
+  });
+
   app.get('/api/state', async (c) =>
     c.json({
       chats: await listChats(ctx.db, ctx.district),
