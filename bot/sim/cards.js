@@ -110,24 +110,7 @@ function renderCard(r, view) {
       ),
     );
   if (m.text) body.append(el('div', { class: 'card-text', 'data-testid': 'card-text', text: m.text }));
-  if (m.images?.length)
-    body.append(
-      el(
-        'ul',
-        { class: 'images' },
-        m.images.map((i) =>
-          el(
-            'li',
-            {},
-            el('img', {
-              src: `/sim/api/images/${encodeURIComponent(i.ref)}`,
-              alt: i.alt,
-              style: 'max-width:100%',
-            }),
-          ),
-        ),
-      ),
-    );
+  if (m.images?.length) body.append(el('div', { class: 'images' }, m.images.map(image)));
 
   const ask = el('div', { class: 'ask', hidden: true, 'data-testid': 'needs-text' });
   if (m.buttons?.length) {
@@ -150,6 +133,19 @@ function renderCard(r, view) {
   if (m.form) body.append(renderForm(m.form, r, view, card, off));
   if (m.note) body.append(el('p', { class: 'note', 'data-testid': 'card-note', text: m.note }));
   return card;
+}
+
+/** A card's image by reference, served by /sim/api/images; its description if it will not load. */
+function image(i) {
+  const img = el('img', {
+    src: `/sim/api/images/${encodeURIComponent(i.ref)}`,
+    alt: i.alt,
+    'data-testid': 'card-image',
+  });
+  img.addEventListener('error', () =>
+    img.replaceWith(el('span', { class: 'image-missing', text: `[图片] ${i.alt}` })),
+  );
+  return el('figure', {}, img, el('figcaption', { text: i.alt }));
 }
 
 /** The words a needsText button asks for, inline under the card. */

@@ -187,6 +187,18 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     });
   });
 
+  // images of cards by reference (the monthly bulletin's chart), as PNG for the page
+  app.get('/api/images/:ref', async (c) => {
+    const ref = c.req.param('ref');
+    const { resolveChartRef } = await import('../../handlers/reports/bulletin.ts');
+    const png = ref.startsWith('chart:') ? await resolveChartRef(ctx, ref) : null;
+    if (!png) return fail(c, 404, `没有这张图片：${ref}`);
+    return c.body(new Uint8Array(png), 200, {
+      'content-type': 'image/png',
+      'cache-control': 'private, max-age=300',
+    });
+  });
+
   app.post('/api/clock', async (c) => {
     const clock = runtime.clock;
     if (!isManualClock(clock))
