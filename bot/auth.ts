@@ -4,7 +4,8 @@ import type { MiddlewareHandler } from 'hono';
 
 export function adminAuth(token: string | undefined): MiddlewareHandler {
   return async function adminAuthMiddleware(c, next) {
-    if (!token) return c.json({ error: 'admin_disabled', message: '未配置 ADMIN_TOKEN，管理接口未开启' }, 503);
+    if (!token)
+      return c.json({ error: 'admin_disabled', message: '未配置 ADMIN_TOKEN，管理接口未开启' }, 503);
     const header = c.req.header('authorization') ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : (c.req.query('token') ?? '');
     const a = Buffer.from(given);

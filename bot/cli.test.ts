@@ -44,10 +44,22 @@ describe('huying command line', () => {
 
   it('checks a district file and parses reports from stdin', () => {
     expect(huying(['check-config'], {}).out).toMatch(/ok \(24 units, 21 catalog items, 6 chats\)/);
-    const r = spawnSync(process.execPath, [bin, 'parse'], { input: '晨辉路12号路灯不亮了\n\n有人被困在电梯里\n', encoding: 'utf8' });
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const r = spawnSync(process.execPath, [bin, 'parse'], {
+      input: '晨辉路12号路灯不亮了\n\n有人被困在电梯里\n',
+      encoding: 'utf8',
+    });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toEqual({ category: 'street_light', tier: 'general', departments: ['cgw'], emergency: false, location: '晨辉路12号' });
+    expect(lines[0]).toEqual({
+      category: 'street_light',
+      tier: 'general',
+      departments: ['cgw'],
+      emergency: false,
+      location: '晨辉路12号',
+    });
     expect(lines[1]).toMatchObject({ category: 'trapped_lift', emergency: true });
   });
 });
@@ -56,7 +68,13 @@ describe('huying serve on the embedded defaults', () => {
   it('answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'huying-serve-'));
     const child = spawn(process.execPath, [bin, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', HUYING_DATA_DIR: dir },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        HUYING_DATA_DIR: dir,
+      },
     });
     let log = '';
     const port = await new Promise<number>((resolve, reject) => {

@@ -48,20 +48,39 @@ const send = (x: Partial<Inbound> & { chatId: string; userId: string }) =>
       action: x.action,
     }),
   );
-const resident = { chatId: 'oc_sample_chenhui', userId: 'ou_resident_zhao', sender: { userId: 'ou_resident_zhao', name: '赵大爷' } };
+const resident = {
+  chatId: 'oc_sample_chenhui',
+  userId: 'ou_resident_zhao',
+  sender: { userId: 'ou_resident_zhao', name: '赵大爷' },
+};
 async function delivered(): Promise<(OutgoingMessage & { id: string })[]> {
   const before = sent.length;
   await drainOutbox(w.ctx, senders);
   return sent.slice(before);
 }
-const callCount = async () => Number((await w.t.db.selectFrom('calls').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const callCount = async () =>
+  Number(
+    (
+      await w.t.db
+        .selectFrom('calls')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('router', () => {
   it('turns an @-mention in a community chat into a call, once per platform event', async () => {
-    const r = await send({ ...resident, eventId: 'ev_dup', text: '晨辉路12号路灯不亮了，电话13812345678', mentionsBot: true });
+    const r = await send({
+      ...resident,
+      eventId: 'ev_dup',
+      text: '晨辉路12号路灯不亮了，电话13812345678',
+      mentionsBot: true,
+    });
     expect(r.status).toBe('handled');
     expect(r.actor).toMatchObject({ role: 'resident', name: '赵大爷', unitCode: 'chenhui' });
-    expect(await send({ ...resident, eventId: 'ev_dup', text: '晨辉路12号路灯不亮了', mentionsBot: true })).toEqual({ status: 'duplicate' });
+    expect(
+      await send({ ...resident, eventId: 'ev_dup', text: '晨辉路12号路灯不亮了', mentionsBot: true }),
+    ).toEqual({ status: 'duplicate' });
     const out = await delivered();
     expect(out.map((o) => [o.chatId, o.message.kind])).toEqual([
       ['oc_sample_chenhui', 'draft'],
@@ -70,13 +89,18 @@ describe('router', () => {
     // a phone number is never shown in full to others
     const triage = out[1].message;
     expect(JSON.stringify(triage)).not.toContain('13812345678');
-    expect(triage.fields).toContainEqual({ label: '反映内容', value: '晨辉路12号路灯不亮了，电话138****5678' });
+    expect(triage.fields).toContainEqual({
+      label: '反映内容',
+      value: '晨辉路12号路灯不亮了，电话138****5678',
+    });
   });
 
   it('ignores chatter without a mention, and unbound chats', async () => {
     const before = await callCount();
     expect((await send({ ...resident, text: '今天天气不错' })).status).toBe('ignored');
-    expect((await send({ chatId: 'oc_unknown', userId: 'ou_x', text: '路灯不亮', mentionsBot: true })).status).toBe('ignored');
+    expect(
+      (await send({ chatId: 'oc_unknown', userId: 'ou_x', text: '路灯不亮', mentionsBot: true })).status,
+    ).toBe('ignored');
     expect(await callCount()).toBe(before);
     expect(await delivered()).toEqual([]);
   });
@@ -95,7 +119,10 @@ describe('router', () => {
     for (const [x, title] of cases) {
       await send({ ...resident, ...x });
       const out = await delivered();
-      expect(out.map((o) => o.message.title), JSON.stringify(x).slice(0, 60)).toEqual([title]);
+      expect(
+        out.map((o) => o.message.title),
+        JSON.stringify(x).slice(0, 60),
+      ).toEqual([title]);
       expect(out[0].chatId).toBe('oc_sample_chenhui');
     }
     expect(await callCount()).toBe(before);
@@ -117,7 +144,9 @@ describe('router', () => {
     expect(r.cardUpdate?.note).toMatch(/^✓ 梁益莉 于 2026-11-23 10:00 办理：呼叫$/);
     const dispatch = (await delivered()).find((o) => o.message.kind === 'dispatch')!;
     expect(dispatch.chatId).toBe('oc_sample_cgw');
-    expect(dispatch.mentions).toEqual([expect.objectContaining({ name: '城管联络员', platformUserId: 'ou_sample_cgw1' })]);
+    expect(dispatch.mentions).toEqual([
+      expect.objectContaining({ name: '城管联络员', platformUserId: 'ou_sample_cgw1' }),
+    ]);
     // someone else's press is refused and the card stays as it is
     const wrong = await press(dispatch, '报到', 'ou_sample_liang', 'oc_sample_cgw');
     expect(wrong).toMatchObject({ status: 'refused', toast: '只有区城管委的联络员可以报到此呼叫' });
@@ -133,7 +162,11 @@ describe('router', () => {
     const r = await send({
       chatId: 'oc_sample_jinhualu',
       userId: 'ou_sample_liang',
-      action: { command: '-', template: '呼叫 {no} {tier} {lead}', form: { no: '9999', tier: '一般', lead: 'cgw' } },
+      action: {
+        command: '-',
+        template: '呼叫 {no} {tier} {lead}',
+        form: { no: '9999', tier: '一般', lead: 'cgw' },
+      },
     });
     expect(r).toMatchObject({ status: 'refused', toast: '没有找到呼叫单 9999' });
     expect((await delivered()).map((o) => o.message.text).at(-1)).toBe('没有找到呼叫单 9999');

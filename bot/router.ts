@@ -145,7 +145,13 @@ export function createRouter(ctx: Ctx): Router {
     const draft = parserFor(ctx.district)(text);
     const chinese = draft.text.match(/[\u4e00-\u9fa5]/g)?.length ?? 0;
     if (draft.category === 'other' && !draft.location && chinese < 4 && !inbound.images.length) {
-      await say(notice('没看懂您反映的问题', '请写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。发送「帮助」查看说明。', 'info'));
+      await say(
+        notice(
+          '没看懂您反映的问题',
+          '请写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。发送「帮助」查看说明。',
+          'info',
+        ),
+      );
       return { status: 'hint', actor };
     }
     return finish(

@@ -61,7 +61,8 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   // WeChat: one session, in the process that runs the send worker; wechaty loads only when configured.
   if (runtime.env.WECHATY_PUPPET)
     await (await import('./wechat/index.ts')).mountWechat(app, services, { worker });
-  if (simulatorEnabled(runtime.env)) await (await import('./sim/index.ts')).mountSimulator(app, services, { web });
+  if (simulatorEnabled(runtime.env))
+    await (await import('./sim/index.ts')).mountSimulator(app, services, { web });
   if (runtime.env.LARK_APP_ID)
     await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
   // --- APIs ---
@@ -101,8 +102,12 @@ async function replayUnprocessed(services: Services): Promise<void> {
     try {
       await router.process(inboundSchema.parse(r.payload));
     } catch (err) {
-      ctx.log.error({ err, platform: r.platform, eventId: r.event_id }, 'replaying an unprocessed event failed');
+      ctx.log.error(
+        { err, platform: r.platform, eventId: r.event_id },
+        'replaying an unprocessed event failed',
+      );
     }
   }
-  if (rows.length) ctx.log.info({ replayed: rows.length }, 'replayed events left unprocessed by a previous run');
+  if (rows.length)
+    ctx.log.info({ replayed: rows.length }, 'replayed events left unprocessed by a previous run');
 }

@@ -23,7 +23,12 @@ function problems(fn: () => unknown): string[] {
 describe('district file', () => {
   it('loads the shipped sample with its codes', () => {
     const d = loadDistrict();
-    expect(d.units.get('chenhui')).toEqual({ code: 'chenhui', name: '晨辉社区', kind: 'community', parent: 'jinhualu' });
+    expect(d.units.get('chenhui')).toEqual({
+      code: 'chenhui',
+      name: '晨辉社区',
+      kind: 'community',
+      parent: 'jinhualu',
+    });
     expect(d.catalogByCode.get('illegal_build')).toMatchObject({ lead: 'cgw', co: ['zjj'], tier: 'general' });
     expect(d.district.call_prefix).toBe('JJ');
     expect(d.escalation.remind_before).toBe(0.25);
@@ -85,15 +90,34 @@ describe('district file', () => {
 describe('environment', () => {
   it('has working defaults', () => {
     const env = loadEnv({});
-    expect(env).toMatchObject({ PORT: 3000, HUYING_CLOCK: 'system', LARK_MODE: 'webhook', LOG_LEVEL: 'info' });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HUYING_CLOCK: 'system',
+      LARK_MODE: 'webhook',
+      LOG_LEVEL: 'info',
+    });
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
   it('names every bad variable', () => {
     const list = problems(() =>
-      loadEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'localhost:6379', ADMIN_TOKEN: 'short', LOG_LEVEL: 'loud' }),
+      loadEnv({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'localhost:6379',
+        ADMIN_TOKEN: 'short',
+        LOG_LEVEL: 'loud',
+      }),
     );
-    expect(list.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
-    expect(problems(() => loadEnv({ LARK_APP_ID: 'cli_x' }))).toEqual(['LARK_APP_SECRET: required when LARK_APP_ID is set']);
+    expect(list.map((p) => p.split(':')[0]).sort()).toEqual([
+      'ADMIN_TOKEN',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+      'REDIS_URL',
+    ]);
+    expect(problems(() => loadEnv({ LARK_APP_ID: 'cli_x' }))).toEqual([
+      'LARK_APP_SECRET: required when LARK_APP_ID is set',
+    ]);
   });
 });

@@ -4,7 +4,7 @@
 import type { Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall, OPEN_CALL_STATES } from './calls.ts';
-import { satisfactionCard, scoreCard, unitName, workCard } from './cards.ts';
+import { satisfactionCard, scoreCard, workCard } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { limitsFor } from './deadlines.ts';

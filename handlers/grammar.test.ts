@@ -12,9 +12,18 @@ const cmd = (t: string) => {
 
 describe('text grammar', () => {
   it('reads every command, with full and short numbers', () => {
-    expect(cmd('报到 JJ-20261127-0001')).toEqual({ type: 'acknowledge', ref: 'JJ-20261127-0001', unit: undefined });
+    expect(cmd('报到 JJ-20261127-0001')).toEqual({
+      type: 'acknowledge',
+      ref: 'JJ-20261127-0001',
+      unit: undefined,
+    });
     expect(cmd('报到0001')).toEqual({ type: 'acknowledge', ref: '0001', unit: undefined });
-    expect(cmd('办结 0001 已更换灯杆')).toEqual({ type: 'resolve', ref: '0001', text: '已更换灯杆', images: [] });
+    expect(cmd('办结 0001 已更换灯杆')).toEqual({
+      type: 'resolve',
+      ref: '0001',
+      text: '已更换灯杆',
+      images: [],
+    });
     expect(cmd('评分 0001 20 18 20 19 20 处置及时')).toEqual({
       type: 'score',
       ref: '0001',
@@ -32,13 +41,24 @@ describe('text grammar', () => {
       co: ['sthjj'],
       call: true,
     });
-    expect(cmd('研判 0001 一般问题 drainage')).toMatchObject({ type: 'triage', tier: 'general', category: 'drainage', call: false });
+    expect(cmd('研判 0001 一般问题 drainage')).toMatchObject({
+      type: 'triage',
+      tier: 'general',
+      category: 'drainage',
+      call: false,
+    });
     expect(cmd('自行处置 0001')).toMatchObject({ type: 'triage', tier: 'simple', call: true });
     expect(cmd('提交呼应办 0001')).toMatchObject({ tier: 'complex' });
     expect(cmd('提交领导 0001')).toMatchObject({ tier: 'key' });
     expect(cmd('派单 0001 swj cgw')).toEqual({ type: 'dispatch', ref: '0001', departments: ['swj', 'cgw'] });
     expect(cmd('协办 0001 住建交通局')).toEqual({ type: 'add_co', ref: '0001', departments: ['zjj'] });
-    expect(cmd('改派 0001 cgw swj 职责不符')).toEqual({ type: 'reassign', ref: '0001', from: 'cgw', to: 'swj', reason: '职责不符' });
+    expect(cmd('改派 0001 cgw swj 职责不符')).toEqual({
+      type: 'reassign',
+      ref: '0001',
+      from: 'cgw',
+      to: 'swj',
+      reason: '职责不符',
+    });
     expect(cmd('延期 0001 cgw 2026-12-01 18:00 等待材料')).toEqual({
       type: 'set_deadline',
       ref: '0001',
@@ -60,7 +80,9 @@ describe('text grammar', () => {
     expect(cmd('办结 0001')).toEqual({ hint: '格式：办结 0001 办理结果' });
     expect(cmd('退回')).toEqual({ hint: '格式：退回 0001 退回理由' });
     expect(cmd('评分 0001 20 18')).toMatchObject({ hint: expect.stringContaining('只给了2项') });
-    expect(cmd('评分 0001 20 18 20 19 二十')).toMatchObject({ hint: expect.stringContaining('“二十”不是整数') });
+    expect(cmd('评分 0001 20 18 20 19 二十')).toMatchObject({
+      hint: expect.stringContaining('“二十”不是整数'),
+    });
     expect(cmd('评分 0001 20 18 21 19 20')).toEqual({ hint: '每项评分在0到20之间：担当意识 21 超出范围' });
     expect(cmd('派单 0001 教育局')).toEqual({ hint: '没有找到部门“教育局”' });
   });
@@ -71,7 +93,12 @@ describe('text grammar', () => {
   });
 
   it('words every button as a command it can read back', () => {
-    for (const text of [say.call('JJ-20261127-0001'), say.acknowledge('0001', 'cgw'), say.close('0001'), say.rate('0001', '满意')])
+    for (const text of [
+      say.call('JJ-20261127-0001'),
+      say.acknowledge('0001', 'cgw'),
+      say.close('0001'),
+      say.rate('0001', '满意'),
+    ])
       expect(parseCommand(text, d)?.ok, text).toBe(true);
     expect(findUnitCode(d, '城管委')).toBe('cgw');
     expect(findUnitCode(d, '区消防救援大队')).toBe('xfjy');

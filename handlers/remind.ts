@@ -38,11 +38,14 @@ export type TimerOutcome = 'fired' | 'done' | 'stale' | 'already';
 
 export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
   return runWork(ctx, systemActor, null, async (w) => {
+    // The assignment, locked so that two firings of one timer queue up here, with its call.
     const a = await w.trx
-      .selectFrom('assignments')
-      .selectAll()
-      .where('id', '=', t.assignmentId)
-      .forUpdate()
+      .selectFrom('assignments as a')
+      .innerJoin('calls as c', 'c.id', 'a.call_id')
+      .selectAll('a')
+      .select(['c.no', 'c.text', 'c.street_code'])
+      .where('a.id', '=', t.assignmentId)
+      .forUpdate('a')
       .executeTakeFirst();
     if (!a || !WAITING[t.kind].includes(a.state)) return 'done';
     const deadline = t.kind === 'ack' ? a.ack_due_at : a.resolve_due_at;
@@ -50,6 +53,8 @@ export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
     // "the deadline is near" is no use once it passed (a restart, a clock jump): the notice at
     // the deadline says it better
     if (t.step === 'remind' && w.now.getTime() >= t.due) return 'stale';
+    // A statement of its own, after the lock: it must see what the firing we waited for wrote
+    // (the locking statement still reads from before the wait).
     const seen = await w.trx
       .selectFrom('call_events')
       .select('id')
@@ -58,11 +63,7 @@ export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
       .where(sql<boolean>`payload->>'timer' = ${t.id}`)
       .executeTakeFirst();
     if (seen) return 'already';
-    const call = await w.trx
-      .selectFrom('calls')
-      .selectAll()
-      .where('id', '=', a.call_id)
-      .executeTakeFirstOrThrow();
+    const call: CallFacts = { id: String(a.call_id), no: a.no, text: a.text, street_code: a.street_code };
     const lateMinutes = Math.max(0, Math.floor((w.now.getTime() - t.due) / 60_000));
     const message = timerMessage(w, t, call, a, lateMinutes);
     if (t.target === 'department_head') message.mentions = await headsOf(w, a.unit_code);
@@ -101,7 +102,10 @@ export function lateness(minutes: number): string {
   return `${mins}分钟`;
 }
 
-function timerMessage(w: Work, t: TimerSpec, call: Call, a: Assignment, lateMinutes: number): Message {
+/** what a timer's message says of its call */
+type CallFacts = Pick<Call, 'id' | 'no' | 'text' | 'street_code'>;
+
+function timerMessage(w: Work, t: TimerSpec, call: CallFacts, a: Assignment, lateMinutes: number): Message {
   const d = w.ctx.district;
   const what = t.kind === 'ack' ? '报到' : '办结';
   const dept = unitName(d, a.unit_code);

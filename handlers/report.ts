@@ -2,7 +2,6 @@
 // a triage card; an emergency goes straight in front of the office and the leaders.
 import type { District, Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { WORKING_CALL_STATES } from './calls.ts';
 import { dispatchRequestCard, draftCard, triageCard } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';

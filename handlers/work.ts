@@ -148,7 +148,10 @@ export async function runWork<T>(
         return row.id;
       },
       async toUnit(unitCode, message, callId) {
-        let q = trx.selectFrom('chat_bindings').select(['platform', 'chat_id']).where('unit_code', '=', unitCode);
+        let q = trx
+          .selectFrom('chat_bindings')
+          .select(['platform', 'chat_id'])
+          .where('unit_code', '=', unitCode);
         if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
         const chats = await q.execute();
         for (const c of chats) await toChat(c.platform, c.chat_id, message, callId);

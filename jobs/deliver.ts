@@ -25,10 +25,16 @@ export async function deliverOutboxRow(
   if (!sender.ready()) return 'not_ready';
   const payload = row.payload as unknown as OutboxPayload;
   if (row.kind === 'card_update') {
-    if (sender.update && payload.platformMessageId) await sender.update(payload.platformMessageId, payload.message);
+    if (sender.update && payload.platformMessageId)
+      await sender.update(payload.platformMessageId, payload.message);
     await ctx.db
       .updateTable('outbox')
-      .set({ state: 'sent', sent_at: ctx.clock.now(), platform_message_id: payload.platformMessageId ?? null, attempts: row.attempts + 1 })
+      .set({
+        state: 'sent',
+        sent_at: ctx.clock.now(),
+        platform_message_id: payload.platformMessageId ?? null,
+        attempts: row.attempts + 1,
+      })
       .where('id', '=', row.id)
       .execute();
     return { messageId: payload.platformMessageId ?? '' };

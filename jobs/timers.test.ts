@@ -187,6 +187,11 @@ describe('timers from deadlines', () => {
     await scheduleTimers(r.ctx, timers);
     await r.to('2026-11-23T11:45');
     expect(await timerEvents(r)).toEqual([`${no}:ack:remind`]);
+    // a timer not yet fired, fired by two workers at once: one reminder
+    const due = (await pendingTimers(r.ctx)).find((t) => t.step === 'due')!;
+    const outcomes = await Promise.all([fireTimer(r.ctx, due), fireTimer(r.ctx, due), fireTimer(r.ctx, due)]);
+    expect(outcomes.sort()).toEqual(['already', 'already', 'fired']);
+    expect(await timerEvents(r)).toEqual([`${no}:ack:remind`, `${no}:ack:due`]);
   });
 
   it('a changed deadline leaves the old timers as no-ops and brings its own', async () => {

@@ -26,9 +26,7 @@ export interface World {
   run(actor: Actor, command: unknown, chat?: string): Promise<Outcome>;
   outbox(unitOrChat?: string): Promise<{ chat: string; message: Message }[]>;
   events(callNo: string): Promise<string[]>;
-  call(
-    no: string,
-  ): Promise<{
+  call(no: string): Promise<{
     state: string;
     tier: string;
     assignments: { unit: string; state: string; role: string; round: number }[];

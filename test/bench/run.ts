@@ -21,8 +21,14 @@ for (const f of files) {
   console.log(`\n== ${section.name}`);
   const started = Date.now();
   results[section.name] = await section.run();
-  console.log(JSON.stringify(results[section.name], null, 2), `\n(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    JSON.stringify(results[section.name], null, 2),
+    `\n(${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 mkdirSync('bench-results', { recursive: true });
-writeFileSync(join('bench-results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
+writeFileSync(
+  join('bench-results', 'latest.json'),
+  JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
+);
 process.exit(0);
