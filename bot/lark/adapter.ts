@@ -3,6 +3,7 @@
 import type { Hono } from 'hono';
 import type { Env } from '../../config/env.ts';
 import type { Logger } from '../../config/log.ts';
+import { generatedImages } from '../../handlers/images.ts';
 import type { AppEnv } from '../app.ts';
 import type { Services } from '../wiring.ts';
 import { createLarkApi, type LarkApi } from './client.ts';
@@ -56,7 +57,7 @@ export async function mountLark(
     { appId: env.LARK_APP_ID, appSecret: env.LARK_APP_SECRET, domain: env.LARK_DOMAIN },
     log,
   );
-  const sender = new LarkSender(api, log);
+  const sender = new LarkSender(api, log, generatedImages(services.ctx));
   services.senders.set('lark', sender);
   if (!roles.web) return { api, sender, inbound: 'off' };
 

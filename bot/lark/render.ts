@@ -6,6 +6,8 @@ import type { Button, Form, FormField, Message, Tone } from '../../handlers/mess
 export const CARD_LIMIT_BYTES = 28 * 1024;
 /** Lark wants non-empty option values; an empty choice travels as this and comes back as ''. */
 export const NONE_VALUE = '__none__';
+/** A Lark image key, as cards take it; any other ref is a picture the sender uploads first. */
+export const IMAGE_KEY = /^img_[\w-]+$/;
 
 /** What a button or submit carries back in `action.value`. */
 export interface ButtonValue {
@@ -185,7 +187,7 @@ function build(m: Message, mentions: RenderMention[] | undefined, lim: Limits): 
     );
   if (m.text) elements.push(markdown(escapeMarkdown(truncate(m.text, lim.text))));
   for (const img of m.images ?? [])
-    if (/^img_[\w-]+$/.test(img.ref))
+    if (IMAGE_KEY.test(img.ref))
       elements.push({ tag: 'img', img_key: img.ref, alt: plain(truncate(img.alt || '图片', 40)) });
   const plainButtons = (m.buttons ?? []).filter((b) => !b.needsText);
   if (plainButtons.length)

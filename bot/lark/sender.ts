@@ -4,10 +4,12 @@ import { createHash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../config/log.ts';
+import type { ImageSource } from '../../handlers/images.ts';
 import type { Message } from '../../handlers/messages.ts';
 import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
+import { Lru } from '../lru.ts';
 import type { LarkApi } from './client.ts';
-import { cardBytes, renderCard } from './render.ts';
+import { cardBytes, IMAGE_KEY, renderCard } from './render.ts';
 
 /** Lark's codes that mean "too fast": per chat/user (230020) and the gateway's per-app quota. */
 const RATE_LIMITED = new Set([230020, 99991400]);
@@ -81,10 +83,14 @@ type LarkResult = { code?: number; msg?: string; data?: Record<string, unknown> 
 
 export class LarkSender implements PlatformSender {
   readonly platform = 'lark';
+  /** image keys of pictures already uploaded, by content: a retry or a second chat uploads nothing */
+  private readonly uploaded = new Lru<string, string>(200);
 
   constructor(
     private readonly api: LarkApi,
     private readonly log: Logger,
+    /** where the pictures a message refers to come from (the bulletin's chart) */
+    private readonly images?: ImageSource,
   ) {}
 
   ready(): boolean {
@@ -92,7 +98,7 @@ export class LarkSender implements PlatformSender {
   }
 
   async send(out: OutgoingMessage): Promise<{ messageId: string }> {
-    const card = renderCard(out.message, { mentions: out.mentions });
+    const card = renderCard(await this.withImageKeys(out.message), { mentions: out.mentions });
     const content = JSON.stringify(card);
     const uuid = larkUuid(out.idempotencyKey);
     const summary = `chat ${out.chatId}, card ${out.message.kind}${out.message.callNo ? ` ${out.message.callNo}` : ''}, ${cardBytes(card)} bytes`;
@@ -136,7 +142,7 @@ export class LarkSender implements PlatformSender {
   }
 
   async update(platformMessageId: string, message: Message): Promise<void> {
-    const card = renderCard(message);
+    const card = renderCard(await this.withImageKeys(message));
     const summary = `message ${platformMessageId}, card ${message.kind}${message.callNo ? ` ${message.callNo}` : ''}, ${cardBytes(card)} bytes`;
     await this.call('im.v1.message.patch', summary, () =>
       this.api.client.im.v1.message.patch({
@@ -144,6 +150,38 @@ export class LarkSender implements PlatformSender {
         data: { content: JSON.stringify(card) },
       }),
     );
+  }
+
+  /**
+   * The message with every picture Huying draws uploaded and referred to by its image key (cards
+   * show images by key only). A picture that cannot be drawn is left out, with a warning; a failed
+   * upload fails the send, to be retried like any other.
+   */
+  private async withImageKeys(message: Message): Promise<Message> {
+    if (!message.images?.some((i) => !IMAGE_KEY.test(i.ref))) return message;
+    const images: NonNullable<Message['images']> = [];
+    for (const img of message.images) {
+      if (IMAGE_KEY.test(img.ref)) {
+        images.push(img);
+        continue;
+      }
+      const file = this.images ? await this.images(img.ref) : null;
+      if (!file) {
+        this.log.warn(
+          { ref: img.ref, kind: message.kind },
+          'lark: no picture for this image ref, sent without it',
+        );
+        continue;
+      }
+      const digest = createHash('sha256').update(file.bytes).digest('hex');
+      let key = this.uploaded.get(digest);
+      if (!key) {
+        key = await this.uploadImage(file.bytes, file.filename);
+        this.uploaded.set(digest, key);
+      }
+      images.push({ ref: key, alt: img.alt });
+    }
+    return { ...message, images };
   }
 
   /** Uploads an image (a chart, say) and returns its image_key for use in cards. */

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { systemClock } from '../../config/clock.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
+import { generatedImages } from '../../handlers/images.ts';
 import { drainOutbox } from '../../jobs/deliver.ts';
 import type { PlatformSender } from '../../jobs/platform.ts';
 import { freshDb, type TestDb } from '../../test/db.ts';
@@ -70,7 +71,7 @@ export async function larkHarness(
   const ctx: Ctx = { db: t.db, district: t.district, clock: systemClock, log };
   const router = createRouter(ctx);
   const api = createLarkApi({ appId: fake.appId, appSecret: fake.appSecret, domain: fake.url }, log);
-  const sender = new LarkSender(api, log);
+  const sender = new LarkSender(api, log, generatedImages(ctx));
   const senders = new Map<string, PlatformSender>([['lark', sender]]);
   const events = createLarkEvents({
     ctx,

@@ -4,6 +4,7 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isManualClock, parseIsoDuration } from '../../config/clock.ts';
+import { generatedImages } from '../../handlers/images.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
@@ -86,14 +87,6 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
 
   app.route('/', pageRoutes());
   app.route('/api/events', simEvents(ctx, sender.feed));
-
-  // Generated pictures on cards (the bulletin's chart), drawn on request.
-  app.get('/api/images/:ref', async (c) => {
-    const { resolveChartRef } = await import('../../handlers/reports/bulletin.ts');
-    const png = await resolveChartRef(ctx, c.req.param('ref')).catch(() => null);
-    if (!png) return c.json({ ok: false, error: '没有这张图片' }, 404);
-    return c.body(new Uint8Array(png), 200, { 'content-type': 'image/png', 'cache-control': 'max-age=300' });
-  });
 
   app.get('/api/state', async (c) =>
     c.json({
@@ -187,14 +180,14 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     });
   });
 
-  // images of cards by reference (the monthly bulletin's chart), as PNG for the page
+  // Pictures on cards by reference (the monthly bulletin's chart), drawn on request for the page.
+  const images = generatedImages(ctx);
   app.get('/api/images/:ref', async (c) => {
     const ref = c.req.param('ref');
-    const { resolveChartRef } = await import('../../handlers/reports/bulletin.ts');
-    const png = ref.startsWith('chart:') ? await resolveChartRef(ctx, ref) : null;
-    if (!png) return fail(c, 404, `没有这张图片：${ref}`);
-    return c.body(new Uint8Array(png), 200, {
-      'content-type': 'image/png',
+    const image = await images(ref);
+    if (!image) return fail(c, 404, `没有这张图片：${ref}`);
+    return c.body(new Uint8Array(image.bytes), 200, {
+      'content-type': image.mime,
       'cache-control': 'private, max-age=300',
     });
   });

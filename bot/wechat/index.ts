@@ -1,6 +1,8 @@
 // Switches WeChat on when a wechaty puppet is named (WECHATY_PUPPET): the bot, its sender for the
 // send worker, and /admin/wechat. The session lives in one process only: the worker role.
+
 import type { Hono } from 'hono';
+import { generatedImages } from '../../handlers/images.ts';
 import type { AppEnv } from '../app.ts';
 import type { Services } from '../wiring.ts';
 import { createWechatAdapter, type WechatStatus } from './adapter.ts';
@@ -44,7 +46,7 @@ export async function startWechat(
     concurrency: services.runtime.database.embedded ? 1 : 4,
   });
   const log = services.ctx.log.child({ platform: 'wechat' });
-  const sender = new WechatSender(adapter.bot, adapter.online, log);
+  const sender = new WechatSender(adapter.bot, adapter.online, log, generatedImages(services.ctx));
   services.senders.set('wechat', sender);
   services.stoppers.push(() => adapter.stop());
   // A service puppet may take long to reach its vendor: the server need not wait for it.

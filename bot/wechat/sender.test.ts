@@ -1,20 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import type { FileBoxInterface } from 'file-box';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../config/log.ts';
+import type { ImageSource } from '../../handlers/images.ts';
 import { notice } from '../../handlers/messages.ts';
 import type { OutgoingMessage } from '../../jobs/platform.ts';
-import { Lru, type WechatBotLike, type WechatContactLike, WechatSender } from './sender.ts';
+import { Lru } from '../lru.ts';
+import { type WechatBotLike, type WechatContactLike, WechatSender } from './sender.ts';
 
 /** A room that records what was said and can fail on chosen calls. */
 function fakeBot(opts: { rooms?: Record<string, string>; contacts?: WechatContactLike[] } = {}) {
-  const said: { roomId: string; text: string; mentions: string[] }[] = [];
+  const said: { roomId: string; text: string; mentions: string[]; file?: { name: string; bytes: Buffer } }[] =
+    [];
   const failOn = new Set<number>();
   let calls = 0;
   const rooms = opts.rooms ?? { 'r1@chatroom': '东湖街道工作群' };
   const room = (id: string) => ({
     id,
-    async say(text: string, ...mentions: WechatContactLike[]) {
+    async say(sayable: string | FileBoxInterface, ...mentions: WechatContactLike[]) {
       if (failOn.delete(++calls)) throw new Error('network hiccup');
-      said.push({ roomId: id, text, mentions: mentions.map((m) => m.id) });
+      if (typeof sayable !== 'string') {
+        const file = { name: sayable.name, bytes: await sayable.toBuffer() };
+        said.push({ roomId: id, text: '', mentions: [], file });
+        return undefined;
+      }
+      said.push({ roomId: id, text: sayable, mentions: mentions.map((m) => m.id) });
       return undefined;
     },
   });
@@ -105,6 +115,7 @@ describe('WechatSender', () => {
       () => bot,
       () => true,
       silentLogger,
+      undefined,
       50,
     );
     const long = out({
@@ -121,6 +132,53 @@ describe('WechatSender', () => {
     expect(await sender.send(long)).toEqual(first);
     expect(said).toHaveLength(parts);
     expect(first.messageId).toBe('wechat-k1');
+  });
+});
+
+describe('WechatSender with pictures', () => {
+  const png = randomBytes(3000);
+  const source: ImageSource = async (ref) =>
+    ref === 'chart:test' ? { bytes: png, filename: 'huying-test.png', mime: 'image/png' } : null;
+  const withChart = out({
+    idempotencyKey: 'pic',
+    message: {
+      ...notice('月报', '各部门得分'),
+      images: [
+        { ref: 'chart:test', alt: '部门得分' },
+        { ref: 'chart:unknown', alt: '画不出的图' },
+      ],
+    },
+  });
+
+  it('sends the text, then each picture it can draw as an image file; a failed picture alone is retried', async () => {
+    const { bot, said, failOn } = fakeBot();
+    const sender = new WechatSender(
+      () => bot,
+      () => true,
+      silentLogger,
+      source,
+    );
+    failOn.add(2); // the picture fails once
+    await expect(sender.send(withChart)).rejects.toMatchObject({ kind: 'retry' });
+    expect(said.map((s) => !!s.file)).toEqual([false]);
+    await sender.send(withChart);
+    expect(said.map((s) => !!s.file)).toEqual([false, true]);
+    expect(said[0].text).toContain('【月报】');
+    expect(said[1].file!.name).toBe('huying-test.png');
+    expect(said[1].file!.bytes.equals(png)).toBe(true);
+    await sender.send(withChart);
+    expect(said).toHaveLength(2);
+  });
+
+  it('without a picture source sends the text alone', async () => {
+    const { bot, said } = fakeBot();
+    const sender = new WechatSender(
+      () => bot,
+      () => true,
+      silentLogger,
+    );
+    await sender.send(withChart);
+    expect(said.map((s) => !!s.file)).toEqual([false]);
   });
 });
 

@@ -1,8 +1,12 @@
 // Sends outbox messages to WeChat rooms as text for the send worker: finds the room by topic or
-// id, @-mentions the people who must act, splits long texts, and remembers what it sent so a
-// retry after a failure mid-send does not post twice (within this process).
+// id, @-mentions the people who must act, splits long texts, sends the pictures Huying draws (the
+// bulletin's chart) as image files after the text, and remembers what it sent so a retry after a
+// failure mid-send does not post twice (within this process).
+import { FileBox, type FileBoxInterface } from 'file-box';
 import type { Logger } from '../../config/log.ts';
+import type { ImageFile, ImageSource } from '../../handlers/images.ts';
 import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
+import { Lru } from '../lru.ts';
 import { renderText, splitText, WECHAT_TEXT_LIMIT } from './render.ts';
 
 /** The little of wechaty the sender uses (a structural subset, so tests can fake it). */
@@ -12,7 +16,7 @@ export interface WechatContactLike {
 }
 export interface WechatRoomLike {
   id: string;
-  say(text: string, ...mentions: any[]): Promise<unknown>;
+  say(sayable: string | FileBoxInterface, ...mentions: any[]): Promise<unknown>;
 }
 export interface WechatBotLike {
   readonly isLoggedIn: boolean;
@@ -25,31 +29,9 @@ export const TOPIC_PREFIX = 'topic:';
 /** person_identities.platform_user_id for people configured by WeChat name only. */
 export const NAME_PREFIX = 'name:';
 
-/** A small LRU map: insertion order is recency. */
-export class Lru<K, V> {
-  private map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-  get size() {
-    return this.map.size;
-  }
-}
-
 interface Progress {
   messageId: string;
-  /** parts already in the room */
+  /** parts (texts, then pictures) already in the room */
   parts: number;
   total: number;
 }
@@ -64,6 +46,8 @@ export class WechatSender implements PlatformSender {
     /** logged in and able to send */
     private readonly online: () => boolean,
     private readonly log: Logger,
+    /** where the pictures a message refers to come from (the bulletin's chart) */
+    private readonly images?: ImageSource,
     private readonly maxChars = WECHAT_TEXT_LIMIT,
   ) {}
 
@@ -97,11 +81,17 @@ export class WechatSender implements PlatformSender {
     const parts = splitText(head + renderText(out.message), this.maxChars).map((p, i) =>
       i === 0 ? p : `（续）${p}`,
     );
-    const state: Progress = done ?? { messageId: `wechat-${key}`, parts: 0, total: parts.length };
-    for (let i = state.parts; i < parts.length; i++) {
+    const pictures = await this.pictures(out);
+    const total = parts.length + pictures.length;
+    const state: Progress = done ?? { messageId: `wechat-${key}`, parts: 0, total };
+    for (let i = state.parts; i < total; i++) {
       let sent: unknown;
       try {
-        sent = i === 0 ? await room.say(parts[i], ...contacts) : await room.say(parts[i]);
+        if (i >= parts.length) {
+          const p = pictures[i - parts.length];
+          // The mock puppet and the service puppets carry base64 file boxes; a buffer box they do not.
+          sent = await room.say(FileBox.fromBase64(p.bytes.toString('base64'), p.filename));
+        } else sent = i === 0 ? await room.say(parts[i], ...contacts) : await room.say(parts[i]);
       } catch (e) {
         // WeChat gives no codes to tell a refusal from a hiccup: the job layer retries, then gives up.
         throw this.failure('retry', `room.say failed: ${(e as Error).message}`, out, i);
@@ -117,6 +107,25 @@ export class WechatSender implements PlatformSender {
       'wechat: sent',
     );
     return { messageId: state.messageId };
+  }
+
+  /** The pictures of a message that can be drawn; one that cannot is left out, with a warning. */
+  private async pictures(out: OutgoingMessage): Promise<ImageFile[]> {
+    const files: ImageFile[] = [];
+    for (const img of out.message.images ?? []) {
+      const file = this.images
+        ? await this.images(img.ref).catch((e) => {
+            throw this.failure('retry', `drawing ${img.ref} failed: ${(e as Error).message}`, out);
+          })
+        : null;
+      if (file) files.push(file);
+      else
+        this.log.warn(
+          { ref: img.ref, kind: out.message.kind },
+          'wechat: no picture for this image ref, sent without it',
+        );
+    }
+    return files;
   }
 
   private async findRoom(bot: WechatBotLike, chatId: string): Promise<WechatRoomLike | undefined> {

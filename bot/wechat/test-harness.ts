@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileBox } from 'file-box';
 import { parse as parseYaml } from 'yaml';
 import { ManualClock } from '../../config/clock.ts';
 import { type District, defaultDistrictPath, parseDistrict } from '../../config/district.ts';
@@ -22,6 +23,7 @@ export const ROOMS = {
   community: '东湖社区居民群',
   street: '东湖街道工作群',
   cgw: '城管委工作群',
+  office: '呼应办工作群',
   unbound: '东湖跑步爱好者',
 } as const;
 export const ADMIN_TOKEN = 'wechat-admin-token-0123456789';
@@ -35,6 +37,7 @@ export function wechatDistrict(): District {
   doc.chats.push(
     { platform: 'wechat', room_topic: ROOMS.street, unit: 'donghu', role: 'street' },
     { platform: 'wechat', room_topic: ROOMS.cgw, unit: 'cgw', role: 'department' },
+    { platform: 'wechat', room_topic: ROOMS.office, unit: 'office', role: 'office' },
   );
   doc.people.push(
     { name: '东湖街道干部', unit: 'donghu', role: 'street_staff', wechat_id: 'wx_donghu_staff' },
@@ -62,6 +65,8 @@ export interface WechatWorld {
   deliver(): Promise<number>;
   /** the bot's texts in a room, oldest first */
   heard(room: keyof typeof ROOMS): string[];
+  /** the files (pictures) the bot sent to a room, oldest first */
+  files(room: keyof typeof ROOMS): Promise<{ name: string; bytes: Buffer }[]>;
   login(): Promise<void>;
   logout(): Promise<void>;
   close(): Promise<void>;
@@ -114,12 +119,17 @@ export async function wechatWorld(): Promise<WechatWorld> {
     community: room('community@chatroom', ROOMS.community),
     street: room('street@chatroom', ROOMS.street),
     cgw: room('cgw@chatroom', ROOMS.cgw),
+    office: room('office@chatroom', ROOMS.office),
     unbound: room('running@chatroom', ROOMS.unbound),
   };
   const heard = new Map<string, string[]>();
+  const fileIds = new Map<string, string[]>();
   for (const [key, r] of Object.entries(rooms))
     r.on('message', (m) => {
-      if (m.talker().id === people.bot.id) heard.set(key, [...(heard.get(key) ?? []), m.text() ?? '']);
+      if (m.talker().id !== people.bot.id) return;
+      // the mock keeps what a file message carried by the message's id
+      if (mocker.cacheFileBoxPayload.has(m.id)) fileIds.set(key, [...(fileIds.get(key) ?? []), m.id]);
+      else heard.set(key, [...(heard.get(key) ?? []), m.text() ?? '']);
     });
 
   const handle = await startWechat(services, { puppet });
@@ -147,6 +157,13 @@ export async function wechatWorld(): Promise<WechatWorld> {
     },
     deliver: () => drainOutbox(services.ctx, services.senders),
     heard: (key) => heard.get(key) ?? [],
+    files: (key) =>
+      Promise.all(
+        (fileIds.get(key) ?? []).map(async (id) => {
+          const box = FileBox.fromJSON(mocker.cacheFileBoxPayload.get(id)!);
+          return { name: box.name, bytes: await box.toBuffer() };
+        }),
+      ),
     async login() {
       mocker.login(people.bot);
       await until('login', () => handle.status().state === 'logged_in' && handle.sender.ready());

@@ -3,6 +3,7 @@
 // answers in each room with the exact words to reply, and ignores itself and unbound rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WechatWorld, wechatWorld } from '../../bot/wechat/test-harness.ts';
+import { formatShanghai } from '../../handlers/worktime.ts';
 
 let w: WechatWorld;
 beforeAll(async () => {
@@ -122,6 +123,23 @@ describe('a general call over WeChat text alone', () => {
     ]);
     await w.deliver();
     expect(last('street')).toContain(`【已评分 ${no}】`);
+  });
+
+  it('posts the month’s bulletin to the office room as text and its chart as a picture', async () => {
+    const { publishMonthlyBulletin } = await import('../../handlers/reports/bulletin.ts');
+    const { generatedImages } = await import('../../handlers/images.ts');
+    const month = formatShanghai(w.services.ctx.clock.now()).slice(0, 7);
+    await publishMonthlyBulletin(w.services.ctx, month);
+    expect(await w.deliver()).toBeGreaterThanOrEqual(1);
+    const text = last('office');
+    expect(text).toContain('部门排名');
+    // the scored call above: 区城管委 with 97 points
+    expect(text).toMatch(/区城管委[^\n]*97/);
+    const files = await w.files('office');
+    const chart = (await generatedImages(w.services.ctx)(`chart:bulletin:${month}`))!;
+    expect(files.map((f) => f.name)).toEqual([`huying-bulletin-${month}.png`]);
+    expect(files[0].bytes.equals(chart.bytes)).toBe(true);
+    expect(files[0].bytes.readUInt32BE(16)).toBeGreaterThan(100); // PNG width
   });
 });
 

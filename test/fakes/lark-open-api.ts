@@ -32,7 +32,7 @@ export interface FakeLark {
   requests: { method: string; path: string }[];
   /** Tenant tokens issued so far (the SDK fetches one per cache, so this counts token fetches). */
   tokensIssued: string[];
-  /** The next n message writes (create, reply, patch) answer with this Lark error. */
+  /** The next n writes (message create, reply, patch; image upload) answer with this Lark error. */
   failNext(n: number, kind: FailKind): void;
   /** Every token issued so far turns invalid (99991663), as after an expiry or a secret rotation. */
   revokeTokens(): void;
@@ -200,7 +200,26 @@ export async function startFakeLark(
       return { error: larkError(c, 400, 230001, 'invalid content, content must be a JSON string') };
     if (uuid !== undefined && (typeof uuid !== 'string' || uuid.length > 50))
       return { error: larkError(c, 400, 230001, 'invalid uuid, at most 50 characters') };
+    const unknownKey = msg_type === 'interactive' ? unknownImageKey(parsed.value) : undefined;
+    // Lark renders a card's pictures from images uploaded by the same app. The docs found give no
+    // code for a key it does not know; 230099 (card content refused) is assumed.
+    if (unknownKey)
+      return {
+        error: larkError(c, 400, 230099, `Failed to create card content, image key not found: ${unknownKey}`),
+      };
     return { msg_type, content: content as string, uuid: (uuid as string | undefined) || undefined };
+  };
+
+  // The first img_key in a card that this app never uploaded, if any.
+  const unknownImageKey = (card: unknown): string | undefined => {
+    if (!card || typeof card !== 'object') return undefined;
+    const el = card as Record<string, unknown>;
+    if (el.tag === 'img' && !images.some((i) => i.image_key === el.img_key)) return String(el.img_key);
+    for (const v of Object.values(el)) {
+      const found = Array.isArray(v) ? v.map(unknownImageKey).find(Boolean) : unknownImageKey(v);
+      if (found) return found;
+    }
+    return undefined;
   };
 
   const app = new Hono();
@@ -306,6 +325,9 @@ export async function startFakeLark(
     const body = await readJson(c);
     const parsed = parseContent(body?.content);
     if (!parsed.ok) return larkError(c, 400, 230001, 'invalid content, content must be a JSON string');
+    const unknownKey = unknownImageKey(parsed.value);
+    if (unknownKey)
+      return larkError(c, 400, 230099, `Failed to create card content, image key not found: ${unknownKey}`);
     stored.response.body = { content: body?.content };
     stored.response.updated = true;
     stored.response.update_time = String(Date.now());
@@ -314,6 +336,8 @@ export async function startFakeLark(
   });
 
   app.post('/open-apis/im/v1/images', async (c) => {
+    const failure = injectedFailure(c);
+    if (failure) return failure;
     let form: Record<string, string | File>;
     try {
       form = (await c.req.parseBody()) as Record<string, string | File>;
