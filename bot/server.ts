@@ -1,6 +1,7 @@
 // Starts the HTTP server and the workers for a role, and shuts down gracefully on SIGTERM:
 // stop taking requests, finish jobs in hand, close pools.
 import { serve } from '@hono/node-server';
+import type { Clock } from '../config/clock.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../config/log.ts';
 import { createApp } from './app.ts';
@@ -14,9 +15,12 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Env, opts: { role?: Role; log?: Logger } = {}): Promise<Server> {
+export async function startServer(
+  env: Env,
+  opts: { role?: Role; log?: Logger; clock?: Clock } = {},
+): Promise<Server> {
   const role = opts.role ?? 'all';
-  const runtime = await createRuntime(env, { log: opts.log });
+  const runtime = await createRuntime(env, { log: opts.log, clock: opts.clock });
   const { log } = runtime;
   const app = createApp({
     log,

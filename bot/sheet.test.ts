@@ -1,12 +1,11 @@
 // The printable call sheet: the call's fields, assignments, timeline and signature boxes on
 // one A4 page; everything escaped; the admin token as Bearer or ?token=.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTitle, launchChromium, skipBrowser } from '../test/browser.ts';
 import { type World, world } from '../test/world.ts';
 import { renderSheet, SHEET_TIMELINE_LIMIT, sheetRoutes } from './sheet.ts';
 
 const TOKEN = 'office-admin-token-0123456789';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let w: World;
 let app: ReturnType<typeof sheetRoutes>;
 let no: string;
@@ -95,11 +94,10 @@ describe('the printable call sheet', () => {
     expect(html.match(/<tr><td>\d{4}-\d\d-\d\d \d\d:\d\d<\/td>/g)).toHaveLength(SHEET_TIMELINE_LIMIT);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))(
-    'prints on one A4 page, even with the longest timeline it shows',
+  it.skipIf(skipBrowser)(
+    browserTitle('prints on one A4 page, even with the longest timeline it shows'),
     async () => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.setContent(await (await sheet()).text());

@@ -8,11 +8,13 @@ export interface Clock {
 export const systemClock: Clock = { kind: 'system', now: () => new Date() };
 
 type AdvanceListener = (now: Date) => Promise<void> | void;
+/** the earliest instant after `now` at which a listener has something due, if any */
+type NextDue = (now: number) => number | undefined;
 
 export class ManualClock implements Clock {
   readonly kind = 'manual';
   private current: number;
-  private listeners = new Set<AdvanceListener>();
+  private listeners = new Map<AdvanceListener, NextDue | undefined>();
 
   constructor(start: Date | string = new Date()) {
     this.current = new Date(start).getTime();
@@ -28,15 +30,29 @@ export class ManualClock implements Clock {
     return this.set(new Date(this.current + ms));
   }
 
+  /**
+   * Moves the clock to `at`, stopping at every instant a listener has something due on the way,
+   * so what falls due happens at its own time (a reminder at 11:30, not at the end of the jump)
+   * and what it schedules in turn is due later in the same jump.
+   */
   async set(at: Date): Promise<Date> {
-    if (at.getTime() < this.current) throw new RangeError('the clock only moves forward');
-    this.current = at.getTime();
-    for (const l of [...this.listeners]) await l(this.now());
+    const target = at.getTime();
+    if (target < this.current) throw new RangeError('the clock only moves forward');
+    do {
+      let next = target;
+      for (const due of this.listeners.values()) {
+        const t = due?.(this.current);
+        if (t !== undefined && t > this.current && t < next) next = t;
+      }
+      this.current = next;
+      for (const l of [...this.listeners.keys()]) await l(this.now());
+    } while (this.current < target);
     return this.now();
   }
 
-  onAdvance(listener: AdvanceListener): () => void {
-    this.listeners.add(listener);
+  /** Calls `listener` whenever the clock moves; `nextDue` tells where it must stop on the way. */
+  onAdvance(listener: AdvanceListener, nextDue?: NextDue): () => void {
+    this.listeners.set(listener, nextDue);
     return () => this.listeners.delete(listener);
   }
 }

@@ -1,9 +1,11 @@
 // The job layer of a process: the outbox relay after each commit, and in the worker role the
 // send worker, the timer worker, recovery at start, the periodic sweep and reconcile, and the
 // repeatable schedules. Everything it does can be re-derived from the database.
+import { isManualClock } from '../config/clock.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import { fireTimer, type TimerSpec } from '../handlers/remind.ts';
 import type { BullMqDriver } from './bullmq.ts';
+import type { MemoryDriver } from './memory.ts';
 import type { PlatformSender } from './platform.ts';
 import { backoffDelay, type JobOptions, type QueueDriver } from './queue.ts';
 import { type RecoveryParts, reconcileTimers, recover } from './recovery.ts';
@@ -193,6 +195,19 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       await withTimeout(jobs.settle(), QUEUE_TIMEOUT_MS, 'the last relay').catch(() => {});
     },
   };
+  // A manual clock (demos, tests) stops at every due instant on its way (config/clock.ts): there,
+  // finish what each instant caused (the relay, the sends, the timers it scheduled) before the
+  // clock moves on, so messages carry their own times and later steps see what was scheduled.
+  if (worker && driver.kind === 'memory' && isManualClock(ctx.clock)) {
+    const memory = driver as MemoryDriver;
+    const off = ctx.clock.onAdvance(async () => {
+      for (let round = 0; round < 3; round++) {
+        await jobs.settle();
+        await memory.idle();
+      }
+    });
+    services.stoppers.unshift(async () => off());
+  }
   // Stoppers run last-first: the job layer stops after the adapters finished their events.
   services.stoppers.unshift(() => jobs.stop());
   return jobs;

@@ -89,6 +89,15 @@ class MemoryQueue implements Queue {
     this.pump();
   }
 
+  /** The earliest due time after `now` of a job waiting for the manual clock. */
+  nextDue(now: number): number | undefined {
+    let next: number | undefined;
+    for (const e of this.entries.values())
+      if (e.state === 'delayed' && !e.timer && e.dueAt > now && (next === undefined || e.dueAt < next))
+        next = e.dueAt;
+    return next;
+  }
+
   /** Called when the manual clock moves: due jobs become waiting; resolves once all ran. */
   async fireDue(now: number): Promise<void> {
     const due = [...this.entries.values()]
@@ -221,7 +230,14 @@ export class MemoryDriver implements QueueDriver {
     private clock: Clock,
     private onError: (err: unknown) => void = () => {},
   ) {
-    if (isManualClock(clock)) this.unsubscribe = clock.onAdvance((now) => this.fireDue(now.getTime()));
+    if (isManualClock(clock))
+      this.unsubscribe = clock.onAdvance(
+        (now) => this.fireDue(now.getTime()),
+        (now) => {
+          const due = [...this.queues.values()].map((q) => q.nextDue(now)).filter((t) => t !== undefined);
+          return due.length ? Math.min(...due) : undefined;
+        },
+      );
   }
 
   queue(name: string): MemoryQueue {

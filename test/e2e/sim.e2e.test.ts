@@ -3,22 +3,18 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Server, startServer } from '../../bot/server.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
+import { browserTitle, launchChromium, skipBrowser } from '../browser.ts';
 import { freshDb, type TestDb } from '../db.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = 'test-results/sim-general-call.png';
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium
-  ? 'the simulator in a browser'
-  : `the simulator in a browser — SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`;
 
-describe.skipIf(!hasChromium)(title, () => {
+describe.skipIf(skipBrowser)(browserTitle('the simulator in a browser'), () => {
   let t: TestDb | undefined;
   let dataDir: string | undefined;
   let db: Db;
@@ -51,10 +47,7 @@ describe.skipIf(!hasChromium)(title, () => {
     });
     server = await startServer(env, { log: silentLogger });
     db = server.runtime.database.db;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN' });
     page.setDefaultTimeout(20_000);
   });
@@ -114,7 +107,7 @@ describe.skipIf(!hasChromium)(title, () => {
     await actAs('梁益莉');
     await street.click();
     await shows(chatTitle(), '锦华路街道工作群');
-    expect(await street.getByTestId('unread-badge').count()).toBe(0);
+    await expect.poll(() => street.getByTestId('unread-badge').count()).toBe(0);
     const triage = byTitle(`新呼叫待研判 ${no}`);
     expect(await triage.textContent()).toContain('晨辉路12号路灯不亮了');
     await triage.getByTestId('card-button-按建议呼叫').click();
