@@ -17,6 +17,7 @@ import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { startFakeLark } from '../fakes/lark-open-api.ts';
+import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
 
 interface CannonResult {
@@ -157,13 +158,16 @@ async function run(): Promise<Record<string, unknown>> {
 
   try {
     // Same payload kind for both: the event JSON (the baseline skips signing and encryption).
+    const baselineMemory = sampleMemory();
     const baseline = await cannon(baselinePort, '/baseline', () => ({
       body: JSON.stringify(eventBody()),
       headers: { 'Content-Type': 'application/json' },
     }));
+    const baselineMem = baselineMemory.stop();
 
     const callsBefore = await count(db, 'calls');
     const loadStart = Date.now();
+    const intakeMemory = sampleMemory();
     const intake = await cannon(server.port, '/webhooks/lark', () =>
       signedRequest(eventBody(), { encryptKey: KEY, encrypt: true }),
     );
@@ -177,6 +181,8 @@ async function run(): Promise<Record<string, unknown>> {
       left = await pending(db);
     }
     const drained = Date.now();
+    // the intake's peak covers the answers and the processing after them
+    const intakeMem = intakeMemory.stop();
     const accepted = await count(db, 'inbound_events');
     const calls = (await count(db, 'calls')) - callsBefore;
     const failed = Number(
@@ -191,8 +197,8 @@ async function run(): Promise<Record<string, unknown>> {
       queue: server.runtime.queues.kind,
       connections: CONNECTIONS,
       seconds: SECONDS,
-      intake: { ...i, eventsPerSec: i.reqPerSec },
-      baseline: b,
+      intake: { ...i, eventsPerSec: i.reqPerSec, memory: intakeMem },
+      baseline: { ...b, memory: baselineMem },
       ratio: Number((i.reqPerSec / b.reqPerSec).toFixed(3)),
       backlog: {
         acceptedEvents: accepted,

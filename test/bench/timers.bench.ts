@@ -18,6 +18,7 @@ import type { Ctx, Effects } from '../../handlers/context.ts';
 import { BullMqDriver } from '../../jobs/bullmq.ts';
 import { startJobs } from '../../jobs/index.ts';
 import { FakePlatform } from '../fakes/platform.ts';
+import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
 
 const COUNT = Number(process.env.BENCH_TIMERS ?? 10_000);
@@ -46,6 +47,7 @@ async function baseline(url: string, spread: boolean) {
   const done = new Promise<void>((resolve) => {
     finished = resolve;
   });
+  const memory = sampleMemory();
   const worker = new Worker(
     'baseline',
     async (job) => {
@@ -66,11 +68,12 @@ async function baseline(url: string, spread: boolean) {
       })),
     );
   await done;
+  const mem = memory.stop();
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   await connection.quit();
-  return { ...stats(late), perSecond: Math.round(COUNT / ((last - due[0]) / 1000)) };
+  return { ...stats(late), perSecond: Math.round(COUNT / ((last - due[0]) / 1000)), memory: mem };
 }
 
 async function database(): Promise<{ handle: DbHandle; where: string; drop(): Promise<void> }> {
@@ -193,6 +196,7 @@ async function reminders(url: string, spread: boolean) {
     },
   };
   const seededMs = Date.now() - (due[0] - LEAD_MS);
+  const memory = sampleMemory();
   const started = Date.now();
   const jobs = await startJobs(
     {
@@ -209,6 +213,7 @@ async function reminders(url: string, spread: boolean) {
   if (Date.now() > due[0])
     throw new Error('seeding and recovery took longer than the lead time; raise LEAD_MS');
   await allSent;
+  const mem = memory.stop();
   // when each reminder was fired (its timeline event), apart from when it reached the platform
   const fired = await db
     .selectFrom('call_events')
@@ -230,6 +235,7 @@ async function reminders(url: string, spread: boolean) {
     fired: stats(fireLate),
     sent: stats(late),
     perSecond: Math.round(COUNT / ((last - due[0]) / 1000)),
+    memory: mem,
   };
 }
 
