@@ -7,7 +7,7 @@ import type { Message } from '../handlers/messages.ts';
 import { systemActor } from '../handlers/people.ts';
 import { lateness } from '../handlers/remind.ts';
 import { runWork } from '../handlers/work.ts';
-import { formatShanghai } from '../handlers/worktime.ts';
+import { formatShanghai, isWorkingDay } from '../handlers/worktime.ts';
 import type { Queue } from './queue.ts';
 import type { Lane } from './relay.ts';
 
@@ -43,9 +43,14 @@ export async function runMonthlyBulletin(ctx: Ctx, log: Logger, path = '../handl
   return 'published';
 }
 
-/** Each department's open and overdue assignments, to its chats; departments with none get nothing. */
+/**
+ * Each department's open and overdue assignments, to its chats; departments with none get
+ * nothing, and nobody gets one on a day off (weekends and public holidays on the official
+ * calendar; a 调休 Saturday is a working day and has its digest).
+ */
 export async function sendDigests(ctx: Ctx): Promise<number> {
   const now = ctx.clock.now();
+  if (!isWorkingDay(now)) return 0;
   const departments = new Set(ctx.district.departments.map((u) => u.code));
   const rows = await ctx.db
     .selectFrom('assignments as a')

@@ -210,5 +210,18 @@ describe('a month in the simulator', () => {
     // once a month: a further day brings no second bulletin
     await advance('P1D');
     expect(await cards('sim-office', 'bulletin')).toHaveLength(1);
+
+    // 区住建交通局 had its open call in a digest at 08:30 on every working day from 3 November to
+    // 2 December (22 days; none on a weekend), the others nothing
+    const digests = await cards('sim-zjj', 'digest');
+    expect(digests).toHaveLength(22);
+    for (const d of digests) {
+      expect(d.at.slice(11)).toBe('00:30:00.000Z');
+      expect([0, 6]).not.toContain(new Date(d.at).getUTCDay());
+    }
+    expect(digests[0].at).toBe('2026-11-03T00:30:00.000Z');
+    expect(digests.at(-1)!.message!.title).toBe('区住建交通局每日待办：在办 1 件，超时 1 件');
+    expect(digests.at(-1)!.message!.text).toContain(`【超时`);
+    expect(await cards('sim-cgw', 'digest')).toEqual([]);
   });
 });
