@@ -1,7 +1,9 @@
 // The simulator page: an HTML shell plus its stylesheet and script (plain files beside this
-// one, served as they are: no build step, nothing from the network).
+// one, served as they are: no build step, nothing from the network) and the shipped CJK font.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
+import { cjkFontPath } from '../../config/fonts.ts';
 
 const asset = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 const CLIENT_JS = asset('client.js');
@@ -74,5 +76,13 @@ export function pageRoutes(): Hono {
   app.get('/assets/style.css', (c) =>
     c.body(STYLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }),
   );
+  // The shipped CJK font, fetched by a browser only when no system font has the characters.
+  for (const weight of ['Regular', 'Bold'] as const)
+    app.get(`/assets/font-sc-${weight.toLowerCase()}.otf`, async (c) =>
+      c.body(new Uint8Array(await readFile(cjkFontPath(weight))), 200, {
+        'content-type': 'font/otf',
+        'cache-control': 'public, max-age=604800, immutable',
+      }),
+    );
   return app;
 }

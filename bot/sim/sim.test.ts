@@ -72,6 +72,19 @@ describe('the simulator', () => {
     sim = await simulator(systemClock);
   });
 
+  it('serves the CJK font it ships, for browsers without a Chinese system font', async () => {
+    const css = await (await sim.app.request('/sim/assets/style.css')).text();
+    expect(css).toContain('url("/sim/assets/font-sc-regular.otf")');
+    for (const weight of ['regular', 'bold']) {
+      const res = await sim.app.request(`/sim/assets/font-sc-${weight}.otf`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('font/otf');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('OTTO');
+      expect(bytes.length).toBeGreaterThan(1_000_000);
+    }
+  });
+
   it('makes one chat per unit and someone to play every role', async () => {
     const { chats, personas, clock } = await sim.state();
     const title = (id: string) => chats.find((c) => c.id === id)?.title;

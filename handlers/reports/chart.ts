@@ -1,6 +1,4 @@
 // Bar chart PNGs on the server: chart.js on @napi-rs/canvas, Chinese text in OFL Noto Sans Hans (@embedpdf/fonts-sc).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import {
   BarController,
@@ -12,6 +10,7 @@ import {
   type Plugin,
   Title,
 } from 'chart.js';
+import { cjkFontPath } from '../../config/fonts.ts';
 
 export interface BarChartInput {
   title: string;
@@ -31,15 +30,12 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Title);
 
 let fontReady = false;
 
-/** Registers the CJK font once per process; the package exports only its JS entry, so the OTFs are found beside it. */
+/** Registers the CJK font once per process. */
 function ensureFont(): void {
   if (fontReady) return;
-  const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');
-  const dir = join(dirname(entry), '..', 'fonts');
-  for (const file of ['NotoSansHans-Regular.otf', 'NotoSansHans-Bold.otf']) {
-    if (!GlobalFonts.registerFromPath(join(dir, file), FAMILY)) {
-      throw new Error(`chart: could not load font ${join(dir, file)}`);
-    }
+  for (const weight of ['Regular', 'Bold'] as const) {
+    const file = cjkFontPath(weight);
+    if (!GlobalFonts.registerFromPath(file, FAMILY)) throw new Error(`chart: could not load font ${file}`);
   }
   fontReady = true;
 }

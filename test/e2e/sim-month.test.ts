@@ -3,7 +3,7 @@
 // declared overdue and escalated as the clock moves; calls are acknowledged, resolved, closed and
 // scored; at 09:00 on the 1st the month's bulletin reaches the office and the leaders with its
 // chart, a real PNG.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +206,8 @@ describe('a month in the simulator', () => {
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     // 900 wide; 120 high plus 40 for each scored department (区水务局, 区城管委)
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([900, 200]);
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/sim-bulletin-2026-11.png', png); // to look at
 
     // once a month: a further day brings no second bulletin
     await advance('P1D');
