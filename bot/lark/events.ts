@@ -46,6 +46,11 @@ export interface LarkEvents {
   backlog(): number;
 }
 
+/** A flood: events accepted within this many ms of each other… */
+const FLOOD_QUIET_MS = 250;
+/** …with more than this many waiting or running behind the answers. */
+const FLOOD_BACKLOG = 50;
+
 const TOAST_MAX = 80;
 const clip = (s: string) => ([...s].length > TOAST_MAX ? `${[...s].slice(0, TOAST_MAX - 1).join('')}…` : s);
 
@@ -94,13 +99,17 @@ export function exclusiveLane(): Lane {
   };
 }
 
-/** A small in-process work queue: bounded concurrency, and a way to wait until it is empty. */
-export function backgroundQueue(concurrency: number, onError: (e: unknown) => void) {
+/**
+ * A small in-process work queue: bounded concurrency (a number, or asked again before each
+ * start), and a way to wait until it is empty.
+ */
+export function backgroundQueue(concurrency: number | (() => number), onError: (e: unknown) => void) {
+  const limit = typeof concurrency === 'number' ? () => concurrency : concurrency;
   const waiting: (() => Promise<unknown>)[] = [];
   let running = 0;
   let idleWaiters: (() => void)[] = [];
   const pump = () => {
-    while (running < concurrency && waiting.length) {
+    while (running < limit() && waiting.length) {
       const job = waiting.shift()!;
       running++;
       job()
@@ -134,8 +143,15 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   const log = ctx.log.child({ platform: 'lark' });
   const budget = opts.cardBudgetMs ?? 2000;
   const lane: Lane = opts.exclusive ? exclusiveLane() : (fn) => fn();
-  const queue = backgroundQueue(opts.exclusive ? 1 : (opts.concurrency ?? 4), (err) =>
-    log.error({ err }, 'lark: background work failed'),
+  // Answers first: while events keep arriving with a backlog in hand (a flood), the work after
+  // the answers runs one at a time, leaving the cores to the answers Lark waits for (late ones
+  // are retried, which feeds the flood); once the flood passes it runs at full width again.
+  const width = opts.exclusive ? 1 : (opts.concurrency ?? 4);
+  let lastAcceptedAt = Number.NEGATIVE_INFINITY;
+  const flooding = () => performance.now() - lastAcceptedAt < FLOOD_QUIET_MS && queue.size() > FLOOD_BACKLOG;
+  const queue = backgroundQueue(
+    () => (flooding() ? 1 : width),
+    (err) => log.error({ err }, 'lark: background work failed'),
   );
 
   async function processLogged(inbound: Inbound): Promise<RouteResult> {
@@ -188,6 +204,7 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
         log.debug({ eventId: inbound.eventId }, 'lark: duplicate event');
         return { status: 'duplicate' };
       }
+      lastAcceptedAt = performance.now();
       queue.push(() => lane(() => processLogged(inbound)));
       return { status: 'accepted' };
     },
