@@ -22,6 +22,8 @@ export const commandSchema = z.discriminatedUnion('type', [
     community: z.string().optional(),
     latitude: z.number().min(-90).max(90).optional(),
     longitude: z.number().min(-180).max(180).optional(),
+    /** the reporter says people or property are in danger (Open311's emergency attribute) */
+    emergency: z.boolean().default(false),
     source: z.string().default('chat'),
   }),
   z.object({

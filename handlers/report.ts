@@ -111,6 +111,8 @@ export async function report(
       departments: [...(item!.lead ? [item!.lead] : []), ...item!.co],
     };
   }
+  // declared an emergency by the reporter (another system's form): as if the text said so
+  if (cmd.emergency && !draft.emergency) draft = { ...draft, emergency: true, tier: 'emergency' };
   if (!parsed.text && !cmd.images.length)
     refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
   return runWork(ctx, actor, origin, async (w) => {

@@ -144,9 +144,7 @@ export function reportCommand(d: District, f: Fields, clientName: string) {
   const emergencyText = f.get('attribute[emergency]')?.trim().toLowerCase() || 'false';
   if (emergencyText !== 'true' && emergencyText !== 'false')
     throw badRequest('attribute[emergency] must be true or false（紧急标记有误）');
-  const description = f.get('description')?.trim() || item.name;
-  // the report command has no emergency flag yet: the mark reaches the street's triage card in the text
-  const text = emergencyText === 'true' ? `【紧急】${description}` : description;
+  const text = f.get('description')?.trim() || item.name;
   if (text.length > MAX_DESCRIPTION)
     throw badRequest(`description is longer than ${MAX_DESCRIPTION} characters（描述过长）`);
   const media = f.get('media_url')?.trim();
@@ -164,6 +162,7 @@ export function reportCommand(d: District, f: Fields, clientName: string) {
     longitude,
     contact: contactOf(f),
     images: media ? [media] : [],
+    emergency: emergencyText === 'true',
     source: `open311:${clientName}`,
   };
 }

@@ -270,13 +270,14 @@ describe('Open311 GeoReport v2: GET requests filters', () => {
     expect(byId.map((r) => r.service_request_id).sort()).toEqual([ids.noise, ids.road].sort());
   });
 
-  it('marks an emergency for the street and windows by requested_datetime', async () => {
+  it('takes the emergency attribute as an emergency call and windows by requested_datetime', async () => {
     const road = await t.db
       .selectFrom('calls')
-      .select('text')
+      .select(['text', 'emergency', 'tier'])
       .where('no', '=', ids.road)
       .executeTakeFirstOrThrow();
-    expect(road.text.startsWith('【紧急】')).toBe(true);
+    // 人行道破损 alone is a general matter: the attribute made it an emergency
+    expect(road).toEqual({ text: '人行道破损', emergency: true, tier: 'emergency' });
     expect(await list('end_date=2026-11-01T00:00:00Z')).toEqual([]);
     const window = await list('start_date=2026-11-23T11:00:00%2B08:00&end_date=2026-11-23T23:00:00%2B08:00');
     expect(window.map((r) => r.service_request_id).sort()).toEqual([ids.noise, ids.road].sort());
