@@ -97,6 +97,18 @@ describe('LarkSender with pictures', () => {
     expect(h.fake.images).toHaveLength(uploads);
   });
 
+  it('a picture Lark refuses for good is left out; the card still goes', async () => {
+    const sender = new LarkSender(h.api, silentLogger, source);
+    const uploads = h.fake.images.length;
+    h.fake.failNext(1, 'bad_request');
+    const { messageId } = await sender.send(out('pic-4'));
+    const sent = h.cardsIn('oc_sample_office').at(-1)!;
+    expect(sent.message_id).toBe(messageId);
+    expect(sent.card.header.title.content).toBe('图表');
+    expect(imgElements(sent.card)).toEqual([]);
+    expect(h.fake.images).toHaveLength(uploads);
+  });
+
   it('a sender with no picture source sends the card without the pictures', async () => {
     const sender = new LarkSender(h.api, silentLogger);
     const uploads = h.fake.images.length;

@@ -154,8 +154,8 @@ export class LarkSender implements PlatformSender {
 
   /**
    * The message with every picture Huying draws uploaded and referred to by its image key (cards
-   * show images by key only). A picture that cannot be drawn is left out, with a warning; a failed
-   * upload fails the send, to be retried like any other.
+   * show images by key only). A picture that cannot be drawn, or that Lark refuses for good, is
+   * left out with a warning; an upload that may succeed later fails the send, to be retried.
    */
   private async withImageKeys(message: Message): Promise<Message> {
     if (!message.images?.some((i) => !IMAGE_KEY.test(i.ref))) return message;
@@ -176,7 +176,17 @@ export class LarkSender implements PlatformSender {
       const digest = createHash('sha256').update(file.bytes).digest('hex');
       let key = this.uploaded.get(digest);
       if (!key) {
-        key = await this.uploadImage(file.bytes, file.filename);
+        try {
+          key = await this.uploadImage(file.bytes, file.filename);
+        } catch (e) {
+          // Lark will never take this picture (too large, a format it refuses): the card still goes.
+          if (!(e instanceof SendError) || e.kind !== 'permanent') throw e;
+          this.log.warn(
+            { err: e, ref: img.ref, kind: message.kind },
+            'lark: picture refused, sent without it',
+          );
+          continue;
+        }
         this.uploaded.set(digest, key);
       }
       images.push({ ref: key, alt: img.alt });

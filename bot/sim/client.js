@@ -267,6 +267,22 @@ function setupClock(clock) {
     e.preventDefault();
     advance($('#clock-custom').value.trim());
   });
+  $('#demo-month').addEventListener('click', playDemo);
+}
+async function playDemo() {
+  const button = $('#demo-month');
+  button.disabled = true;
+  toast('正在演示一个月，请稍候…');
+  try {
+    const res = await api('/demo', {});
+    showClock(res.clock.now);
+    const [y, m] = res.month.split('-');
+    toast(`已演示 ${y}年${Number(m)}月：${res.calls.length} 件呼叫；月度通报已发到呼应办和区领导群`);
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // --- live updates --------------------------------------------------------------------------

@@ -36,6 +36,8 @@ export const simPage = `<!doctype html>
         aria-label="自定义快进时长（ISO 8601，如 PT3H、P2D）">
       <button data-testid="clock-go">快进</button>
     </form>
+    <button type="button" id="demo-month" data-testid="demo-month"
+      title="从下月1日起演示一整月：各街道反映、部门报到办结、超时督办、评分，次月1日发布月度通报">演示一个月</button>
   </div>
   <span id="live" class="live" data-testid="live" aria-live="polite">连接中…</span>
 </header>

@@ -10,6 +10,7 @@ import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
 import type { Services } from '../wiring.ts';
 import type { SimDelivery } from './delivery.ts';
+import { playDemoMonth, SimScriptError } from './demo.ts';
 import { simEvents } from './events.ts';
 import { pressOf } from './forms.ts';
 import { pageRoutes } from './page.ts';
@@ -220,6 +221,34 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     const state = clockState();
     sender.feed.publish({ type: 'clock', now: state.now });
     return c.json({ ok: true, clock: state });
+  });
+
+  // A month of the mechanism played through this API (bot/sim/demo.ts), for a first look.
+  let demoRunning = false;
+  app.post('/api/demo', async (c) => {
+    if (!isManualClock(runtime.clock))
+      return fail(c, 409, '演示需要模拟时钟：以 HUYING_CLOCK=manual 启动（仅限演示和测试）后可用。');
+    if (demoRunning) return fail(c, 409, '演示正在进行中，请稍候');
+    demoRunning = true;
+    try {
+      const played = await playDemoMonth(async (method, path, body) => {
+        const res = await app.request(path, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, body: await res.json() };
+      });
+      ctx.log.info(played, 'sim: demo month played');
+      return c.json({ ok: true, ...played, clock: clockState() });
+    } catch (e) {
+      if (!(e instanceof SimScriptError)) throw e;
+      // e.g. a district file whose catalog sends these reports elsewhere
+      ctx.log.warn({ err: e }, 'sim: demo month stopped');
+      return fail(c, 409, `演示中断：${e.message}`);
+    } finally {
+      demoRunning = false;
+    }
   });
 
   return app;

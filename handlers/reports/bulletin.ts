@@ -201,6 +201,7 @@ export async function renderBulletinChart(b: Bulletin): Promise<Buffer> {
     // NaN draws no bar and no value label: an empty month shows no false 0分
     values: scored.length ? scored.map((d) => Math.round(d.avgScore! * 10) / 10) : [Number.NaN],
     unit: '分',
+    max: 100,
   });
 }
 

@@ -18,6 +18,8 @@ export interface BarChartInput {
   values: number[];
   /** appended to each value label, e.g. '分' */
   unit?: string;
+  /** the end of the value axis when the scale has one (scores: 100); otherwise it fits the data */
+  max?: number;
   width?: number;
   height?: number;
 }
@@ -122,7 +124,7 @@ export async function renderBarChartPng(input: BarChartInput): Promise<Buffer> {
       scales: {
         x: {
           beginAtZero: true,
-          grace: '8%',
+          ...(input.max !== undefined ? { max: input.max } : { grace: '8%' }),
           grid: { color: '#e5e5e5' },
           ticks: { color: '#555555', font: { family: `"${FAMILY}"`, size: 13 } },
         },

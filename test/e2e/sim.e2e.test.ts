@@ -1,51 +1,25 @@
 // The simulator in a real browser (Debian chromium, headless) on the real server: a general
 // call from the resident's report to the street's score, by clicking and typing only.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Server, startServer } from '../../bot/server.ts';
-import { loadEnv } from '../../config/env.ts';
-import { silentLogger } from '../../config/log.ts';
+import type { Server } from '../../bot/server.ts';
 import type { Db } from '../../db/connect.ts';
 import { browserTitle, launchChromium, skipBrowser } from '../browser.ts';
-import { freshDb, type TestDb } from '../db.ts';
+import { type SimServer, startSimServer } from '../sim-server.ts';
 
 const SCREENSHOT = 'test-results/sim-general-call.png';
 
 describe.skipIf(skipBrowser)(browserTitle('the simulator in a browser'), () => {
-  let t: TestDb | undefined;
-  let dataDir: string | undefined;
+  let app: SimServer;
   let db: Db;
   let server: Server;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    // On PostgreSQL: a fresh test database. Without one, the server runs on its embedded
-    // default (PGlite in a temporary folder, one connection), as `npm start` does: a pool of
-    // connections to the test PGlite's socket mixes up concurrent queries (the page's live
-    // stream, the send worker and the requests all query at once).
-    const where: Record<string, string> = {};
-    if (process.env.DATABASE_URL) {
-      t = await freshDb();
-      where.DATABASE_URL = t.url;
-      if (process.env.REDIS_URL) where.REDIS_URL = process.env.REDIS_URL;
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'huying-sim-e2e-'));
-      where.HUYING_DATA_DIR = dataDir;
-    }
-    const env = loadEnv({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ...where,
-      HUYING_SIM: 'on',
-      HUYING_CLOCK: 'manual',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-    });
-    server = await startServer(env, { log: silentLogger });
+    app = await startSimServer({ redis: true });
+    server = app.server;
     db = server.runtime.database.db;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN' });
@@ -53,9 +27,7 @@ describe.skipIf(skipBrowser)(browserTitle('the simulator in a browser'), () => {
   });
   afterAll(async () => {
     await browser?.close(); // before the server: an open page holds its live-update stream
-    await server?.stop();
-    await t?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   const byTitle = (text: string) =>
