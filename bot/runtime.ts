@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../config/log.ts';
 import { connectPostgres, type DbHandle, startEmbedded } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { syncDistrict } from '../db/sync.ts';
+import { calendarCovers, formatShanghai, setCalendarAdditions } from '../handlers/worktime.ts';
 import { BullMqDriver } from '../jobs/bullmq.ts';
 import { MemoryDriver } from '../jobs/memory.ts';
 import type { QueueDriver } from '../jobs/queue.ts';
@@ -28,10 +29,27 @@ export async function openDatabase(env: Env, log: Logger): Promise<DbHandle> {
     : startEmbedded(join(env.HUYING_DATA_DIR), { log });
 }
 
+/**
+ * Deadlines count working days on the official calendar; a year it does not list (the State
+ * Council publishes the next year's schedule late in the year) counts only weekends as days off.
+ */
+function warnUncoveredYears(now: Date, log: Logger) {
+  const year = Number(formatShanghai(now).slice(0, 4));
+  const december = formatShanghai(now).slice(5, 7) === '12';
+  for (const y of december ? [year, year + 1] : [year])
+    if (!calendarCovers(y))
+      log.warn(
+        { year: y },
+        `the holiday calendar has no ${y} schedule: deadlines in ${y} count only weekends as days off until chinese-days is updated or the district file lists them under calendar:`,
+      );
+}
+
 export async function createRuntime(env: Env, opts: { log?: Logger; clock?: Clock } = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
   const district = loadDistrict(env.HUYING_CONFIG);
+  setCalendarAdditions(district.calendar);
   const clock = opts.clock ?? (env.HUYING_CLOCK === 'manual' ? new ManualClock() : systemClock);
+  warnUncoveredYears(clock.now(), log);
   if (clock.kind === 'manual' && (env.REDIS_URL || !isEmbedded(env)))
     log.warn('manual clock with external services: timers follow the manual clock only in-process');
   const database = await openDatabase(env, log);

@@ -78,6 +78,18 @@ describe('district file', () => {
     ]);
   });
 
+  it('takes a calendar of days the holiday library does not list yet, refusing bad dates', () => {
+    const doc = sample();
+    doc.calendar = { holidays: ['2027-01-01', '2027-02-30'], workdays: ['next saturday'] };
+    expect(problems(() => parseDistrict(doc, 'test.yaml'))).toEqual([
+      'calendar.holidays[1]: is not a real date',
+      'calendar.workdays[0]: must be a date like 2027-01-01',
+    ]);
+    doc.calendar = { holidays: ['2027-01-01'] };
+    expect(parseDistrict(doc).calendar).toEqual({ holidays: ['2027-01-01'], workdays: [] });
+    expect(parseDistrict(sample()).calendar).toEqual({ holidays: [], workdays: [] });
+  });
+
   it('refuses unreadable files and broken YAML in plain words', () => {
     expect(problems(() => loadDistrict('/nonexistent/district.yaml'))[0]).toMatch(/^cannot read the file/);
     const dir = mkdtempSync(join(tmpdir(), 'huying-cfg-'));

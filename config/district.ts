@@ -38,6 +38,14 @@ const code = z
   .string()
   .regex(/^[a-z][a-z0-9_]*$/, 'must be lower-case letters, digits and _ (starting with a letter)');
 const named = z.object({ code, name: z.string().min(1) });
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2027-01-01')
+  .refine((d) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return true; // the pattern has said it
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
+  }, 'is not a real date');
 
 const escalationStep = z.object({ after: duration, notify: z.enum(NOTIFY_TARGETS) });
 
@@ -109,6 +117,10 @@ export const districtSchema = z
     }),
     catalog: z.array(catalogItem).min(1),
     emergency_words: z.array(z.string().min(1)).default([]),
+    /** days off and 调休 working days the calendar library does not list yet (a new year's schedule) */
+    calendar: z
+      .object({ holidays: z.array(isoDay).default([]), workdays: z.array(isoDay).default([]) })
+      .default({ holidays: [], workdays: [] }),
     chats: z.array(chatBinding).default([]),
     people: z.array(person).default([]),
     open311: z

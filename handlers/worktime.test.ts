@@ -3,12 +3,14 @@ import chineseDays from 'chinese-days';
 import { describe, expect, it } from 'vitest';
 import {
   addDuration,
+  calendarCovers,
   durationPattern,
   formatShanghai,
   isWorkingDay,
   isWorkingTime,
   parseDuration,
   pointAtFraction,
+  setCalendarAdditions,
   workingMinutesBetween,
 } from './worktime.ts';
 
@@ -210,5 +212,26 @@ describe('formatShanghai', () => {
   it('formats in UTC+8', () => {
     expect(formatShanghai(at('2026-03-09T02:00:00Z'))).toBe('2026-03-09 10:00');
     expect(formatShanghai(at('2026-03-09T17:05:00Z'))).toBe('2026-03-10 01:05');
+  });
+});
+
+describe('a year the calendar library does not list yet', () => {
+  it('counts weekends only, until the district file adds the year’s holidays and 调休 days', () => {
+    // 2030: beyond the library's data (it ends with the year it was published for)
+    expect(calendarCovers(2026)).toBe(true);
+    expect(calendarCovers(2030)).toBe(false);
+    expect(isWorkingDay(at('2030-01-01T04:00:00Z'))).toBe(true); // a Tuesday, New Year's Day
+    expect(isWorkingDay(at('2030-01-05T04:00:00Z'))).toBe(false); // a Saturday
+    try {
+      setCalendarAdditions({ holidays: ['2030-01-01'], workdays: ['2030-01-05'] });
+      expect(calendarCovers(2030)).toBe(true);
+      expect(isWorkingDay(at('2030-01-01T04:00:00Z'))).toBe(false);
+      expect(isWorkingDay(at('2030-01-05T04:00:00Z'))).toBe(true);
+      // a 2-working-hour deadline from the evening of 31 December skips the holiday
+      expect(add('2029-12-31T10:00:00Z', '2wh')).toBe(iso('2030-01-02T03:00:00Z'));
+    } finally {
+      setCalendarAdditions({ holidays: [], workdays: [] });
+    }
+    expect(isWorkingDay(at('2030-01-01T04:00:00Z'))).toBe(true);
   });
 });

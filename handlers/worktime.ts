@@ -43,13 +43,31 @@ const dayOf = (ms: number): number => Math.floor((ms + OFFSET) / DAY);
 /** The instant of Shanghai midnight starting that day. */
 const dayStart = (day: number): number => day * DAY - OFFSET;
 
+// The district's own additions (its file's `calendar:`), for a year the library does not know yet.
+let addedHolidays = new Set<string>();
+let addedWorkdays = new Set<string>();
+
+/** Sets the days the district file adds to the official calendar (replacing earlier ones). */
+export function setCalendarAdditions(c: { holidays: string[]; workdays: string[] }): void {
+  addedHolidays = new Set(c.holidays);
+  addedWorkdays = new Set(c.workdays);
+}
+
+/** Whether holidays and 调休 days of this year are known (from the library or the district file). */
+export function calendarCovers(year: number): boolean {
+  const listed = (days: Set<string>) => [...days].some((d) => d.startsWith(`${year}-`));
+  return coveredYears.has(year) || listed(addedHolidays) || listed(addedWorkdays);
+}
+
 function isWorkingDayNumber(day: number): boolean {
   // The UTC fields of day * DAY are exactly the Shanghai calendar date of that day.
   const date = new Date(day * DAY);
   const weekday = date.getUTCDay();
   const weekdayRule = weekday >= 1 && weekday <= 5;
-  if (!coveredYears.has(date.getUTCFullYear())) return weekdayRule;
   const key = date.toISOString().slice(0, 10);
+  if (addedWorkdays.has(key)) return true;
+  if (addedHolidays.has(key)) return false;
+  if (!coveredYears.has(date.getUTCFullYear())) return weekdayRule;
   if (makeupWorkdays[key]) return true; // 调休: a weekend day worked in exchange for a longer holiday
   if (holidays[key]) return false;
   return weekdayRule;
