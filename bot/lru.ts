@@ -17,6 +17,9 @@ export class Lru<K, V> {
     this.map.set(key, value);
     while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
   }
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
   get size() {
     return this.map.size;
   }

@@ -31,7 +31,16 @@ function baseFields(d: District, call: Call) {
     },
     { label: '类别', value: categoryName(d, call.category_code) },
     { label: '等级', value: TIER_NAMES[call.tier] ?? call.tier },
+    ...photosField(call.images),
   ];
+}
+
+/** The reporter's photos: links where they are on the web, else where to find them. */
+function photosField(images: string[] | null | undefined) {
+  if (!images?.length) return [];
+  const links = images.filter((i) => /^https?:\/\//i.test(i));
+  const value = `${images.length} 张${links.length ? ` ${links.join(' ')}` : '（见反映人所在群的原消息）'}`;
+  return [{ label: '现场图片', value }];
 }
 
 export function draftCard(d: District, call: Call, departments: string[]): Message {

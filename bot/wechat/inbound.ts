@@ -1,9 +1,10 @@
 // Room messages → Inbound: only bound rooms, only messages that @-mention the bot or start with a
-// command word; one room's messages are handled in the order they came (wechaty delivers them
+// command word (a photo waits for its sender's report, which takes it along); one room's messages are handled in the order they came (wechaty delivers them
 // concurrently), different rooms side by side.
 import type { Ctx } from '../../handlers/context.ts';
 import { parseCommand } from '../../handlers/grammar.ts';
 import type { Inbound } from '../inbound.ts';
+import { Lru } from '../lru.ts';
 import type { RouteResult, Router } from '../router.ts';
 import { NAME_PREFIX, TOPIC_PREFIX } from './sender.ts';
 
@@ -38,12 +39,19 @@ export interface WechatInbound {
   backlog(): number;
 }
 
+/** A photo belongs to its sender's next report in the same room within this long… */
+const PHOTO_WINDOW_MS = 10 * 60_000;
+/** …at most this many of them (WeChat sends at most 9 at once). */
+const MAX_PHOTOS = 9;
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function createWechatInbound(opts: WechatInboundOptions): WechatInbound {
   const { ctx, router } = opts;
   const log = ctx.log.child({ platform: 'wechat' });
   const warnedRooms = new Set<string>();
+  /** photos by room and sender, waiting for the report they belong to */
+  const recentPhotos = new Lru<string, { id: string; at: number }[]>(2000);
   const lanes = new Map<string, Promise<unknown>>();
   const limit = Math.max(1, opts.concurrency ?? 4);
   let running = 0;
@@ -131,8 +139,25 @@ export function createWechatInbound(opts: WechatInboundOptions): WechatInbound {
     }
     text = text.replace(/\u2005/g, ' ').trim();
     const isCommand = isText && parseCommand(text, ctx.district) !== null;
-    if (!mentionsBot && !isCommand) return undefined;
     const talker = msg.talker();
+    const photoKey = `${chatId}|${talker.id}`;
+    if (!isText) {
+      // A photo cannot carry an @: kept a while for the sender's report that follows it.
+      const now = ctx.clock.now().getTime();
+      const kept = (recentPhotos.get(photoKey) ?? []).filter((p) => now - p.at < PHOTO_WINDOW_MS);
+      recentPhotos.set(photoKey, [...kept, { id: msg.id, at: now }].slice(-MAX_PHOTOS));
+      return undefined;
+    }
+    if (!mentionsBot && !isCommand) return undefined;
+    // a report takes the photos its sender posted in this room just before it
+    let images: string[] = [];
+    if (mentionsBot && !isCommand) {
+      const now = ctx.clock.now().getTime();
+      images = (recentPhotos.get(photoKey) ?? [])
+        .filter((p) => now - p.at < PHOTO_WINDOW_MS)
+        .map((p) => `wechat-image:${p.id}`);
+      recentPhotos.delete(photoKey);
+    }
     return {
       platform: 'wechat',
       eventId: msg.id,
@@ -141,8 +166,8 @@ export function createWechatInbound(opts: WechatInboundOptions): WechatInbound {
       sender: { userId: await senderId(talker), name: talker.name() || undefined },
       text,
       mentionsBot,
-      // The photo itself stays in WeChat; a later text can't be tied to it reliably.
-      images: isText ? [] : [`wechat-image:${msg.id}`],
+      // the photos themselves stay in WeChat: the call keeps which messages they were
+      images,
       p2p: false,
     };
   }

@@ -61,6 +61,8 @@ export interface WechatWorld {
   rooms: Record<keyof typeof ROOMS, Room>;
   /** someone says something in a room (with an @ of the bot when asked) and the adapter handles it */
   say(who: Contact, room: Room, text: string, opts?: { mention?: boolean }): Promise<string>;
+  /** someone posts a photo in a room and the adapter has seen it; the message id */
+  photo(who: Contact, room: Room): Promise<string>;
   /** sends what the outbox holds for WeChat (the job layer's part), returns how many rows */
   deliver(): Promise<number>;
   /** the bot's texts in a room, oldest first */
@@ -152,6 +154,14 @@ export async function wechatWorld(): Promise<WechatWorld> {
         .to(r);
       const id = [...mocker.cacheMessagePayload.keys()].at(-1)!;
       await until(`message ${id}`, () => seen.has(id));
+      await handle.idle();
+      return id;
+    },
+    async photo(who, r) {
+      // a tiny JPEG's worth of bytes: the mock types a message by the file's extension
+      who.say(FileBox.fromBase64(Buffer.from('photo of the problem').toString('base64'), 'photo.jpg')).to(r);
+      const id = [...mocker.cacheMessagePayload.keys()].at(-1)!;
+      await until(`photo ${id}`, () => seen.has(id));
       await handle.idle();
       return id;
     },

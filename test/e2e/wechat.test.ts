@@ -3,6 +3,7 @@
 // answers in each room with the exact words to reply, and ignores itself and unbound rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WechatWorld, wechatWorld } from '../../bot/wechat/test-harness.ts';
+import type { ManualClock } from '../../config/clock.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 
 let w: WechatWorld;
@@ -140,6 +141,32 @@ describe('a general call over WeChat text alone', () => {
     expect(files.map((f) => f.name)).toEqual([`huying-bulletin-${month}.png`]);
     expect(files[0].bytes.equals(chart.bytes)).toBe(true);
     expect(files[0].bytes.readUInt32BE(16)).toBeGreaterThan(100); // PNG width
+  });
+});
+
+describe('photos before a report', () => {
+  it('a report takes the photos its sender posted just before, in the same room', async () => {
+    const { resident, staff } = w.people;
+    const photo = await w.photo(resident, w.rooms.community);
+    // someone else's photo, and a photo in another room, stay out of it
+    await w.photo(staff, w.rooms.community);
+    await w.photo(resident, w.rooms.street);
+    await w.say(resident, w.rooms.community, '东湖路口的井盖破损了', { mention: true });
+    const call = (await calls()).at(-1)!;
+    expect(call.text).toBe('东湖路口的井盖破损了');
+    expect(call.images).toEqual([`wechat-image:${photo}`]);
+    await w.deliver();
+    const triage = w.heard('street').find((t) => t.includes(call.no));
+    expect(triage).toContain('现场图片：1 张（见反映人所在群的原消息）');
+
+    // taken once: the next report has none; a photo older than ten minutes is not taken
+    await w.say(resident, w.rooms.community, '东湖路口的路灯也不亮', { mention: true });
+    expect((await calls()).at(-1)!.images).toEqual([]);
+    await w.photo(resident, w.rooms.community);
+    await (w.services.ctx.clock as ManualClock).advance(11 * 60_000);
+    await w.say(resident, w.rooms.community, '东湖路口有垃圾堆积', { mention: true });
+    expect((await calls()).at(-1)!.images).toEqual([]);
+    await w.deliver();
   });
 });
 
