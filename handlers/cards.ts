@@ -35,6 +35,12 @@ function baseFields(d: District, call: Call) {
   ];
 }
 
+/** The reporter's photos to show on a card, where a platform can (a Lark photo on Lark). */
+function photoImages(images: string[] | null | undefined): { ref: string; alt: string }[] {
+  const shown = (images ?? []).filter((i) => !/^https?:\/\//i.test(i)).slice(0, 3);
+  return shown.map((ref, i) => ({ ref, alt: shown.length > 1 ? `现场图片 ${i + 1}` : '现场图片' }));
+}
+
 /** The reporter's photos: links where they are on the web, else where to find them. */
 function photosField(images: string[] | null | undefined) {
   if (!images?.length) return [];
@@ -80,6 +86,7 @@ export function triageCard(
       { label: '建议部门', value: suggestion.join('、') || '（需人工研判）' },
       { label: '反映人', value: call.reporter_name ?? '—' },
     ],
+    images: photoImages(call.images),
     buttons: [
       { label: '按建议呼叫', command: say.call(no), style: 'primary' },
       { label: '自行处置', command: say.selfHandle(no) },
@@ -189,6 +196,7 @@ export function dispatchCard(
     title: self ? `街道自行处置 ${no}` : `${call.emergency ? '【紧急】' : ''}新呼叫请报到 ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
     fields: [...baseFields(d, call), ...assignmentFields(d, a)],
+    images: photoImages(call.images),
     mentions,
     buttons: self
       ? [

@@ -46,6 +46,56 @@ describe('the bulletin chart on Lark', () => {
   });
 });
 
+describe('a resident’s photo on Lark', () => {
+  let h: LarkHarness;
+  beforeAll(async () => {
+    h = await larkHarness();
+  });
+  afterAll(async () => h?.close());
+
+  const reportWithPhoto = (messageId: string, key: string, text: string) =>
+    h.say({
+      chatId: 'oc_sample_chenhui',
+      senderOpenId: 'ou_resident_photo',
+      messageId,
+      post: {
+        content: [
+          [
+            { tag: 'at', user_id: '@_user_1', user_name: '呼应' },
+            { tag: 'text', text: ` ${text}` },
+          ],
+          [{ tag: 'img', image_key: key }],
+        ],
+      },
+    });
+
+  it('is fetched from the report and shown on the street’s triage card', async () => {
+    const photo = randomBytes(5000);
+    h.fake.addResource('om_report_photo', 'img_v3_resident', photo);
+    expect((await reportWithPhoto('om_report_photo', 'img_v3_resident', '晨辉路12号路灯不亮了')).status).toBe(
+      200,
+    );
+    await h.deliver();
+    const [triage] = h.cardsIn('oc_sample_jinhualu');
+    expect(JSON.stringify(triage.card)).toContain('现场图片');
+    const uploaded = h.fake.images.at(-1)!;
+    expect(uploaded.bytes).toBe(photo.length);
+    expect(imgElements(triage.card)).toEqual([
+      { tag: 'img', img_key: uploaded.image_key, alt: { tag: 'plain_text', content: '现场图片' } },
+    ]);
+  });
+
+  it('that Lark no longer hands out leaves the card without it', async () => {
+    const uploads = h.fake.images.length;
+    await reportWithPhoto('om_report_gone', 'img_v3_withdrawn', '晨辉路8号路面坑洼');
+    await h.deliver();
+    const triage = h.cardsIn('oc_sample_jinhualu').at(-1)!;
+    expect(JSON.stringify(triage.card)).toContain('晨辉路8号路面坑洼');
+    expect(imgElements(triage.card)).toEqual([]);
+    expect(h.fake.images).toHaveLength(uploads);
+  });
+});
+
 describe('LarkSender with pictures', () => {
   let h: LarkHarness;
   beforeAll(async () => {

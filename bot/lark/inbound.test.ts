@@ -92,7 +92,7 @@ describe('normalizeMessage', () => {
     });
     expect(normalizeMessage(flat(e), BOT)).toMatchObject({
       text: '反映问题\n锦华路88号门口\n路灯不亮',
-      images: ['img_v3_photo'],
+      images: [expect.stringMatching(/^lark-image:om_\w+\/img_v3_photo$/)],
       mentionsBot: true,
     });
   });
@@ -101,7 +101,7 @@ describe('normalizeMessage', () => {
     const e = larkEvent.message({ chatId: 'oc_1', senderOpenId: 'ou_1', imageKey: 'img_v3_abc' });
     expect(normalizeMessage(flat(e), BOT)).toMatchObject({
       text: '',
-      images: ['img_v3_abc'],
+      images: [`lark-image:${e.event.message.message_id}/img_v3_abc`],
       mentionsBot: false,
     });
   });

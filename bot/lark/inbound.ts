@@ -126,6 +126,18 @@ export function resolveMentions(text: string, mentions: LarkMention[], botOpenId
 }
 
 /**
+ * A photo in a user's message, as calls keep it: the message and the key within it. A user's
+ * image key means nothing to cards (they show images the app uploaded): the sender fetches the
+ * photo from its message and uploads it (bot/lark/sender.ts).
+ */
+export const larkImageRef = (messageId: string, imageKey: string) => `lark-image:${messageId}/${imageKey}`;
+
+export function parseLarkImageRef(ref: string): { messageId: string; imageKey: string } | null {
+  const m = /^lark-image:([^/]+)\/(.+)$/.exec(ref);
+  return m ? { messageId: m[1], imageKey: m[2] } : null;
+}
+
+/**
  * A user's message. Returns null for what is not a person talking to us (another bot's message).
  * Throws LarkEventError when a required field is missing.
  */
@@ -139,6 +151,7 @@ export function normalizeMessage(e: LarkMessageEvent, botOpenId: string): Inboun
   if (!str(openId)) throw new LarkEventError('event.sender.sender_id.open_id is missing');
   const mentions = Array.isArray(m.mentions) ? m.mentions : [];
   const c = parseContent(m.content);
+  const messageId = m.message_id;
   let raw = '';
   const images: string[] = [];
   switch (m.message_type) {
@@ -148,11 +161,11 @@ export function normalizeMessage(e: LarkMessageEvent, botOpenId: string): Inboun
     case 'post': {
       const post = flattenPost(c);
       raw = post.text;
-      images.push(...post.images);
+      images.push(...post.images.map((key) => larkImageRef(messageId, key)));
       break;
     }
     case 'image':
-      if (str(c.image_key)) images.push(c.image_key);
+      if (str(c.image_key)) images.push(larkImageRef(messageId, c.image_key));
       break;
     default:
       // files, stickers, audio…: nothing we can read; the router answers a mention with a hint

@@ -9,6 +9,7 @@ import type { Message } from '../../handlers/messages.ts';
 import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
 import { Lru } from '../lru.ts';
 import type { LarkApi } from './client.ts';
+import { parseLarkImageRef } from './inbound.ts';
 import { cardBytes, IMAGE_KEY, renderCard } from './render.ts';
 
 /** Lark's codes that mean "too fast": per chat/user (230020) and the gateway's per-app quota. */
@@ -165,12 +166,22 @@ export class LarkSender implements PlatformSender {
         images.push(img);
         continue;
       }
-      const file = this.images ? await this.images(img.ref) : null;
+      const photo = parseLarkImageRef(img.ref);
+      let file: { bytes: Buffer; filename: string } | null;
+      try {
+        file = photo ? await this.downloadPhoto(photo) : this.images ? await this.images(img.ref) : null;
+      } catch (e) {
+        // a photo Lark will not hand out (its message withdrawn, say): the card goes without it
+        if (!(e instanceof SendError) || e.kind !== 'permanent') throw e;
+        this.log.warn({ err: e, ref: img.ref }, 'lark: photo not available, sent without it');
+        continue;
+      }
       if (!file) {
-        this.log.warn(
-          { ref: img.ref, kind: message.kind },
-          'lark: no picture for this image ref, sent without it',
-        );
+        // pictures of other platforms (a WeChat photo) have no place on a Lark card
+        const fields = { ref: img.ref, kind: message.kind };
+        if (img.ref.startsWith('chart:'))
+          this.log.warn(fields, 'lark: no picture for this image ref, sent without it');
+        else this.log.debug(fields, 'lark: image ref of another platform left out');
         continue;
       }
       const digest = createHash('sha256').update(file.bytes).digest('hex');
@@ -192,6 +203,21 @@ export class LarkSender implements PlatformSender {
       images.push({ ref: key, alt: img.alt });
     }
     return { ...message, images };
+  }
+
+  /** A photo from a user's message (a report's), fetched through the message resource API. */
+  private async downloadPhoto(p: { messageId: string; imageKey: string }) {
+    const chunks: Buffer[] = [];
+    await this.call('im.v1.messageResource.get', `message ${p.messageId}, image ${p.imageKey}`, async () => {
+      const res = await this.api.client.im.v1.messageResource.get({
+        path: { message_id: p.messageId, file_key: p.imageKey },
+        params: { type: 'image' },
+      });
+      for await (const chunk of res.getReadableStream()) chunks.push(Buffer.from(chunk as Buffer));
+      // a stream, not the usual {code} wrapper: errors arrive as HTTP statuses (thrown)
+      return { code: 0 };
+    });
+    return { bytes: Buffer.concat(chunks), filename: `${p.imageKey}.jpg` };
   }
 
   /** Uploads an image (a chart, say) and returns its image_key for use in cards. */

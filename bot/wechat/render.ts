@@ -92,7 +92,8 @@ export function renderText(m: Message): string {
   const lines: string[] = [`【${m.title}】`];
   for (const f of m.fields ?? []) lines.push(`${f.label}：${f.value}`);
   if (m.text) lines.push(m.text);
-  for (const img of m.images ?? []) lines.push(`［图片］${img.alt}`);
+  // the pictures Huying draws follow as files; photos of other platforms stay where they are
+  for (const img of m.images ?? []) if (img.ref.startsWith('chart:')) lines.push(`［图片］${img.alt}`);
   const actions: string[] = [];
   for (const b of m.buttons ?? []) {
     const words = replyWords(b);

@@ -112,7 +112,8 @@ export class WechatSender implements PlatformSender {
   /** The pictures of a message that can be drawn; one that cannot is left out, with a warning. */
   private async pictures(out: OutgoingMessage): Promise<ImageFile[]> {
     const files: ImageFile[] = [];
-    for (const img of out.message.images ?? []) {
+    // photos of other platforms (a Lark report's) stay where they are: only pictures Huying draws
+    for (const img of (out.message.images ?? []).filter((i) => i.ref.startsWith('chart:'))) {
       const file = this.images
         ? await this.images(img.ref).catch((e) => {
             throw this.failure('retry', `drawing ${img.ref} failed: ${(e as Error).message}`, out);
