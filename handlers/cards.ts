@@ -35,9 +35,12 @@ function baseFields(d: District, call: Call) {
   ];
 }
 
-/** The reporter's photos to show on a card, where a platform can (a Lark photo on Lark). */
+/**
+ * The reporter's photos to show on a card: those a platform can fetch again (a Lark photo, by
+ * its message); others are counted in the 现场图片 field only.
+ */
 function photoImages(images: string[] | null | undefined): { ref: string; alt: string }[] {
-  const shown = (images ?? []).filter((i) => !/^https?:\/\//i.test(i)).slice(0, 3);
+  const shown = (images ?? []).filter((i) => i.startsWith('lark-image:')).slice(0, 3);
   return shown.map((ref, i) => ({ ref, alt: shown.length > 1 ? `现场图片 ${i + 1}` : '现场图片' }));
 }
 
