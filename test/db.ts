@@ -1,13 +1,12 @@
 // A fresh, migrated database for one test file: a new database on the real PostgreSQL
 // (DATABASE_URL), else a new in-memory PGlite loaded from the run's migrated snapshot.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { type District, loadDistrict } from '../config/district.ts';
 import { connectPostgres, type DbHandle, startEmbedded } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { syncDistrict } from '../db/sync.ts';
+import { scratchDatabase } from './scratch-db.ts';
 
 export interface TestDb extends DbHandle {
   url: string;
@@ -21,22 +20,11 @@ export async function freshDb(opts: { district?: District; sync?: boolean } = {}
   let drop = async () => {};
   const base = process.env.DATABASE_URL;
   if (base) {
-    const name = `huying_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    const scratch = await scratchDatabase(base, `huying_t_${process.pid}`);
+    url = scratch.url;
     handle = await connectPostgres(url);
     await migrateToLatest(handle.db);
-    drop = async () => {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
+    drop = scratch.drop;
   } else {
     const snapshot = inject('pgliteSnapshot');
     const blob = snapshot ? new Blob([readFileSync(snapshot)]) : undefined;

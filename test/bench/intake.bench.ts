@@ -1,8 +1,3 @@
-// Intake over Lark at full speed: signed, encrypted @-mention events (unique ids, realistic reports)
-// posted to the real server's webhook (verify, decrypt, dedupe, persist; then parse, call, outbox
-// in the background), beside a bare baseline measured in the same run: a Hono route on the same
-// server kind that parses JSON and inserts one row into a scratch table.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,13 +5,13 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { startServer } from '../../bot/server.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { startFakeLark } from '../fakes/lark-open-api.ts';
+import { scratchDatabase } from '../scratch-db.ts';
 import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
 
@@ -61,23 +56,8 @@ async function benchDatabase(): Promise<{
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `huying_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    vars: { DATABASE_URL: u.toString() },
-    where: `PostgreSQL ${u.host}`,
-    drop: async () => {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
+  const scratch = await scratchDatabase(base, 'huying_bench');
+  return { vars: { DATABASE_URL: scratch.url }, where: scratch.where, drop: scratch.drop };
 }
 
 const summary = (r: CannonResult) => ({

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { systemClock } from '../../config/clock.ts';
 import { defaultDistrictPath, parseDistrict } from '../../config/district.ts';
@@ -18,6 +17,7 @@ import type { Ctx, Effects } from '../../handlers/context.ts';
 import { BullMqDriver } from '../../jobs/bullmq.ts';
 import { startJobs } from '../../jobs/index.ts';
 import { FakePlatform } from '../fakes/platform.ts';
+import { scratchDatabase } from '../scratch-db.ts';
 import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
 
@@ -84,22 +84,11 @@ async function database(): Promise<{ handle: DbHandle; where: string; drop(): Pr
       where: 'embedded PGlite (no DATABASE_URL)',
       drop: async () => {},
     };
-  const name = `huying_bench_timers_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
+  const scratch = await scratchDatabase(base, 'huying_bench_timers');
   return {
-    handle: await connectPostgres(u.toString(), { max: 20 }),
-    where: `PostgreSQL ${u.host}`,
-    async drop() {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
+    handle: await connectPostgres(scratch.url, { max: 20 }),
+    where: scratch.where,
+    drop: scratch.drop,
   };
 }
 
