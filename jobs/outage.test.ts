@@ -8,12 +8,10 @@ import { systemClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { execute } from '../handlers/execute.ts';
-import { parseCommand } from '../handlers/grammar.ts';
-import { findChat, resolveActor } from '../handlers/people.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
 import { redisUrl, until } from '../test/queues.ts';
+import { sayOnLark } from '../test/world.ts';
 import { BullMqDriver } from './bullmq.ts';
 import { type Jobs, startJobs } from './index.ts';
 
@@ -109,15 +107,7 @@ describe.skipIf(!redisUrl)('a Redis that dies and comes back empty', () => {
       { sweepMs: 200, reconcileMs: 500, retryBaseMs: 50, schedules: false },
     );
     const say = async (userId: string, chatId: string, text: string) => {
-      const chat = await findChat(db.db, 'lark', chatId);
-      const actor = await resolveActor(db.db, { platform: 'lark', userId }, chat);
-      const parsed = parseCommand(text, db.district);
-      const command = parsed?.ok ? parsed.command : { type: 'report', text };
-      const out = await execute(
-        ctx,
-        { actor, origin: { platform: 'lark', chatId }, chatUnit: chat?.unit_code },
-        command,
-      );
+      const out = await sayOnLark(ctx, userId, chatId, text);
       expect(out.ok).toBe(true);
       return (out as { callNo?: string }).callNo!;
     };

@@ -11,12 +11,10 @@ import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { execute } from '../handlers/execute.ts';
-import { parseCommand } from '../handlers/grammar.ts';
-import { findChat, resolveActor } from '../handlers/people.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
 import { bullmqDriver, driverFactories, redisUrl, until } from '../test/queues.ts';
+import { sayOnLark } from '../test/world.ts';
 import { type JobServices, type Jobs, type JobsOptions, startJobs } from './index.ts';
 import type { QueueDriver } from './queue.ts';
 import { webhookLoader } from './send.ts';
@@ -65,15 +63,7 @@ async function rig(
     jobs,
     lark,
     async say(userId, chatId, text) {
-      const chat = await findChat(t.db, 'lark', chatId);
-      const actor = await resolveActor(t.db, { platform: 'lark', userId }, chat);
-      const parsed = parseCommand(text, t.district);
-      const command = parsed?.ok ? parsed.command : { type: 'report', text };
-      return execute(
-        ctx,
-        { actor, origin: { platform: 'lark', chatId }, chatUnit: chat?.unit_code },
-        command,
-      );
+      return sayOnLark(ctx, userId, chatId, text);
     },
     async stop() {
       await jobs.stop();

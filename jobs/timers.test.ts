@@ -6,14 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { execute } from '../handlers/execute.ts';
-import { parseCommand } from '../handlers/grammar.ts';
-import { findChat, resolveActor } from '../handlers/people.ts';
 import { fireTimer } from '../handlers/remind.ts';
 import { pointAtFraction } from '../handlers/worktime.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
 import { until } from '../test/queues.ts';
+import { sayOnLark } from '../test/world.ts';
 import { type Jobs, type JobsOptions, startJobs } from './index.ts';
 import { MemoryDriver } from './memory.ts';
 import { pendingTimers, scheduleTimers } from './timers.ts';
@@ -70,15 +68,7 @@ async function rig(o: { t?: TestDb; clock?: ManualClock; opts?: JobsOptions } = 
     jobs,
     lark,
     async say(userId, chatId, text) {
-      const chat = await findChat(t.db, 'lark', chatId);
-      const actor = await resolveActor(t.db, { platform: 'lark', userId }, chat);
-      const parsed = parseCommand(text, t.district);
-      const command = parsed?.ok ? parsed.command : { type: 'report', text };
-      const out = await execute(
-        ctx,
-        { actor, origin: { platform: 'lark', chatId }, chatUnit: chat?.unit_code },
-        command,
-      );
+      const out = await sayOnLark(ctx, userId, chatId, text);
       await settle();
       return out;
     },

@@ -44,3 +44,15 @@ export async function freshDb(opts: { district?: District; sync?: boolean } = {}
     },
   };
 }
+
+/** How many rows a table holds. */
+export async function rowCount(
+  db: DbHandle['db'],
+  table: 'calls' | 'outbox' | 'inbound_events',
+): Promise<number> {
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -34,13 +34,26 @@ export interface World {
   close(): Promise<void>;
 }
 
-const CHAT_OF: Record<string, string> = {
+/** The sample district's Lark chats by the unit they belong to. */
+export const CHAT_OF: Record<string, string> = {
   jinhualu: 'oc_sample_jinhualu',
   chenhui: 'oc_sample_chenhui',
   cgw: 'oc_sample_cgw',
   office: 'oc_sample_office',
   leaders: 'oc_sample_leaders',
 };
+
+/**
+ * Someone on Lark says something in a chat: a command when it parses as one, else a report,
+ * executed directly (no platform in between) as the person the chat and user id make them.
+ */
+export async function sayOnLark(ctx: Ctx, userId: string, chatId: string, text: string) {
+  const chat = await findChat(ctx.db, 'lark', chatId);
+  const actor = await resolveActor(ctx.db, { platform: 'lark', userId }, chat);
+  const parsed = parseCommand(text, ctx.district);
+  const command = parsed?.ok ? parsed.command : { type: 'report', text };
+  return execute(ctx, { actor, origin: { platform: 'lark', chatId }, chatUnit: chat?.unit_code }, command);
+}
 
 export async function world(start = MONDAY_10): Promise<World> {
   const t = await freshDb();

@@ -15,7 +15,7 @@ import {
 } from '../../bot/open311/test-harness.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { silentLogger } from '../../config/log.ts';
-import { freshDb, type TestDb } from '../db.ts';
+import { freshDb, rowCount, type TestDb } from '../db.ts';
 import { MONDAY_10 } from '../world.ts';
 
 let t: TestDb;
@@ -32,15 +32,7 @@ afterAll(async () => t?.close());
 
 const get = (path: string) => client.get(path);
 const post = (fmt: Fmt, body: string, type?: string) => client.post(fmt, body, type);
-const callCount = async () =>
-  Number(
-    (
-      await t.db
-        .selectFrom('calls')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const callCount = () => rowCount(t.db, 'calls');
 
 describe('Open311 GeoReport v2: error documents', () => {
   const errorCase = (name: string, status: number, request: (fmt: Fmt) => Response | Promise<Response>) => {

@@ -22,7 +22,7 @@ import { silentLogger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { execute } from '../../handlers/execute.ts';
 import { resolveActor } from '../../handlers/people.ts';
-import { freshDb, type TestDb } from '../db.ts';
+import { freshDb, rowCount, type TestDb } from '../db.ts';
 import { MONDAY_10 } from '../world.ts';
 
 const PUBLIC = 'https://huying.example.gov.cn';
@@ -79,15 +79,7 @@ async function as(id: string, chatId: string, unit: string, command: Record<stri
 const street = (command: Record<string, unknown>) =>
   as('ou_sample_liang', 'oc_sample_jinhualu', 'jinhualu', command);
 const cgw = (command: Record<string, unknown>) => as('ou_sample_cgw1', 'oc_sample_cgw', 'cgw', command);
-const callCount = async () =>
-  Number(
-    (
-      await t.db
-        .selectFrom('calls')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const callCount = () => rowCount(t.db, 'calls');
 
 describe('Open311 GeoReport v2: services', () => {
   it.each(FORMATS)('discovery.%s names the endpoint and both formats', async (fmt) => {
