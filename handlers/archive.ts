@@ -3,11 +3,10 @@
 // the street is reminded once on the third. The daily job calls archiveDue; re-running it
 // changes nothing (the call row is locked and re-read, and the reminder is on the timeline).
 import type { Call } from '../db/schema.ts';
-import { assignmentsOf, isActive } from './calls.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';
-import { archiveNow, names } from './shared.ts';
+import { archiveNow, names, unscoredAssignments } from './shared.ts';
 import { runWork, type Work } from './work.ts';
 import { formatShanghai, isWorkingDay } from './worktime.ts';
 
@@ -47,19 +46,6 @@ async function lockClosed(w: Work, id: string): Promise<Call | undefined> {
   return call?.state === 'closed' ? call : undefined;
 }
 
-/** Department assignments of the call with no current score. */
-async function unscored(w: Work, call: Call) {
-  const scored = await w.trx
-    .selectFrom('scores')
-    .select('assignment_id')
-    .where('call_id', '=', call.id)
-    .where('current', '=', true)
-    .execute();
-  return (await assignmentsOf(w.trx, call.id)).filter(
-    (a) => isActive(a) && a.role !== 'self' && !scored.some((s) => String(s.assignment_id) === a.id),
-  );
-}
-
 function reminder(ctx: Ctx, call: Call, units: string[], archiveAt: Date): Message {
   const d = ctx.district;
   return {
@@ -90,7 +76,7 @@ async function remind(ctx: Ctx, id: string, archiveAt: Date): Promise<string | n
       .where('kind', '=', 'score_reminded')
       .executeTakeFirst();
     if (seen) return null;
-    const units = (await unscored(w, call)).map((a) => a.unit_code);
+    const units = (await unscoredAssignments(w, call.id)).map((a) => a.unit_code);
     if (!units.length) return null;
     await w.event(call.id, 'score_reminded', { units, archiveAt: archiveAt.toISOString() });
     await w.toUnit(call.street_code, reminder(ctx, call, units, archiveAt), call.id);
@@ -102,7 +88,7 @@ async function archive(ctx: Ctx, id: string): Promise<string | null> {
   return runWork(ctx, systemActor, null, async (w) => {
     const call = await lockClosed(w, id);
     if (!call) return null;
-    const units = (await unscored(w, call)).map((a) => a.unit_code);
+    const units = (await unscoredAssignments(w, call.id)).map((a) => a.unit_code);
     await archiveNow(w, call, 'score window passed');
     await w.toUnit(
       call.street_code,

@@ -1,7 +1,7 @@
 // Reverse evaluation (逆向评议, 一事一评): the calling street scores each department on five
 // dimensions after closure; no 感情分: low or undeserved full marks need a written reason.
 import type { Assignment, Call } from '../db/schema.ts';
-import { assignmentsOf, isActive, lockCall } from './calls.ts';
+import { lockCall } from './calls.ts';
 import { unitName } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
@@ -10,7 +10,7 @@ import { SCORE_DIMENSIONS } from './grammar.ts';
 import { notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { assertStreetAction } from './permissions.ts';
-import { archiveNow, assertState } from './shared.ts';
+import { archiveNow, assertState, scorableAssignments, unscoredAssignments } from './shared.ts';
 import { type Origin, runWork } from './work.ts';
 
 const CORRECTION_WINDOW_MS = 24 * 3600_000;
@@ -39,7 +39,7 @@ export async function score(
     const call = await lockCall(w.trx, cmd.ref);
     assertStreetAction(d, actor, 'score', call);
     assertState(call, ['closed', 'archived'], '评分');
-    const scorable = (await assignmentsOf(w.trx, call.id)).filter((a) => isActive(a) && a.role !== 'self');
+    const scorable = await scorableAssignments(w, call.id);
     const candidates = cmd.unit ? scorable.filter((a) => a.unit_code === cmd.unit) : scorable;
     if (!candidates.length)
       refuse('bad_input', cmd.unit ? `${unitName(d, cmd.unit)}没有承办此呼叫` : '此呼叫没有需要评分的部门');
@@ -97,13 +97,7 @@ export async function score(
       { unit: a.unit_code, scores: cmd.scores, total, comment: reason || null },
       a.id,
     );
-    const scored = await w.trx
-      .selectFrom('scores')
-      .select('assignment_id')
-      .where('call_id', '=', call.id)
-      .where('current', '=', true)
-      .execute();
-    const all = scorable.every((x) => scored.some((s) => String(s.assignment_id) === x.id));
+    const all = (await unscoredAssignments(w, call.id)).length === 0;
     if (all && call.state === 'closed') await archiveNow(w, call, 'all scored');
     await w.toUnit(
       a.unit_code,

@@ -116,3 +116,21 @@ export async function archiveNow(w: Work, call: Call, why: string) {
   await setCallState(w, call, 'archived', { archived_at: w.now });
   await w.event(call.id, 'archived', { why });
 }
+
+/** The assignments of a call its street scores: the departments', still active. */
+export async function scorableAssignments(w: Work, callId: string): Promise<Assignment[]> {
+  return (await assignmentsOf(w.trx, callId)).filter((a) => isActive(a) && a.role !== 'self');
+}
+
+/** Those of them with no current score yet. */
+export async function unscoredAssignments(w: Work, callId: string): Promise<Assignment[]> {
+  const scored = await w.trx
+    .selectFrom('scores')
+    .select('assignment_id')
+    .where('call_id', '=', callId)
+    .where('current', '=', true)
+    .execute();
+  return (await scorableAssignments(w, callId)).filter(
+    (a) => !scored.some((s) => String(s.assignment_id) === a.id),
+  );
+}

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import {
   type ChatRole,
   type District,
+  PERSON_ROLES,
   type PersonRole,
   type UnitKind,
   unitCodeOf,
@@ -184,15 +185,8 @@ export function chatsOf(d: District, unit: string, role: string): string[] {
   return chats;
 }
 
-const ROLE_ORDER = [
-  'resident',
-  'grid_worker',
-  'street_staff',
-  'liaison',
-  'department_head',
-  'office_staff',
-  'leader',
-];
+/** personas listed in the order of the mechanism: residents first, leaders last (admins ahead) */
+const ROLE_ORDER: readonly string[] = PERSON_ROLES.filter((r) => r !== 'admin');
 
 export async function listPersonas(db: Db, d: District): Promise<Persona[]> {
   const rows = await db
