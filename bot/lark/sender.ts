@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../config/log.ts';
-import type { ImageSource } from '../../handlers/images.ts';
+import { type ImageSource, isDrawnPicture } from '../../handlers/images.ts';
 import type { Message } from '../../handlers/messages.ts';
 import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
 import { Lru } from '../lru.ts';
@@ -179,7 +179,7 @@ export class LarkSender implements PlatformSender {
       if (!file) {
         // pictures of other platforms (a WeChat photo) have no place on a Lark card
         const fields = { ref: img.ref, kind: message.kind };
-        if (img.ref.startsWith('chart:'))
+        if (isDrawnPicture(img.ref))
           this.log.warn(fields, 'lark: no picture for this image ref, sent without it');
         else this.log.debug(fields, 'lark: image ref of another platform left out');
         continue;

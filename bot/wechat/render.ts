@@ -1,5 +1,6 @@
 // The neutral Message as WeChat text: WeChat has no buttons or forms, so every action is
 // spelled out as the exact words to reply, with the call's short number (末四位).
+import { isDrawnPicture } from '../../handlers/images.ts';
 import type { Button, Form, FormField, Message } from '../../handlers/messages.ts';
 
 /** WeChat accepts longer texts, but long ones fold in the chat and some puppets cut them. */
@@ -93,7 +94,7 @@ export function renderText(m: Message): string {
   for (const f of m.fields ?? []) lines.push(`${f.label}：${f.value}`);
   if (m.text) lines.push(m.text);
   // the pictures Huying draws follow as files; photos of other platforms stay where they are
-  for (const img of m.images ?? []) if (img.ref.startsWith('chart:')) lines.push(`［图片］${img.alt}`);
+  for (const img of m.images ?? []) if (isDrawnPicture(img.ref)) lines.push(`［图片］${img.alt}`);
   const actions: string[] = [];
   for (const b of m.buttons ?? []) {
     const words = replyWords(b);

@@ -4,7 +4,7 @@
 // failure mid-send does not post twice (within this process).
 import { FileBox, type FileBoxInterface } from 'file-box';
 import type { Logger } from '../../config/log.ts';
-import type { ImageFile, ImageSource } from '../../handlers/images.ts';
+import { type ImageFile, type ImageSource, isDrawnPicture } from '../../handlers/images.ts';
 import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
 import { Lru } from '../lru.ts';
 import { renderText, splitText, WECHAT_TEXT_LIMIT } from './render.ts';
@@ -113,7 +113,7 @@ export class WechatSender implements PlatformSender {
   private async pictures(out: OutgoingMessage): Promise<ImageFile[]> {
     const files: ImageFile[] = [];
     // photos of other platforms (a Lark report's) stay where they are: only pictures Huying draws
-    for (const img of (out.message.images ?? []).filter((i) => i.ref.startsWith('chart:'))) {
+    for (const img of (out.message.images ?? []).filter((i) => isDrawnPicture(i.ref))) {
       const file = this.images
         ? await this.images(img.ref).catch((e) => {
             throw this.failure('retry', `drawing ${img.ref} failed: ${(e as Error).message}`, out);
