@@ -162,47 +162,40 @@ export class LarkSender implements PlatformSender {
     if (!message.images?.some((i) => !IMAGE_KEY.test(i.ref))) return message;
     const images: NonNullable<Message['images']> = [];
     for (const img of message.images) {
-      if (IMAGE_KEY.test(img.ref)) {
-        images.push(img);
-        continue;
-      }
-      const photo = parseLarkImageRef(img.ref);
-      let file: { bytes: Buffer; filename: string } | null;
+      let key: string | null;
       try {
-        file = photo ? await this.downloadPhoto(photo) : this.images ? await this.images(img.ref) : null;
+        key = IMAGE_KEY.test(img.ref) ? img.ref : await this.imageKeyFor(img.ref);
       } catch (e) {
-        // a photo Lark will not hand out (its message withdrawn, say): the card goes without it
+        // Lark will never hand out or take this one (a withdrawn photo, a picture too large)
         if (!(e instanceof SendError) || e.kind !== 'permanent') throw e;
-        this.log.warn({ err: e, ref: img.ref }, 'lark: photo not available, sent without it');
+        this.log.warn({ err: e, ref: img.ref, kind: message.kind }, 'lark: picture refused, sent without it');
         continue;
       }
-      if (!file) {
-        // pictures of other platforms (a WeChat photo) have no place on a Lark card
-        const fields = { ref: img.ref, kind: message.kind };
-        if (isDrawnPicture(img.ref))
-          this.log.warn(fields, 'lark: no picture for this image ref, sent without it');
-        else this.log.debug(fields, 'lark: image ref of another platform left out');
-        continue;
-      }
-      const digest = createHash('sha256').update(file.bytes).digest('hex');
-      let key = this.uploaded.get(digest);
-      if (!key) {
-        try {
-          key = await this.uploadImage(file.bytes, file.filename);
-        } catch (e) {
-          // Lark will never take this picture (too large, a format it refuses): the card still goes.
-          if (!(e instanceof SendError) || e.kind !== 'permanent') throw e;
-          this.log.warn(
-            { err: e, ref: img.ref, kind: message.kind },
-            'lark: picture refused, sent without it',
-          );
-          continue;
-        }
-        this.uploaded.set(digest, key);
-      }
-      images.push({ ref: key, alt: img.alt });
+      if (key) images.push({ ref: key, alt: img.alt });
+      // pictures of other platforms (a WeChat photo) have no place on a Lark card
+      else if (isDrawnPicture(img.ref))
+        this.log.warn(
+          { ref: img.ref, kind: message.kind },
+          'lark: no picture for this image ref, sent without it',
+        );
+      else
+        this.log.debug({ ref: img.ref, kind: message.kind }, 'lark: image ref of another platform left out');
     }
     return { ...message, images };
+  }
+
+  /** The image key of a picture Huying draws or a user's photo, uploaded once by content; null for neither. */
+  private async imageKeyFor(ref: string): Promise<string | null> {
+    const photo = parseLarkImageRef(ref);
+    const file = photo ? await this.downloadPhoto(photo) : this.images ? await this.images(ref) : null;
+    if (!file) return null;
+    const digest = createHash('sha256').update(file.bytes).digest('hex');
+    let key = this.uploaded.get(digest);
+    if (!key) {
+      key = await this.uploadImage(file.bytes, file.filename);
+      this.uploaded.set(digest, key);
+    }
+    return key;
   }
 
   /** A photo from a user's message (a report's), fetched through the message resource API. */
