@@ -59,7 +59,7 @@ export async function createRuntime(env: Env, opts: { log?: Logger; clock?: Cloc
     await syncDistrict(database.db, district);
     const onError = (err: unknown) => log.error({ err }, 'queue error');
     const queues = env.REDIS_URL
-      ? await BullMqDriver.connect(env.REDIS_URL, { onError })
+      ? await BullMqDriver.connect(env.REDIS_URL, { prefix: env.HUYING_QUEUE_PREFIX, onError })
       : new MemoryDriver(clock, onError);
     return {
       env,

@@ -19,6 +19,13 @@ export const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: url(['postgres', 'postgresql']),
   REDIS_URL: url(['redis', 'rediss']),
+  /** keys of the queues and rate limits in Redis start with this: deployments sharing one Redis
+   * database each need their own */
+  HUYING_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -')
+    .default('huying'),
   HUYING_CONFIG: optionalText,
   HUYING_DATA_DIR: z.string().default('./data'),
   HUYING_CLOCK: z.enum(['system', 'manual']).default('system'),

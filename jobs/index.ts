@@ -123,12 +123,12 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
 
   if (worker) {
     const conc = (n: number | undefined, dflt: number) => (embedded ? 1 : (n ?? dflt));
-    const redis = driver.kind === 'bullmq' ? (driver as BullMqDriver).connection : undefined;
+    const bull = driver.kind === 'bullmq' ? (driver as BullMqDriver) : undefined;
     const deps: SendDeps = {
       ctx,
       log,
       senders: services.senders,
-      limiters: createLimiters({ ...DEFAULT_LIMITS, ...opts.limits }, redis),
+      limiters: createLimiters({ ...DEFAULT_LIMITS, ...opts.limits }, bull?.connection, bull?.prefix),
       webhook: opts.webhook ? async () => opts.webhook! : webhookLoader(),
       handOn: relay.handOn,
       leaseMs: opts.leaseMs ?? 120_000,

@@ -36,12 +36,12 @@ export interface Limiters {
   take(platform: string, chatId: string): Promise<void>;
 }
 
-export function createLimiters(limits: RateLimits, redis?: Redis): Limiters {
+export function createLimiters(limits: RateLimits, redis?: Redis, prefix = 'huying'): Limiters {
   const made = new Map<string, RateLimiterAbstract>();
   const limiter = (key: string, points: number) => {
     let l = made.get(key);
     if (!l) {
-      const opts = { keyPrefix: `huying:rl:${key}`, points, duration: 1 };
+      const opts = { keyPrefix: `${prefix}:rl:${key}`, points, duration: 1 };
       // A Redis that is down must not stop sends: the in-process limiter stands in.
       l = redis
         ? new RateLimiterRedis({

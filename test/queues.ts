@@ -8,9 +8,16 @@ import type { QueueDriver } from '../jobs/queue.ts';
 
 export const redisUrl = process.env.REDIS_URL;
 
+/** A queue prefix of its own, so that a test's server shares Redis with no other test's. */
+export const queuePrefix = () => `huying-test-${randomBytes(4).toString('hex')}`;
+
+/** The environment for a server on the real Redis, when there is one, with its own prefix. */
+export const redisEnv = (): Record<string, string> =>
+  redisUrl ? { REDIS_URL: redisUrl, HUYING_QUEUE_PREFIX: queuePrefix() } : {};
+
 export async function bullmqDriver(): Promise<BullMqDriver> {
   if (!redisUrl) throw new Error('REDIS_URL is not set');
-  return BullMqDriver.connect(redisUrl, { prefix: `huying-test-${randomBytes(4).toString('hex')}` });
+  return BullMqDriver.connect(redisUrl, { prefix: queuePrefix() });
 }
 
 /** The drivers a contract runs on here: always in-process; BullMQ when Redis is configured. */

@@ -10,6 +10,7 @@ import type { Clock } from '../config/clock.ts';
 import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import { freshDb, type TestDb } from './db.ts';
+import { redisEnv } from './queues.ts';
 
 export interface SimServer {
   server: Server;
@@ -34,7 +35,7 @@ export async function startSimServer(
   if (process.env.DATABASE_URL) {
     t = await freshDb();
     where.DATABASE_URL = t.url;
-    if (o.redis && process.env.REDIS_URL) where.REDIS_URL = process.env.REDIS_URL;
+    if (o.redis) Object.assign(where, redisEnv());
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'huying-sim-'));
     where.HUYING_DATA_DIR = dataDir;

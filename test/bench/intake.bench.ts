@@ -14,6 +14,7 @@ import { startFakeLark } from '../fakes/lark-open-api.ts';
 import { scratchDatabase } from '../scratch-db.ts';
 import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
+import { redisEnv } from '../queues.ts';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -78,7 +79,7 @@ async function run(): Promise<Record<string, unknown>> {
     PORT: '0',
     HOST: '127.0.0.1',
     ...database.vars,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...redisEnv(),
     LARK_APP_ID: fake.appId,
     LARK_APP_SECRET: fake.appSecret,
     LARK_DOMAIN: fake.url,

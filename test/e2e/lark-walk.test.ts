@@ -15,6 +15,7 @@ import type { PlatformSender } from '../../jobs/platform.ts';
 import { freshDb, type TestDb } from '../db.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
+import { redisEnv } from '../queues.ts';
 
 const KEY = 'walk-encrypt-key-0123456789';
 const TOKEN = 'walk-verification-token';
@@ -25,7 +26,7 @@ function envFor(t: TestDb, fake: FakeLark, extra: Record<string, string> = {}) {
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: t.url,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...redisEnv(),
     LARK_APP_ID: fake.appId,
     LARK_APP_SECRET: fake.appSecret,
     LARK_DOMAIN: fake.url,

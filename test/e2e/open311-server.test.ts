@@ -11,6 +11,7 @@ import { defaultDistrictPath } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { freshDb, type TestDb } from '../db.ts';
+import { redisEnv } from '../queues.ts';
 
 const TOKEN = 'server-admin-token-0123456789';
 let t: TestDb;
@@ -28,7 +29,7 @@ beforeAll(async () => {
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: t.url,
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...redisEnv(),
     HUYING_CONFIG: file,
     HUYING_SIM: 'off',
     HUYING_PUBLIC_URL: 'https://huying.example.gov.cn',
