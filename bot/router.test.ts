@@ -1,6 +1,6 @@
 // The router through a fake adapter whose whole job is send(inbound): dedupe, who is
 // acting, commands versus reports, bad input answered briefly, pressed cards updated.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../handlers/messages.ts';
 import { drainOutbox } from '../jobs/deliver.ts';
 import type { OutgoingMessage, PlatformSender } from '../jobs/platform.ts';
@@ -158,18 +158,65 @@ describe('router', () => {
     expect(again.cardUpdate?.note).toBe('此卡片已过期：区城管委已报到过此呼叫');
   });
 
-  it('fills a submitted form into its command', async () => {
-    const r = await send({
-      chatId: 'oc_sample_jinhualu',
-      userId: 'ou_sample_liang',
-      action: {
-        command: '-',
-        template: '呼叫 {no} {tier} {lead}',
-        form: { no: '9999', tier: '一般', lead: 'cgw' },
-      },
-    });
-    expect(r).toMatchObject({ status: 'refused', toast: '没有找到呼叫单 9999' });
-    expect((await delivered()).map((o) => o.message.text).at(-1)).toBe('没有找到呼叫单 9999');
+  it('fills a submitted form into its command, with values the form offers', async () => {
+    await send({ ...resident, text: '晨辉路5号路灯坏了', mentionsBot: true });
+    const triage = (await delivered()).find((o) => o.message.kind === 'triage')!;
+    const form = triage.message.form!;
+    const submit = (values: Record<string, string>) =>
+      send({
+        chatId: 'oc_sample_jinhualu',
+        userId: 'ou_sample_liang',
+        messageId: triage.id,
+        action: { command: form.command, template: form.command, form: values },
+      });
+    const r = await submit({ tier: '一般', lead: 'cgw', co: '' });
+    expect(r.status).toBe('handled');
+    const dispatch = (await delivered()).find((o) => o.message.kind === 'dispatch')!;
+    expect(dispatch.chatId).toBe('oc_sample_cgw');
+  });
+
+  it('refuses a press the card never offered: a value not among its options, a forged command, another chat', async () => {
+    await send({ ...resident, text: '晨辉路7号路灯坏了', mentionsBot: true });
+    const triage = (await delivered()).find((o) => o.message.kind === 'triage')!;
+    const form = triage.message.form!;
+    const before = await w.t.db.selectFrom('call_events').select('id').execute();
+    const cases: [Partial<Inbound>, RegExp][] = [
+      // five scores packed into one select, as a forger would
+      [
+        { action: { command: form.command, template: form.command, form: { tier: '一般 好', lead: 'cgw' } } },
+        /「等级」没有“一般 好”这个选项/,
+      ],
+      [
+        { action: { command: form.command, template: form.command, form: { lead: 'nosuch' } } },
+        /没有“nosuch”/,
+      ],
+      [
+        { action: { command: form.command, template: form.command, form: { tier: '一般', extra: 'x' } } },
+        /表单没有“extra”/,
+      ],
+      // a template of the forger's own
+      [
+        { action: { command: '-', template: '撤销 {no} {why}', form: { no: '0001', why: '不想办' } } },
+        /没有这个操作/,
+      ],
+      [{ action: { command: `结案 ${triage.message.callNo}` } }, /没有这个操作/],
+      // the right press, sent from another street's chat
+      [{ chatId: 'oc_sample_cgw', action: { command: `呼叫 ${triage.message.callNo}` } }, /不是发到本群的/],
+      // a card we never sent
+      [{ messageId: 'om_never_sent', action: { command: `呼叫 ${triage.message.callNo}` } }, /卡片已失效/],
+    ];
+    for (const [x, reason] of cases) {
+      const r = await send({
+        chatId: 'oc_sample_jinhualu',
+        userId: 'ou_sample_liang',
+        messageId: triage.id,
+        ...x,
+      });
+      expect(r.status, JSON.stringify(x)).toBe('refused');
+      expect(r.toast, JSON.stringify(x)).toMatch(reason);
+    }
+    await delivered();
+    expect(await w.t.db.selectFrom('call_events').select('id').execute()).toHaveLength(before.length);
   });
 
   it('answers 帮助 and 我的待办 for anyone, in any bound chat', async () => {
@@ -179,5 +226,65 @@ describe('router', () => {
     expect(out[0].message.title).toBe('呼应 · 使用说明');
     expect(out[0].message.text).toContain('报到 0001');
     expect(out[1].message.title).toMatch(/^城管联络员的待办（\d+）$/);
+  });
+});
+
+describe('the inbox: deduplicated, and taken on by a live process when its first one died', () => {
+  it('makes one call of one message delivered under three event ids', async () => {
+    const before = await callCount();
+    const results = [];
+    for (const eventId of ['ev_m1', 'ev_m2', 'ev_m3'])
+      results.push(
+        await send({
+          ...resident,
+          eventId,
+          messageId: 'om_same_message',
+          text: '晨辉路9号井盖没了',
+          mentionsBot: true,
+        }),
+      );
+    expect(results.map((r) => r.status)).toEqual(['handled', 'duplicate', 'duplicate']);
+    expect(await callCount()).toBe(before + 1);
+    await delivered();
+  });
+
+  it('leaves an accepted event to its process while its claim lasts, then any process takes it on, once', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-12-01T02:00:00Z'));
+      const dead = createRouter(w.ctx, { owner: 'dead-process' });
+      const alive = createRouter(w.ctx, { owner: 'live-process' });
+      const other = createRouter(w.ctx, { owner: 'another-live-process' });
+      const before = await callCount();
+      const event = inboundSchema.parse({
+        platform: 'lark',
+        eventId: 'ev_orphan',
+        chatId: resident.chatId,
+        messageId: 'om_orphan',
+        sender: resident.sender,
+        text: '晨辉路11号路灯不亮',
+        mentionsBot: true,
+      });
+      // answered, then the process died before the work
+      expect(await dead.accept(event)).toBe(true);
+      expect(await alive.replay()).toBe(0);
+      vi.setSystemTime(new Date('2026-12-01T02:00:16Z'));
+      // two live processes look at once: one of them does the work
+      const taken = await Promise.all([alive.replay(), other.replay()]);
+      expect(taken.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+      expect(await callCount()).toBe(before + 1);
+      const row = await w.t.db
+        .selectFrom('inbound_events')
+        .select(['state', 'attempts'])
+        .where('event_id', '=', 'ev_orphan')
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'processed', attempts: 1 });
+      // the first process comes back to it: done already
+      expect((await dead.process(event)).status).toBe('duplicate');
+      expect(await callCount()).toBe(before + 1);
+      await delivered();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

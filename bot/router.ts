@@ -1,14 +1,18 @@
 // The router: one Inbound from any platform → deduplicate → who is acting → a command
 // (typed, or a pressed button) or a report → the lifecycle. Adapters never decide anything.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '../db/inbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
 import { parseCommand } from '../handlers/grammar.ts';
-import { fillForm, type Message, notice } from '../handlers/messages.ts';
+import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
 import { parserFor } from '../handlers/report.ts';
+import { cleanDeep } from '../handlers/text.ts';
 import { runWork } from '../handlers/work.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
-import type { Inbound } from './inbound.ts';
+import { type Inbound, inboundSchema } from './inbound.ts';
 
 export type RouteStatus = 'duplicate' | 'ignored' | 'handled' | 'refused' | 'hint';
 
@@ -30,46 +34,102 @@ export interface Router {
   /** does the work for an accepted event */
   process(inbound: Inbound): Promise<RouteResult>;
   handle(inbound: Inbound): Promise<RouteResult>;
+  /** processes the recorded events no process is working on (a dead process accepted them);
+   * returns how many it took on */
+  replay(limit?: number): Promise<number>;
 }
 
-export function createRouter(ctx: Ctx): Router {
+/** How long the accepting process keeps an event to itself before any process may take it. */
+const ACCEPT_LEASE_MS = 15_000;
+/** How long a claim holds an event while it is worked on (one event's work takes well under a second). */
+const WORK_LEASE_MS = 120_000;
+/** Attempts before an event is marked failed (its payload stays, for the office to see). */
+const MAX_ATTEMPTS = 5;
+const RETRY_BASE_MS = 30_000;
+
+export interface RouterOptions {
+  /** names this process in claims (default: host, pid and a random part) */
+  owner?: string;
+}
+
+export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
   const warnedChats = new Set<string>();
+  const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** events this process is working on now: a claim is per process, this is per event */
+  const working = new Set<string>();
+  // Leases count real time, or the app's clock when a demo's manual clock runs ahead of it.
+  const now = () => new Date(Math.max(Date.now(), ctx.clock.now().getTime()));
+  const keyOf = (inbound: Inbound) => ({ platform: inbound.platform, eventId: inbound.eventId! });
 
-  async function accept(inbound: Inbound): Promise<boolean> {
+  async function accept(raw: Inbound): Promise<boolean> {
+    const inbound = inboundSchema.parse(cleanDeep(raw));
     if (!inbound.eventId) return true;
-    const row = await ctx.db
-      .insertInto('inbound_events')
-      .values({
-        platform: inbound.platform,
-        event_id: inbound.eventId,
-        received_at: ctx.clock.now(),
-        payload: JSON.stringify(inbound),
-      })
-      .onConflict((oc) => oc.columns(['platform', 'event_id']).doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    return !!row;
+    return recordEvent(ctx.db, {
+      ...keyOf(inbound),
+      // a button pressed twice on one card is two actions; a message delivered twice is one
+      messageKey: inbound.action ? null : (inbound.messageId ?? null),
+      payload: inbound as unknown as Record<string, unknown>,
+      receivedAt: ctx.clock.now(),
+      owner,
+      claimUntil: new Date(now().getTime() + ACCEPT_LEASE_MS),
+    });
   }
 
-  async function markDone(inbound: Inbound, error?: string) {
-    if (!inbound.eventId) return;
-    await ctx.db
-      .updateTable('inbound_events')
-      .set({ state: error ? 'failed' : 'processed', processed_at: ctx.clock.now(), error: error ?? null })
-      .where('platform', '=', inbound.platform)
-      .where('event_id', '=', inbound.eventId)
-      .execute();
-  }
-
-  async function process(inbound: Inbound): Promise<RouteResult> {
+  async function work(raw: Inbound): Promise<RouteResult> {
+    const inbound = inboundSchema.parse(cleanDeep(raw));
+    if (!inbound.eventId) return route(inbound);
+    const key = keyOf(inbound);
+    const id = `${key.platform}|${key.eventId}`;
+    if (working.has(id)) return { status: 'duplicate' };
+    working.add(id);
     try {
-      const result = await route(inbound);
-      await markDone(inbound);
-      return result;
-    } catch (e) {
-      // The event stays in inbound_events with its payload: nothing a person said is lost.
-      await markDone(inbound, (e as Error).message).catch(() => {});
-      throw e;
+      const claim = await claimEvent(ctx.db, key, owner, now(), new Date(now().getTime() + WORK_LEASE_MS));
+      // done already, or another process is working on it
+      if (!claim) return { status: 'duplicate' };
+      try {
+        const result = await route(inbound);
+        await finishEvent(ctx.db, key, ctx.clock.now());
+        return result;
+      } catch (e) {
+        // The event stays in inbound_events with its payload: nothing a person said is lost.
+        const reason = (e as Error)?.message ?? String(e);
+        const retry = claim.attempts < MAX_ATTEMPTS;
+        await (retry
+          ? releaseEvent(
+              ctx.db,
+              key,
+              new Date(now().getTime() + RETRY_BASE_MS * 2 ** (claim.attempts - 1)),
+              reason,
+            )
+          : finishEvent(ctx.db, key, ctx.clock.now(), reason)
+        ).catch(() => {});
+        throw e;
+      }
+    } finally {
+      working.delete(id);
+    }
+  }
+
+  async function replay(limit = 50): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const due = await dueEvents(ctx.db, now(), limit);
+      if (!due.length) return done;
+      for (const e of due) {
+        const parsed = inboundSchema.safeParse(e.payload);
+        if (!parsed.success) {
+          await finishEvent(ctx.db, e, ctx.clock.now(), `unreadable payload: ${parsed.error.message}`);
+          continue;
+        }
+        try {
+          await work(parsed.data);
+        } catch (err) {
+          ctx.log.error({ err, platform: e.platform, eventId: e.eventId }, 'replaying an event failed');
+        }
+        done++;
+      }
+      // what we could not claim (another process has it) is not due again until its claim ends
+      if (due.length < limit) return done;
     }
   }
 
@@ -95,13 +155,27 @@ export function createRouter(ctx: Ctx): Router {
     const say = (m: Message) => runWork(ctx, actor, origin, (w) => w.reply(m));
 
     let text: string;
+    let card: Message | undefined;
     if (inbound.action) {
-      text = inbound.action.template
-        ? fillForm(
-            { command: inbound.action.template, submitLabel: '', fields: [] },
-            inbound.action.form ?? {},
-          )
-        : inbound.action.command;
+      // A press counts only on one of our cards, in the chat it was sent to, for what it offers.
+      const pressed = inbound.messageId ? await pressedCard(inbound) : undefined;
+      const refusal = !pressed
+        ? '这张卡片已失效，请发送文字指令办理（发送「帮助」查看）'
+        : pressed.chatId !== inbound.chatId
+          ? '这张卡片不是发到本群的，不能在此办理'
+          : undefined;
+      const resolved = pressed && !refusal ? commandOfPress(pressed.message, inbound.action) : undefined;
+      const reason = refusal ?? (resolved && 'refused' in resolved ? resolved.refused : undefined);
+      if (reason || !resolved || !('command' in resolved)) {
+        ctx.log.warn(
+          { platform: inbound.platform, chatId: inbound.chatId, messageId: inbound.messageId, reason },
+          'card press refused',
+        );
+        await say(notice('未能办理', reason ?? '未能办理', 'warning'));
+        return { status: 'refused', actor, toast: reason };
+      }
+      card = pressed!.message;
+      text = resolved.command;
     } else {
       text = inbound.text.replace(/\s+/g, ' ').trim();
       if (text.length > MAX_TEXT) {
@@ -116,7 +190,7 @@ export function createRouter(ctx: Ctx): Router {
       return { status: 'hint', actor, toast: parsed.hint };
     }
     const inv = { actor, origin, chatUnit: chat?.unit_code ?? null };
-    if (parsed?.ok) return finish(await execute(ctx, inv, parsed.command), inbound, actor);
+    if (parsed?.ok) return finish(await execute(ctx, inv, parsed.command), inbound, actor, card);
 
     // Not a command: a report, when the bot was asked in a chat where reports belong.
     const reportable = chat && (chat.role === 'community' || chat.role === 'street');
@@ -161,7 +235,12 @@ export function createRouter(ctx: Ctx): Router {
     );
   }
 
-  async function finish(outcome: Outcome, inbound: Inbound, actor: Actor): Promise<RouteResult> {
+  async function finish(
+    outcome: Outcome,
+    inbound: Inbound,
+    actor: Actor,
+    original?: Message,
+  ): Promise<RouteResult> {
     const result: RouteResult = { status: outcome.ok ? 'handled' : 'refused', outcome, actor };
     result.toast = outcome.ok ? `已办理${outcome.callNo ? ` ${outcome.callNo}` : ''}` : outcome.reason;
     if (
@@ -169,7 +248,6 @@ export function createRouter(ctx: Ctx): Router {
       inbound.messageId &&
       (outcome.ok || outcome.code === 'already_done' || outcome.code === 'wrong_state')
     ) {
-      const original = await pressedCard(inbound);
       if (original)
         result.cardUpdate = {
           ...original,
@@ -183,24 +261,26 @@ export function createRouter(ctx: Ctx): Router {
     return result;
   }
 
-  /** The message a button was pressed on, as we sent it. */
-  async function pressedCard(inbound: Inbound): Promise<Message | undefined> {
+  /** The message a button was pressed on, as we sent it, and the chat we sent it to. */
+  async function pressedCard(inbound: Inbound): Promise<{ message: Message; chatId: string } | undefined> {
     const row = await ctx.db
       .selectFrom('sent_messages as s')
       .innerJoin('outbox as o', 'o.id', 's.outbox_id')
-      .select('o.payload')
+      .select(['o.payload', 's.chat_id'])
       .where('s.platform', '=', inbound.platform)
       .where('s.platform_message_id', '=', inbound.messageId!)
       .executeTakeFirst();
-    return (row?.payload as { message?: Message } | undefined)?.message;
+    const message = (row?.payload as { message?: Message } | undefined)?.message;
+    return message && row ? { message, chatId: row.chat_id } : undefined;
   }
 
   return {
     accept,
-    process,
+    process: work,
+    replay,
     async handle(inbound) {
       if (!(await accept(inbound))) return { status: 'duplicate' };
-      return process(inbound);
+      return work(inbound);
     },
   };
 }

@@ -5,7 +5,6 @@ import { type Env, simulatorEnabled } from '../config/env.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import type { AppEnv } from './app.ts';
-import { inboundSchema } from './inbound.ts';
 import { createRouter, type Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
 import type { Role } from './server.ts';
@@ -76,7 +75,7 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   await (await import('../jobs/index.ts')).startJobs(services);
   await (await import('./admin/queues.ts')).mountQueueAdmin(app, services);
 
-  if (worker) await replayUnprocessed(services);
+  startInboxSweep(services, runtime.env.HUYING_INBOX_SWEEP_MS);
 
   return {
     services,
@@ -86,28 +85,34 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   };
 }
 
-/** Events recorded but never processed (the process died in between) are processed now. */
-async function replayUnprocessed(services: Services): Promise<void> {
+/** How often a process looks for recorded events nobody is working on. */
+const INBOX_SWEEP_MS = 5_000;
+
+/**
+ * Continuous replay: an event that was accepted (answered) but never processed — the process
+ * died in between, or its work failed for now — is taken on by whichever running process finds
+ * it first once its claim has run out, whatever the backlog's size.
+ */
+function startInboxSweep(services: Services, everyMs = INBOX_SWEEP_MS) {
   const { ctx, router } = services;
-  const stale = new Date(ctx.clock.now().getTime() - 30_000);
-  const rows = await ctx.db
-    .selectFrom('inbound_events')
-    .select(['platform', 'event_id', 'payload'])
-    .where('state', '=', 'received')
-    .where('received_at', '<', stale)
-    .orderBy('received_at')
-    .limit(1000)
-    .execute();
-  for (const r of rows) {
-    try {
-      await router.process(inboundSchema.parse(r.payload));
-    } catch (err) {
-      ctx.log.error(
-        { err, platform: r.platform, eventId: r.event_id },
-        'replaying an unprocessed event failed',
-      );
-    }
-  }
-  if (rows.length)
-    ctx.log.info({ replayed: rows.length }, 'replayed events left unprocessed by a previous run');
+  let busy: Promise<unknown> | null = null;
+  const sweep = () => {
+    if (busy) return;
+    busy = router
+      .replay()
+      .then((n) => {
+        if (n) ctx.log.info({ replayed: n }, 'took on events no process was working on');
+      })
+      .catch((err) => ctx.log.warn({ err }, 'inbox sweep failed; the next one retries'))
+      .finally(() => {
+        busy = null;
+      });
+  };
+  sweep();
+  const timer = setInterval(sweep, everyMs);
+  timer.unref();
+  services.stoppers.push(async () => {
+    clearInterval(timer);
+    await busy;
+  });
 }

@@ -43,6 +43,8 @@ export const envSchema = z.object({
   LARK_MODE: z.enum(['webhook', 'ws']).default('webhook'),
   WECHATY_PUPPET: optionalText,
   WECHATY_PUPPET_SERVICE_TOKEN: optionalText,
+  /** how often each process looks for accepted events nobody is working on (ms) */
+  HUYING_INBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });

@@ -182,9 +182,15 @@ export interface InboundEventsTable {
   event_id: string;
   received_at: Timestamp;
   payload: JSONColumnType<Record<string, unknown>, string, string>;
-  state: Generated<string>;
+  state: Generated<'received' | 'processed' | 'failed'>;
   processed_at: Timestamp | null;
   error: string | null;
+  /** the platform's message id for messages (not button presses): a second delivery is a duplicate */
+  message_key: string | null;
+  /** processing: held by `claimed_by` until then; afterwards any process may take it */
+  claimed_until: Timestamp | null;
+  claimed_by: string | null;
+  attempts: Generated<number>;
 }
 
 export interface SentMessagesTable {

@@ -12,6 +12,7 @@ import { GRAMMAR } from './grammar.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { report } from './report.ts';
+import { cleanDeep } from './text.ts';
 import { score } from './scoring.ts';
 import { triage } from './triage.ts';
 import { type Origin, runWork } from './work.ts';
@@ -42,7 +43,7 @@ async function answer(ctx: Ctx, inv: Invocation, message: Message) {
 
 /** Runs a command. Refusals change nothing but the answer to the person (and a log line). */
 export async function execute(ctx: Ctx, inv: Invocation, input: unknown): Promise<Outcome> {
-  const parsed = commandSchema.safeParse(input);
+  const parsed = commandSchema.safeParse(cleanDeep(input));
   if (!parsed.success) {
     const reason = parsed.error.issues.map((i) => i.message).join('；');
     ctx.log.info({ issues: parsed.error.issues.map((i) => i.message) }, 'command refused: invalid');

@@ -1,5 +1,6 @@
 // Lark events → Inbound. Both transports (webhook, long connection) hand over the event flattened
 // the way the SDK's EventDispatcher does it: header fields and event fields side by side.
+import { z } from 'zod';
 import { fillForm } from '../../handlers/messages.ts';
 import type { Inbound } from '../inbound.ts';
 import { NONE_VALUE } from './render.ts';
@@ -45,6 +46,60 @@ export interface LarkCardActionEvent {
     option?: string;
   };
   context?: { open_message_id?: string; open_chat_id?: string };
+}
+
+// What we read of each event, checked at the edge: a field of the wrong shape is the platform's
+// (or a forger's) mistake and gets a 400 with its name, never a 5xx. Other fields pass unread.
+const text = z.string().max(100_000);
+const maybeText = text.nullish();
+const larkId = z.string().max(512);
+const mentionSchema = z.object({
+  key: larkId,
+  id: z.object({ open_id: larkId.nullish(), union_id: larkId.nullish(), user_id: larkId.nullish() }).nullish(),
+  name: maybeText,
+});
+const messageEventSchema = z.object({
+  event_id: larkId.nullish(),
+  sender: z
+    .object({
+      sender_id: z.object({ open_id: larkId.nullish() }).nullish(),
+      sender_type: larkId.nullish(),
+      name: maybeText,
+    })
+    .nullish(),
+  message: z.object({
+    message_id: larkId,
+    chat_id: larkId,
+    chat_type: larkId.nullish(),
+    message_type: larkId.nullish(),
+    content: text,
+    mentions: z.array(mentionSchema).max(200).nullish(),
+  }),
+});
+const formValue = z.union([text, z.number(), z.boolean(), z.null(), z.array(z.union([text, z.number()])).max(100)]);
+const cardActionSchema = z.object({
+  event_id: larkId.nullish(),
+  operator: z.object({ open_id: larkId, name: maybeText }),
+  action: z
+    .object({
+      value: z.union([text, z.record(z.string(), z.unknown())]).nullish(),
+      form_value: z.record(z.string(), formValue).nullish(),
+      tag: maybeText,
+      name: maybeText,
+      option: maybeText,
+    })
+    .nullish(),
+  context: z.object({ open_message_id: larkId.nullish(), open_chat_id: larkId }),
+});
+
+/** The event checked against a schema, or a LarkEventError naming the first bad field. */
+function checked<T>(schema: z.ZodType<T>, e: unknown): T {
+  const r = schema.safeParse(e);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = ['event', ...issue.path.map(String)].join('.');
+  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  throw new LarkEventError(`${path} ${missing ? 'is missing' : `is not valid (${issue.message})`}`);
 }
 
 /** What the SDK's dispatcher hands a handler; the webhook builds the same from the envelope. */
@@ -141,15 +196,15 @@ export function parseLarkImageRef(ref: string): { messageId: string; imageKey: s
  * A user's message. Returns null for what is not a person talking to us (another bot's message).
  * Throws LarkEventError when a required field is missing.
  */
-export function normalizeMessage(e: LarkMessageEvent, botOpenId: string): Inbound | null {
+export function normalizeMessage(event: LarkMessageEvent, botOpenId: string): Inbound | null {
+  const e = checked(messageEventSchema, event);
   const m = e.message;
-  if (!m || typeof m !== 'object') throw new LarkEventError('event.message is missing');
   if (!str(m.chat_id)) throw new LarkEventError('event.message.chat_id is missing');
   if (!str(m.message_id)) throw new LarkEventError('event.message.message_id is missing');
   if (e.sender?.sender_type && e.sender.sender_type !== 'user') return null;
   const openId = e.sender?.sender_id?.open_id;
   if (!str(openId)) throw new LarkEventError('event.sender.sender_id.open_id is missing');
-  const mentions = Array.isArray(m.mentions) ? m.mentions : [];
+  const mentions = (m.mentions ?? []) as LarkMention[];
   const c = parseContent(m.content);
   const messageId = m.message_id;
   let raw = '';
@@ -211,14 +266,15 @@ function buttonValue(v: unknown): { cmd?: unknown; tpl?: unknown } | undefined {
  * A button press or form submit on one of our cards. Returns null for a card action that does
  * not carry our command (someone else's card, a legacy card).
  */
-export function normalizeCardAction(e: LarkCardActionEvent): Inbound | null {
+export function normalizeCardAction(raw: LarkCardActionEvent): Inbound | null {
+  const e = checked(cardActionSchema, raw);
   const openId = e.operator?.open_id;
   if (!str(openId)) throw new LarkEventError('event.operator.open_id is missing');
   const chatId = e.context?.open_chat_id;
   if (!str(chatId)) throw new LarkEventError('event.context.open_chat_id is missing');
   const value = buttonValue(e.action?.value);
   if (!value || !str(value.cmd)) return null;
-  const form = formValues(e.action?.form_value);
+  const form = formValues(e.action?.form_value ?? undefined);
   const template = str(value.tpl) ? value.tpl : undefined;
   const command = template
     ? fillForm({ command: template, submitLabel: '', fields: [] }, form ?? {}) || value.cmd

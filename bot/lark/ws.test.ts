@@ -30,6 +30,7 @@ function recordingRouter() {
     },
     process: async () => result,
     handle: async () => result,
+    replay: async () => 0,
   };
   return { router, seen };
 }

@@ -2,8 +2,10 @@
 // clock moves. In-process changes are pushed at once; a light poll of sim_messages catches
 // what another process (a separate worker) wrote. A stream ends after a while and the browser
 // reconnects with Last-Event-ID, so a shutdown never waits on an open page.
+
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { isRowId } from '../../db/ids.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { type FeedEvent, type SimFeed, toRecord } from './sender.ts';
 
@@ -16,7 +18,7 @@ export function simEvents(ctx: Ctx, feed: SimFeed): Hono {
   app.get('/', (c) => {
     const lastEventId = c.req.header('last-event-id') ?? c.req.query('after');
     return streamSSE(c, async (stream) => {
-      let lastId = lastEventId && /^\d+$/.test(lastEventId) ? lastEventId : undefined;
+      let lastId = lastEventId && isRowId(lastEventId) ? lastEventId : undefined;
       // on a reconnect, changes made in the gap are sent again (the page ignores repeats)
       let since = new Date(ctx.clock.now().getTime() - (lastId ? 10_000 : 0));
       const seen = new Map<string, string>(); // id → updatedAt already sent on this stream

@@ -1,10 +1,13 @@
 // The simulator's HTTP side under /sim: the page, a JSON API for people and scripts, live
 // updates, and (with the manual clock) moving time. Everything a persona says or presses goes
 // through the same router, lifecycle and outbox as a real platform's events.
+
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isManualClock, parseIsoDuration } from '../../config/clock.ts';
+import { isRowId } from '../../db/ids.ts';
 import { generatedImages } from '../../handlers/images.ts';
+import { cleanDeep } from '../../handlers/text.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
@@ -54,7 +57,7 @@ async function parseBody<T extends z.ZodType>(
   c: Context,
   schema: T,
 ): Promise<{ data: z.infer<T> } | { answer: Response }> {
-  const raw = await c.req.json().catch(() => undefined);
+  const raw = cleanDeep(await c.req.json().catch(() => undefined));
   if (raw === undefined || raw === null || typeof raw !== 'object')
     return { answer: fail(c, 400, '请求体须为 JSON 对象') };
   const parsed = schema.safeParse(raw);
@@ -101,7 +104,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     const found = await chat(c.req.param('chat'));
     if (!found) return fail(c, 404, `没有这个群：${c.req.param('chat')}`);
     const after = c.req.query('after');
-    if (after !== undefined && !/^\d+$/.test(after)) return fail(c, 400, 'after 须为消息 id（整数）');
+    if (after !== undefined && !isRowId(after)) return fail(c, 400, 'after 须为消息 id（整数）');
     let q = ctx.db.selectFrom('sim_messages').selectAll().where('chat_id', '=', found.id);
     if (after) q = q.where('id', '>', after);
     // without `after`: the latest 300, oldest first
@@ -144,7 +147,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     const { from, message: id, action } = parsed.data;
     const who = await persona(from);
     if (!who) return fail(c, 404, `没有这个身份：${from}`);
-    const row = /^\d+$/.test(id)
+    const row = isRowId(id)
       ? await ctx.db.selectFrom('sim_messages').selectAll().where('id', '=', id).executeTakeFirst()
       : undefined;
     if (!row) return fail(c, 404, `没有这条消息：${id}`);

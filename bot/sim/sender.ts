@@ -1,9 +1,11 @@
 // The simulator as a chat platform: the bot's messages land in sim_messages and go live to
 // every open page. A retried send (same idempotency key) lands once.
+
 import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Clock } from '../../config/clock.ts';
 import type { Db } from '../../db/connect.ts';
+import { isRowId } from '../../db/ids.ts';
 import type { SimMessage } from '../../db/schema.ts';
 import type { Message } from '../../handlers/messages.ts';
 import type { OutgoingMessage, PlatformSender } from '../../jobs/platform.ts';
@@ -103,7 +105,7 @@ export class SimSender implements PlatformSender {
           from_bot: true,
           sender: '呼应',
           body: JSON.stringify(body),
-          reply_to: out.replyTo && /^\d+$/.test(out.replyTo) ? out.replyTo : null,
+          reply_to: out.replyTo && isRowId(out.replyTo) ? out.replyTo : null,
           created_at: now,
           updated_at: now,
         })
@@ -121,7 +123,7 @@ export class SimSender implements PlatformSender {
   }
 
   async updateRecord(messageId: string, message: Message): Promise<SimRecord | undefined> {
-    if (!/^\d+$/.test(messageId)) return undefined;
+    if (!isRowId(messageId)) return undefined;
     const row = await this.db
       .selectFrom('sim_messages')
       .selectAll()

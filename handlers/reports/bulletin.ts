@@ -51,7 +51,7 @@ export function parseMonth(month: string): Period {
   if (!p)
     throw new Refusal(
       'bad_input',
-      `月份应写作 YYYY-MM，例如 2026-11（收到“${month}”）`,
+      `月份应写作 YYYY-MM（2000—2100年），例如 2026-11（收到“${month}”）`,
       `bad month ${month}`,
     );
   return p;

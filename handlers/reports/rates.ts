@@ -105,6 +105,8 @@ export function monthPeriod(month: string): Period | null {
   const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
   if (!m) return null;
   const [y, mo] = [Number(m[1]), Number(m[2])];
+  // the years the annual results take too: nothing of the mechanism lies outside them
+  if (y < 2000 || y > 2100) return null;
   const next = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
   return {
     from: new Date(`${month}-01T00:00:00${SHANGHAI}`),
