@@ -8,7 +8,8 @@ import { DatabaseUnreachableError } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { RedisUnreachableError } from '../jobs/bullmq.ts';
 import { openDatabase } from './runtime.ts';
-import { type Role, startServer } from './server.ts';
+import { startServer } from './server.ts';
+import type { Role } from './services.ts';
 
 const usage = `huying — 街道呼·部门应
 

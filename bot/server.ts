@@ -6,8 +6,7 @@ import type { Env } from '../config/env.ts';
 import type { Logger } from '../config/log.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-
-export type Role = 'web' | 'worker' | 'all';
+import type { Role } from './services.ts';
 
 export interface Server {
   runtime: Runtime;

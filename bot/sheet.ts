@@ -9,7 +9,7 @@ import { Refusal } from '../handlers/errors.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
 import type { AppEnv } from './app.ts';
 import { adminAuth } from './auth.ts';
-import type { Services } from './wiring.ts';
+import type { Services } from './services.ts';
 
 /** Enough of the timeline for one page; the full record stays in the system. */
 export const SHEET_TIMELINE_LIMIT = 15;

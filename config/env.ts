@@ -59,6 +59,10 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (env.LARK_APP_ID && !env.LARK_APP_SECRET)
     problems.push('LARK_APP_SECRET: required when LARK_APP_ID is set');
+  if (env.HUYING_SIM === 'on' && realPlatformConfigured(env) && !env.ADMIN_TOKEN)
+    problems.push(
+      'HUYING_SIM: "on" beside a real chat platform runs the simulator as a sandbox behind the admin login: set ADMIN_TOKEN',
+    );
   if (env.HUYING_CLOCK === 'manual' && env.NODE_ENV === 'production')
     problems.push('HUYING_CLOCK: "manual" is for demos and tests, not production');
   if (problems.length) throw new ConfigError('environment', problems);
@@ -68,6 +72,19 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
 /** True when running on the embedded defaults (no external PostgreSQL). */
 export const isEmbedded = (env: Env) => env.DATABASE_URL === undefined;
 
-/** The simulator is on in embedded mode, off in production unless asked for. */
-export const simulatorEnabled = (env: Env) =>
-  env.HUYING_SIM === 'on' || (env.HUYING_SIM === 'auto' && env.NODE_ENV !== 'production');
+/** Whether the environment connects a real chat platform, where real people act. */
+export const realPlatformConfigured = (env: Env) => !!(env.LARK_APP_ID || env.WECHATY_PUPPET);
+
+/**
+ * Where the simulator runs. `alone`: no real platform is configured, so the simulator is the
+ * whole system (on unless production, or forced with HUYING_SIM=on). `sandbox`: switched on
+ * explicitly (HUYING_SIM=on) beside a real platform: a separate in-memory world of its own
+ * calls and stand-in personas, behind the admin login. `off` otherwise.
+ */
+export type SimulatorMode = 'off' | 'alone' | 'sandbox';
+export function simulatorMode(env: Env): SimulatorMode {
+  if (env.HUYING_SIM === 'off') return 'off';
+  if (realPlatformConfigured(env)) return env.HUYING_SIM === 'on' ? 'sandbox' : 'off';
+  if (env.HUYING_SIM === 'on') return 'alone';
+  return env.NODE_ENV === 'production' ? 'off' : 'alone';
+}

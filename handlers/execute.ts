@@ -12,8 +12,8 @@ import { GRAMMAR } from './grammar.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { report } from './report.ts';
-import { cleanDeep } from './text.ts';
 import { score } from './scoring.ts';
+import { cleanDeep } from './text.ts';
 import { triage } from './triage.ts';
 import { type Origin, runWork } from './work.ts';
 

@@ -84,7 +84,9 @@ export function checkForm(form: Form, given: Record<string, unknown>): Record<st
     const raw = given[f.name];
     if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number')
       return `「${f.label}」的值无效`;
-    const v = (raw === undefined || raw === null ? (f.initial ?? '') : String(raw)).replace(/\s+/g, ' ').trim();
+    const v = (raw === undefined || raw === null ? (f.initial ?? '') : String(raw))
+      .replace(/\s+/g, ' ')
+      .trim();
     if (!v) {
       if (f.required) return `请填写「${f.label}」`;
       out[f.name] = '';
@@ -95,7 +97,11 @@ export function checkForm(form: Form, given: Record<string, unknown>): Record<st
     if (f.type === 'number') {
       const n = Number(v);
       const range = f.min !== undefined && f.max !== undefined ? `${f.min}–${f.max}之间的` : '';
-      if (!/^-?\d+(\.\d+)?$/.test(v) || (f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max))
+      if (
+        !/^-?\d+(\.\d+)?$/.test(v) ||
+        (f.min !== undefined && n < f.min) ||
+        (f.max !== undefined && n > f.max)
+      )
         return `「${f.label}」须为${range}数字`;
     }
     if (v.length > 500) return `「${f.label}」过长，请精简到500字以内`;

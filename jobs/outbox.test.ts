@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../bot/app.ts';
-import type { Services } from '../bot/wiring.ts';
+import type { Services } from '../bot/services.ts';
 import { type Clock, systemClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
 import { loadEnv } from '../config/env.ts';

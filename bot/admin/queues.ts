@@ -8,7 +8,7 @@ import type { Db } from '../../db/connect.ts';
 import type { BullMqDriver } from '../../jobs/bullmq.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 
 const BOARD = '/admin/queues';
 const COOKIE = 'huying_queues';

@@ -17,7 +17,7 @@ import type { Ctx } from '../../handlers/context.ts';
 import { Refusal } from '../../handlers/errors.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 
 const DAY = 24 * 3600_000;
 const SHANGHAI = 8 * 3600_000;

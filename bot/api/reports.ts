@@ -16,7 +16,7 @@ import { supervision } from '../../handlers/reports/supervision.ts';
 import { previousMonth } from '../../jobs/schedules.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 
 const STATUS: Partial<Record<RefusalCode, 400 | 403 | 404 | 409>> = {
   unknown_call: 404,

@@ -5,7 +5,7 @@ import type { Env } from '../../config/env.ts';
 import type { Logger } from '../../config/log.ts';
 import { generatedImages } from '../../handlers/images.ts';
 import type { AppEnv } from '../app.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 import { createLarkApi, type LarkApi } from './client.ts';
 import { createLarkEvents, type LarkEvents } from './events.ts';
 import { LarkSender } from './sender.ts';

@@ -55,7 +55,9 @@ const maybeText = text.nullish();
 const larkId = z.string().max(512);
 const mentionSchema = z.object({
   key: larkId,
-  id: z.object({ open_id: larkId.nullish(), union_id: larkId.nullish(), user_id: larkId.nullish() }).nullish(),
+  id: z
+    .object({ open_id: larkId.nullish(), union_id: larkId.nullish(), user_id: larkId.nullish() })
+    .nullish(),
   name: maybeText,
 });
 const messageEventSchema = z.object({
@@ -76,7 +78,13 @@ const messageEventSchema = z.object({
     mentions: z.array(mentionSchema).max(200).nullish(),
   }),
 });
-const formValue = z.union([text, z.number(), z.boolean(), z.null(), z.array(z.union([text, z.number()])).max(100)]);
+const formValue = z.union([
+  text,
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.union([text, z.number()])).max(100),
+]);
 const cardActionSchema = z.object({
   event_id: larkId.nullish(),
   operator: z.object({ open_id: larkId, name: maybeText }),

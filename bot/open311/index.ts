@@ -3,7 +3,7 @@
 import { type Context, Hono } from 'hono';
 import type { Ctx } from '../../handlers/context.ts';
 import type { AppEnv } from '../app.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 import { createRequest, readBody } from './create.ts';
 import { callByNumber, describeCalls, parseRequestQuery, queryCalls } from './requests.ts';
 import { document, errorDocument, type Format, notFound, Open311Error, splitFormat } from './respond.ts';

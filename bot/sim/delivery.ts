@@ -11,7 +11,7 @@ import type { Effects } from '../../handlers/context.ts';
 import { deliverOutboxRow } from '../../jobs/deliver.ts';
 import type { PlatformSender } from '../../jobs/platform.ts';
 import { outboxNow } from '../../jobs/relay.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 
 const GRACE_MS = 1500;
 const LEASE_MS = 60_000;

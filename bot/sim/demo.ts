@@ -50,10 +50,15 @@ export class SimScript {
     return r.body;
   }
 
-  /** A persona by its name, or the first whose name starts so ('晨辉社区居民'). */
-  who(name: string): string {
+  /**
+   * A persona by its name, or the first whose name starts so ('晨辉社区居民'); in a sandbox, where
+   * only stand-ins play, the staff member whose own chat it is.
+   */
+  who(name: string, chat?: string): string {
     const p =
-      this.personas.find((x) => x.name === name) ?? this.personas.find((x) => x.name.startsWith(name));
+      this.personas.find((x) => x.name === name) ??
+      this.personas.find((x) => x.name.startsWith(name)) ??
+      this.personas.find((x) => chat && x.chats[0] === chat && x.roleCode !== 'resident');
     if (!p) throw new SimScriptError(`no persona ${name}`);
     return p.id;
   }
@@ -80,14 +85,14 @@ export class SimScript {
   }
 
   say(name: string, chat: string, text: string) {
-    return this.ok('POST', `/api/chats/${chat}/messages`, { from: this.who(name), text });
+    return this.ok('POST', `/api/chats/${chat}/messages`, { from: this.who(name, chat), text });
   }
 
   async press(name: string, chat: string, kind: string, no: string, label: string, text?: string) {
     const c = await this.card(chat, kind, no);
     const action = c.message?.buttons?.findIndex((b) => b.label === label) ?? -1;
     if (action < 0) throw new SimScriptError(`no ${label} on ${c.message?.title}`);
-    return this.ok('POST', '/api/actions', { from: this.who(name), message: c.id, action, text });
+    return this.ok('POST', '/api/actions', { from: this.who(name, chat), message: c.id, action, text });
   }
 
   advance(by: string) {
@@ -125,7 +130,7 @@ export class SimScript {
     const ack = score.message?.form?.fields.find((f) => f.name === 'ack')?.initial ?? '20';
     const [professional, ownership, cooperation, result] = o.scores.map(String);
     await this.ok('POST', '/api/actions', {
-      from: this.who(o.staff),
+      from: this.who(o.staff, o.street),
       message: score.id,
       action: 'form',
       form: { ack, professional, ownership, cooperation, result, comment: o.comment },

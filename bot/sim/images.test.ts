@@ -10,7 +10,7 @@ import { freshDb, type TestDb } from '../../test/db.ts';
 import { until } from '../../test/queues.ts';
 import type { AppEnv } from '../app.ts';
 import type { Runtime } from '../runtime.ts';
-import { createServices } from '../wiring.ts';
+import { createServices } from '../services.ts';
 import { mountSimulator } from './index.ts';
 
 let t: TestDb;

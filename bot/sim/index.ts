@@ -1,9 +1,11 @@
 // Switches the simulator on: its chats and personas, its sender, interim delivery of its
-// outbox rows, and (in a web role) the page and API at /sim.
+// outbox rows, and (in a web role) the page and API at /sim — behind the admin login when it
+// runs as a sandbox beside a real platform.
 import type { Hono } from 'hono';
 import type { AppEnv } from '../app.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 import { simDelivery } from './delivery.ts';
+import type { SimLogin } from './login.ts';
 import { simRoutes } from './routes.ts';
 import { SimFeed, SimSender } from './sender.ts';
 import { setupSimulator } from './setup.ts';
@@ -11,7 +13,7 @@ import { setupSimulator } from './setup.ts';
 export async function mountSimulator(
   app: Hono<AppEnv>,
   services: Services,
-  roles: { web: boolean },
+  opts: { web: boolean; login?: SimLogin },
 ): Promise<SimSender> {
   const { ctx } = services;
   await setupSimulator(ctx.db, ctx.district);
@@ -19,11 +21,16 @@ export async function mountSimulator(
   services.senders.set('sim', sender);
   const delivery = simDelivery(services, sender);
   services.stoppers.push(async () => delivery.stop());
-  if (roles.web) {
-    app.route('/sim', simRoutes(services, sender, delivery));
+  if (opts.web) {
+    if (opts.login) {
+      app.use('/sim', opts.login.guard);
+      app.use('/sim/*', opts.login.guard);
+      app.route('/sim/login', opts.login.routes);
+    }
+    app.route('/sim', simRoutes(services, sender, delivery, { sandbox: !!opts.login }));
     app.get('/sim/', (c) => c.redirect('/sim'));
-    app.get('/', (c) => c.redirect('/sim'));
+    if (!opts.login) app.get('/', (c) => c.redirect('/sim'));
   }
-  ctx.log.info({ chats: ctx.district.units.size }, 'simulator ready at /sim');
+  ctx.log.info({ chats: ctx.district.units.size, sandbox: !!opts.login }, 'simulator ready at /sim');
   return sender;
 }

@@ -10,7 +10,7 @@ const CLIENT_JS = asset('client.js');
 const CARDS_JS = asset('cards.js');
 const STYLE_CSS = asset('style.css');
 
-export const simPage = `<!doctype html>
+const page = (sandbox: boolean) => `<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -19,6 +19,11 @@ export const simPage = `<!doctype html>
 <link rel="stylesheet" href="/sim/assets/style.css">
 </head>
 <body>
+${
+  sandbox
+    ? `<div class="sandbox-banner" role="note" data-testid="sandbox-banner">沙盒演练：本模拟器与正式平台隔离，使用演练身份和演练数据，不能查看或办理真实呼叫单，也不会向真实群发送消息。</div>`
+    : ''
+}
 <header class="top">
   <div class="brand"><span class="logo" aria-hidden="true">呼</span>
     <div><strong>呼应 · 群聊模拟器</strong><small>街道呼·部门应</small></div></div>
@@ -66,9 +71,12 @@ export const simPage = `<!doctype html>
 </html>
 `;
 
-export function pageRoutes(): Hono {
+export const simPage = page(false);
+
+export function pageRoutes(opts: { sandbox?: boolean } = {}): Hono {
   const app = new Hono();
-  app.get('/', (c) => c.html(simPage));
+  const html = page(!!opts.sandbox);
+  app.get('/', (c) => c.html(html));
   app.get('/assets/client.js', (c) =>
     c.body(CLIENT_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
   );

@@ -11,7 +11,7 @@ import { cleanDeep } from '../../handlers/text.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 import type { SimDelivery } from './delivery.ts';
 import { playDemoMonth, SimScriptError } from './demo.ts';
 import { simEvents } from './events.ts';
@@ -70,7 +70,12 @@ const issues = (e: z.ZodError) =>
     .join('；');
 const summary = (r: RouteResult) => ({ status: r.status, toast: r.toast ?? null });
 
-export function simRoutes(services: Services, sender: SimSender, delivery: SimDelivery): Hono {
+export function simRoutes(
+  services: Services,
+  sender: SimSender,
+  delivery: SimDelivery,
+  opts: { sandbox?: boolean } = {},
+): Hono {
   const { ctx, router, runtime } = services;
   const app = new Hono();
   const persona = async (id: string): Promise<Persona | undefined> =>
@@ -89,7 +94,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     return result;
   };
 
-  app.route('/', pageRoutes());
+  app.route('/', pageRoutes({ sandbox: !!opts.sandbox }));
   app.route('/api/events', simEvents(ctx, sender.feed));
 
   app.get('/api/state', async (c) =>
@@ -97,6 +102,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
       chats: await listChats(ctx.db, ctx.district),
       personas: await listPersonas(ctx.db, ctx.district),
       clock: clockState(),
+      sandbox: !!opts.sandbox,
     }),
   );
 

@@ -60,9 +60,9 @@ export function standIns(d: District): { name: string; unit: string; role: Perso
     if (u.kind === 'department' && !has(u.code, 'liaison'))
       out.push({ name: `${u.name}联络员`, unit: u.code, role: 'liaison' });
     if (u.kind === 'office' && !has(u.code, 'office_staff'))
-      out.push({ name: '呼应办值班', unit: u.code, role: 'office_staff' });
+      out.push({ name: '呼应办·值班员', unit: u.code, role: 'office_staff' });
     if (u.kind === 'leaders' && !has(u.code, 'leader'))
-      out.push({ name: '区领导', unit: u.code, role: 'leader' });
+      out.push({ name: '区领导·值班领导', unit: u.code, role: 'leader' });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { silentLogger } from '../../config/log.ts';
 import { freshDb, type TestDb } from '../../test/db.ts';
 import type { AppEnv } from '../app.ts';
 import type { Runtime } from '../runtime.ts';
-import { createServices } from '../wiring.ts';
+import { createServices } from '../services.ts';
 import { mountSimulator } from './index.ts';
 import type { SimRecord } from './sender.ts';
 import type { Persona, SimChat } from './setup.ts';

@@ -4,7 +4,7 @@
 import type { Hono } from 'hono';
 import { generatedImages } from '../../handlers/images.ts';
 import type { AppEnv } from '../app.ts';
-import type { Services } from '../wiring.ts';
+import type { Services } from '../services.ts';
 import { createWechatAdapter, type WechatStatus } from './adapter.ts';
 import { wechatAdminRoutes } from './admin.ts';
 import { type WechatBotLike, WechatSender } from './sender.ts';

@@ -16,7 +16,7 @@ import type { QueueDriver } from '../../jobs/queue.ts';
 import { freshDb, type TestDb } from '../../test/db.ts';
 import { MONDAY_10 } from '../../test/world.ts';
 import type { Runtime } from '../runtime.ts';
-import { createServices, type Services } from '../wiring.ts';
+import { createServices, type Services } from '../services.ts';
 import { startWechat, type WechatHandle } from './index.ts';
 
 export const ROOMS = {
