@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import { type Env, simulatorMode } from '../config/env.ts';
 import type { AppEnv } from './app.ts';
-import { bodyCaps } from './limits.ts';
+import { bodyCaps, refuseNul } from './edge.ts';
 import type { Runtime } from './runtime.ts';
 import { createServices, type Role, type Services, startInboxSweep } from './services.ts';
 
@@ -29,7 +29,8 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   services.ctx.platforms = enabledPlatforms(runtime.env);
   const web = role !== 'worker';
   const worker = role !== 'web';
-  // before any route: a body is capped before anything reads it
+  // before any route: a body is capped before anything reads it, a URL with NUL refused
+  app.use('*', refuseNul());
   app.use('*', bodyCaps());
 
   // --- platform adapters (each mounts its routes and registers its sender) ---

@@ -1,8 +1,7 @@
 // The service configured the way a district first runs it (Lark on, NODE_ENV left unset), tried as
 // an attacker and with the inputs a crash would leave: nobody acts as someone else, no report is
 // lost, no input gets a 5xx.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -11,10 +10,11 @@ import { type Server, startServer } from '../../bot/server.ts';
 import { defaultDistrictPath } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
-import { freshDb, type TestDb } from '../db.ts';
+import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
-import { redisEnv, until } from '../queues.ts';
+import { until } from '../queues.ts';
+import { type ServerStorage, serverStorage } from '../server-storage.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
 const KEY = 'hardening-encrypt-key-0123456789';
@@ -22,26 +22,23 @@ const TOKEN = 'hardening-verification-token';
 const ADMIN = 'hardening-admin-token-0123456789';
 
 interface District {
-  t: TestDb;
+  storage: ServerStorage;
   server: Server;
   base: string;
-  dir: string;
+  db: Db;
 }
 
 /** A district's first run: Lark configured, an Open311 client, NODE_ENV unset. */
 async function firstRun(fake: FakeLark, extra: Record<string, string> = {}): Promise<District> {
-  const dir = mkdtempSync(join(tmpdir(), 'huying-hardening-'));
-  const file = join(dir, 'district.yaml');
+  const storage = await serverStorage();
+  const file = join(storage.dir, 'district.yaml');
   const doc = parseYaml(readFileSync(defaultDistrictPath, 'utf8'));
   writeFileSync(file, stringify({ ...doc, open311: { clients: [{ name: 'dlw', api_key: TEST_API_KEY }] } }));
-  const t = await freshDb();
   const env = loadEnv({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: t.url,
-    ...redisEnv(),
+    ...storage.env,
     HUYING_CONFIG: file,
-    HUYING_DATA_DIR: dir,
     ADMIN_TOKEN: ADMIN,
     LARK_APP_ID: fake.appId,
     LARK_APP_SECRET: fake.appSecret,
@@ -53,13 +50,12 @@ async function firstRun(fake: FakeLark, extra: Record<string, string> = {}): Pro
     ...extra,
   });
   const server = await startServer(env, { log: silentLogger });
-  return { t, server, base: `http://127.0.0.1:${server.port}`, dir };
+  return { storage, server, base: `http://127.0.0.1:${server.port}`, db: server.runtime.database.db };
 }
 
 async function close(d: District | undefined) {
   await d?.server.stop();
-  await d?.t.close();
-  if (d) rmSync(d.dir, { recursive: true, force: true });
+  await d?.storage.close();
 }
 
 let fake: FakeLark;
@@ -90,7 +86,7 @@ const report = (text: string, o: { messageId?: string } = {}) =>
     messageId: o.messageId,
     token: TOKEN,
   });
-const calls = (d: District) => d.t.db.selectFrom('calls').selectAll().orderBy('id').execute();
+const calls = (d: District) => d.db.selectFrom('calls').selectAll().orderBy('id').execute();
 const asAdmin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
 describe('the simulator is a sandbox', () => {
@@ -182,13 +178,11 @@ describe('the simulator is a sandbox', () => {
       expect(seen).not.toContain('晨辉路12号路灯不亮了');
     }
     // a sandbox report is a sandbox call: not in the district's database, nothing to Lark
-    const outboxBefore = await sandboxed.t.db.selectFrom('outbox').select('id').execute();
+    const outboxBefore = await sandboxed.db.selectFrom('outbox').select('id').execute();
     const said = await say('sim-chenhui', persona('chenhui', 'resident'), '@呼应 晨辉路20号井盖没了');
     expect(said.result.status).toBe('handled');
     expect(await calls(sandboxed)).toHaveLength(1);
-    expect(await sandboxed.t.db.selectFrom('outbox').select('id').execute()).toHaveLength(
-      outboxBefore.length,
-    );
+    expect(await sandboxed.db.selectFrom('outbox').select('id').execute()).toHaveLength(outboxBefore.length);
   });
 });
 

@@ -1,5 +1,7 @@
-// Every request body is capped before it is read (413 past the cap), at the size each route
-// legitimately takes: one huge body must not cost the process its memory.
+// What every request meets first, whatever its route: its body capped before it is read (413 past
+// the cap, at the size the route legitimately takes: one huge body must not cost the process its
+// memory), and a URL carrying NUL refused (PostgreSQL cannot hold it: a lookup would fail, not
+// miss).
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
@@ -45,5 +47,14 @@ export function bodyCaps(limits = BODY_LIMITS, fallback = DEFAULT_BODY_LIMIT): M
       return next();
     }
     return counter(limit)(c, next);
+  };
+}
+
+/** A path or query that decodes to NUL names nothing: 400, before any route reads it. */
+export function refuseNul(): MiddlewareHandler {
+  return async function refuseNulMiddleware(c: Context, next: Next) {
+    if (/%00/.test(c.req.url) || c.req.url.includes('\u0000'))
+      return c.json({ error: 'bad_request', message: '地址或参数中含有无效字符（NUL）' }, 400);
+    return next();
   };
 }
