@@ -1,16 +1,10 @@
 // Test-only: the real server with the simulator on, the way `HUYING_CLOCK=manual npm start` runs
-// it. On PostgreSQL a fresh test database; without one the embedded default (PGlite in a
-// temporary folder, one connection): a pool of connections to the test PGlite's socket mixes up
-// concurrent queries (the page's live stream, the send worker and the requests all query at once).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// it, keeping its data where test/server-storage.ts says.
 import { type Server, startServer } from '../bot/server.ts';
 import type { Clock } from '../config/clock.ts';
 import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
-import { freshDb, type TestDb } from './db.ts';
-import { redisEnv } from './queues.ts';
+import { serverStorage } from './server-storage.ts';
 
 export interface SimServer {
   server: Server;
@@ -29,21 +23,12 @@ export async function startSimServer(
     redis?: boolean;
   } = {},
 ): Promise<SimServer> {
-  let t: TestDb | undefined;
-  let dataDir: string | undefined;
-  const where: Record<string, string> = {};
-  if (process.env.DATABASE_URL) {
-    t = await freshDb();
-    where.DATABASE_URL = t.url;
-    if (o.redis) Object.assign(where, redisEnv());
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), 'huying-sim-'));
-    where.HUYING_DATA_DIR = dataDir;
-  }
+  // Redis only when asked for: the manual clock drives only the in-process queue
+  const storage = await serverStorage({ redis: !!o.redis && !!process.env.DATABASE_URL });
   const env = loadEnv({
     PORT: '0',
     HOST: '127.0.0.1',
-    ...where,
+    ...storage.env,
     HUYING_SIM: 'on',
     ...(o.clock === 'system' ? {} : { HUYING_CLOCK: 'manual' }),
     LOG_LEVEL: 'silent',
@@ -65,8 +50,7 @@ export async function startSimServer(
     },
     async close() {
       await server.stop();
-      await t?.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await storage.close();
     },
   };
 }
