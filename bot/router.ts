@@ -151,8 +151,18 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       { platform: inbound.platform, userId: inbound.sender.userId, displayName: inbound.sender.name },
       chat,
     );
-    const origin = { platform: inbound.platform, chatId: inbound.chatId, messageId: inbound.messageId };
+    // in a one-to-one chat every answer is private already
+    const origin = {
+      platform: inbound.platform,
+      chatId: inbound.chatId,
+      messageId: inbound.messageId,
+      ...(inbound.p2p ? {} : { userId: inbound.sender.userId }),
+    };
     const say = (m: Message) => runWork(ctx, actor, origin, (w) => w.reply(m));
+    /** a hint or a refusal: to the person alone, and to a pressed button only as its toast */
+    const tell = async (m: Message) => {
+      if (!inbound.action) await say({ ...m, private: true });
+    };
 
     let text: string;
     let card: Message | undefined;
@@ -171,7 +181,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
           { platform: inbound.platform, chatId: inbound.chatId, messageId: inbound.messageId, reason },
           'card press refused',
         );
-        await say(notice('未能办理', reason ?? '未能办理', 'warning'));
+        await tell(notice('未能办理', reason ?? '未能办理', 'warning'));
         return { status: 'refused', actor, toast: reason };
       }
       card = pressed!.message;
@@ -179,34 +189,36 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     } else {
       text = inbound.text.replace(/\s+/g, ' ').trim();
       if (text.length > MAX_TEXT) {
-        await say(notice('内容过长', `请精简到${MAX_TEXT}字以内，写清问题和地点即可。`, 'warning'));
+        await tell(notice('内容过长', `请精简到${MAX_TEXT}字以内，写清问题和地点即可。`, 'warning'));
         return { status: 'hint', actor, toast: '内容过长' };
       }
     }
 
     const parsed = parseCommand(text, ctx.district);
     if (parsed && !parsed.ok) {
-      await say(notice('还差一点', parsed.hint, 'warning'));
+      await tell(notice('还差一点', parsed.hint, 'warning'));
       return { status: 'hint', actor, toast: parsed.hint };
     }
-    const inv = { actor, origin, chatUnit: chat?.unit_code ?? null };
+    const inv = { actor, origin, chatUnit: chat?.unit_code ?? null, quiet: !!inbound.action };
     if (parsed?.ok) return finish(await execute(ctx, inv, parsed.command), inbound, actor, card);
 
     // Not a command: a report, when the bot was asked in a chat where reports belong.
     const reportable = chat && (chat.role === 'community' || chat.role === 'street');
     if (!inbound.mentionsBot && !inbound.action) return { status: 'ignored', actor };
     if (!reportable) {
-      await say(
+      await tell(
         notice('没有识别到指令', '发送「帮助」查看可用指令；反映问题请在社区群或街道群 @呼应。', 'info'),
       );
       return { status: 'hint', actor };
     }
     if (!text && !inbound.images.length) {
-      await say(notice('请描述问题', '请写明问题和地点，例如：@呼应 晨辉路12号路灯不亮，可附照片。', 'info'));
+      await tell(
+        notice('请描述问题', '请写明问题和地点，例如：@呼应 晨辉路12号路灯不亮，可附照片。', 'info'),
+      );
       return { status: 'hint', actor };
     }
     if (!text || !/[\u4e00-\u9fa5A-Za-z]{2,}/.test(text)) {
-      await say(
+      await tell(
         notice(
           '请描述问题',
           '收到图片，请再用文字说明是什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。',
@@ -219,7 +231,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     const draft = parserFor(ctx.district)(text);
     const chinese = draft.text.match(/[\u4e00-\u9fa5]/g)?.length ?? 0;
     if (draft.category === 'other' && !draft.location && chinese < 4 && !inbound.images.length) {
-      await say(
+      await tell(
         notice(
           '没看懂您反映的问题',
           '请写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。发送「帮助」查看说明。',

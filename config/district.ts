@@ -15,6 +15,7 @@ export const PERSON_ROLES = [
   'resident',
   'grid_worker',
   'street_staff',
+  'street_head',
   'liaison',
   'department_head',
   'office_staff',
@@ -28,6 +29,9 @@ export const PLATFORMS = ['lark', 'wechat', 'sim'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const NOTIFY_TARGETS = ['assignee_chat', 'department_head', 'office', 'leaders'] as const;
 export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
+/** Who a waiting call's ladder tells: the chat of whoever it waits on, that unit's head, the office, the leaders. */
+export const WAIT_TARGETS = ['chat', 'head', 'office', 'leaders'] as const;
+export type WaitTarget = (typeof WAIT_TARGETS)[number];
 
 /** "2wh" working hours, "5wd" working days, "30m" / "24h" / "1d" wall-clock. */
 export const DURATION_PATTERN = /^\d+(\.\d+)?(m|h|d|wh|wd)$/;
@@ -48,6 +52,8 @@ const isoDay = z
   }, 'is not a real date');
 
 const escalationStep = z.object({ after: duration, notify: z.enum(NOTIFY_TARGETS) });
+const waitStep = z.object({ after: duration, notify: z.enum(WAIT_TARGETS) });
+const ladder = (steps: { after: string; notify: WaitTarget }[]) => z.array(waitStep).default(steps);
 
 const chatBinding = z
   .object({
@@ -114,6 +120,44 @@ export const districtSchema = z
       ack: z.array(escalationStep).default([]),
       resolve: z.array(escalationStep).default([]),
       remind_before: z.number().gt(0).lt(1).default(0.25),
+      // Every state in which a call waits on a person has its ladder, counted from when the
+      // wait began ("after"), in working time unless the call is an emergency.
+      /** a report the street has not triaged */
+      triage: ladder([
+        { after: '2wh', notify: 'chat' },
+        { after: '4wh', notify: 'head' },
+        { after: '1wd', notify: 'office' },
+      ]),
+      /** a complex call the office has not dispatched */
+      office_dispatch: ladder([
+        { after: '2wh', notify: 'chat' },
+        { after: '1wd', notify: 'leaders' },
+      ]),
+      /** a key call the leaders have not dispatched */
+      leader_dispatch: ladder([
+        { after: '2wh', notify: 'chat' },
+        { after: '4wh', notify: 'office' },
+      ]),
+      /** an emergency the leaders have not dispatched: minutes, round the clock */
+      emergency_dispatch: ladder([
+        { after: '5m', notify: 'chat' },
+        { after: '10m', notify: 'leaders' },
+        { after: '10m', notify: 'office' },
+      ]),
+      /** a call a department returned, waiting for the street to call it again */
+      returned: ladder([
+        { after: '2wh', notify: 'chat' },
+        { after: '1wd', notify: 'head' },
+        { after: '2wd', notify: 'office' },
+      ]),
+      /** resolved, waiting for the street to close it (or ask for it to be redone) */
+      close: ladder([
+        { after: '1wd', notify: 'chat' },
+        { after: '3wd', notify: 'head' },
+      ]),
+      /** 代派: with no leader dispatching an emergency this long, the office may dispatch it on
+       * the leaders' behalf (recorded as such); null: never */
+      stand_in_dispatch: duration.nullable().default('15m'),
     }),
     catalog: z.array(catalogItem).min(1),
     emergency_words: z.array(z.string().min(1)).default([]),
@@ -204,6 +248,7 @@ export const districtSchema = z
 export type DistrictFile = z.infer<typeof districtSchema>;
 export type CatalogItemConfig = DistrictFile['catalog'][number];
 export type EscalationStep = z.infer<typeof escalationStep>;
+export type WaitStep = z.infer<typeof waitStep>;
 export type WebhookSubscriber = z.infer<typeof webhookSubscriber>;
 
 /** Which unit kind a chat of each role belongs to. */
@@ -220,6 +265,7 @@ export const ROLE_UNITS: Record<PersonRole, UnitKind[]> = {
   resident: ['community'],
   grid_worker: ['community', 'street'],
   street_staff: ['street'],
+  street_head: ['street'],
   liaison: ['department'],
   department_head: ['department'],
   office_staff: ['office'],

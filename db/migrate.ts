@@ -3,11 +3,13 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connect.ts';
 import * as m0001 from './migrations/2026-11-27T0001-initial.ts';
 import * as m0002 from './migrations/2026-12-01T0002-inbound-replay.ts';
+import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
   '2026-11-27T0001-initial': m0001,
   '2026-12-01T0002-inbound-replay': m0002,
+  '2026-12-01T0005-call-waits': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

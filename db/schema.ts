@@ -79,6 +79,8 @@ export interface CallsTable {
   merged_into_id: BigId | null;
   images: ColumnType<string[], string | undefined, string>;
   resolve_due_at: Timestamp | null;
+  /** when the call entered its state: a waiting state's reminders count from it */
+  state_since: ColumnType<Date, Date | string | undefined, Date | string>;
   spot_check: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;

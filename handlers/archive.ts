@@ -3,6 +3,7 @@
 // the street is reminded once on the third. The daily job calls archiveDue; re-running it
 // changes nothing (the call row is locked and re-read, and the reminder is on the timeline).
 import type { Call } from '../db/schema.ts';
+import { shortName } from './cards.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';
@@ -61,7 +62,7 @@ function reminder(ctx: Ctx, call: Call, units: string[], archiveAt: Date): Messa
     ],
     text:
       `结案已满3个工作日，请对承办部门逐一评分（逆向评议）；${formatShanghai(archiveAt)} 后自动备案，不再接受评分。\n` +
-      `可用评分卡片，或回复「评分 ${call.no.slice(-4)} ${units[0]} 20 18 20 19 20 意见」`,
+      `可用评分卡片，或回复「评分 ${call.no.slice(-4)} ${shortName(d, units[0])} 20 18 20 19 20 意见」`,
   };
 }
 

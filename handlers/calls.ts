@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { Assignment, Call, CallEvent, Database } from '../db/schema.ts';
 import { refuse } from './errors.ts';
-import type { Actor } from './people.ts';
+import { type Actor, isStreetStaff } from './people.ts';
 
 export const OPEN_CALL_STATES = [
   'reported',
@@ -179,7 +179,7 @@ export async function listCalls(db: Db, f: CallFilter, now: Date): Promise<Call[
 /** What waits on this person: calls to triage or close for street staff, assignments for departments. */
 export async function pendingFor(db: Db, actor: Actor): Promise<{ call: Call; what: string }[]> {
   if (!actor.unitCode) return [];
-  if (actor.role === 'street_staff') {
+  if (isStreetStaff(actor)) {
     const calls = await db
       .selectFrom('calls')
       .selectAll()

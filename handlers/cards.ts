@@ -4,10 +4,13 @@ import type { Assignment, Call } from '../db/schema.ts';
 import { STATE_NAMES, TIER_NAMES } from './calls.ts';
 import { SCORE_DIMENSIONS, say } from './grammar.ts';
 import type { FormField, Message, Tone } from './messages.ts';
+import { modeOf } from './modes.ts';
 import { formatShanghai } from './worktime.ts';
 
 export const unitName = (d: District, code: string | null | undefined) =>
   (code && d.units.get(code)?.name) || code || '—';
+/** The name people type for a unit: without the 区 / 国网 / 公安 before it (城管委, 水务局). */
+export const shortName = (d: District, code: string) => unitName(d, code).replace(/^(区|国网|公安)/, '');
 const categoryName = (d: District, code: string) => d.catalogByCode.get(code)?.name ?? code;
 const when = (at: Date | string | null | undefined) => (at ? formatShanghai(new Date(at)) : '—');
 
@@ -130,47 +133,61 @@ const departmentFields = (d: District, lead: string | null): FormField[] => [
     initial: lead ?? undefined,
     options: departmentOptions(d),
   },
-  {
-    name: 'co',
-    label: '协办部门',
-    type: 'select',
-    options: [{ value: '', label: '（无）' }, ...departmentOptions(d)],
-  },
+  { name: 'co', label: '协办部门（可多选）', type: 'multiselect', options: departmentOptions(d) },
 ];
 
-/** To the office (complex) or the leaders (key, emergency): pick the departments. */
+/**
+ * To whoever dispatches the call (the office for a complex call, the leaders for key and
+ * emergency calls): pick the departments. The office sees a leaders' call too, as `observer`,
+ * with nothing to press (it may stand in for the leaders on an emergency later, when told so).
+ */
 export function dispatchRequestCard(
   d: District,
   call: Call,
   suggested: { lead: string | null; co: string[] },
+  audience: 'dispatcher' | 'observer' = 'dispatcher',
 ): Message {
   const no = call.no;
-  const byLeaders = call.tier === 'key' || call.tier === 'emergency';
+  const mode = modeOf(call.tier);
   const units = [suggested.lead, ...suggested.co].filter((u): u is string => !!u);
-  return {
+  const card: Message = {
     kind: 'dispatch_request',
     callNo: no,
-    title: `${call.emergency ? '【紧急】' : ''}${byLeaders ? '请区领导派单' : '请呼应办派单'} ${no}`,
+    title: `${call.emergency ? '【紧急】' : ''}请${mode.dispatcherName}派单 ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
     fields: [
       ...baseFields(d, call),
       { label: '建议部门', value: units.map((u) => unitName(d, u)).join('、') || '—' },
     ],
-    buttons: units.length
-      ? [
-          {
-            label: `按建议派单（${units.map((u) => unitName(d, u)).join('、')}）`,
-            command: say.dispatch(no, units),
-            style: 'primary',
-          },
-        ]
-      : [],
-    form: {
-      command: `派单 ${no} {lead} {co}`,
-      submitLabel: '派单',
-      fields: [...departmentFields(d, suggested.lead)],
-    },
   };
+  if (audience === 'observer') {
+    const standIn = call.tier === 'emergency' && d.escalation.stand_in_dispatch;
+    card.text = `由${mode.dispatcherName}派单。${standIn ? `${durationWords(standIn)}内无领导派单时，呼应办可代为派单（届时另行提醒）。` : ''}`;
+    return card;
+  }
+  card.buttons = units.length
+    ? [
+        {
+          label: `按建议派单（${units.map((u) => unitName(d, u)).join('、')}）`,
+          command: say.dispatch(no, units),
+          style: 'primary',
+        },
+      ]
+    : [];
+  card.form = {
+    command: `派单 ${no} {lead} {co}`,
+    submitLabel: '派单',
+    fields: departmentFields(d, suggested.lead),
+  };
+  return card;
+}
+
+/** "15m" → "15分钟", "2h" → "2小时", "1wd" → "1个工作日": a limit as people say it. */
+export function durationWords(text: string): string {
+  const m = /^(\d+(?:\.\d+)?)(m|h|d|wh|wd)$/.exec(text);
+  if (!m) return text;
+  const unit = { m: '分钟', h: '小时', d: '天', wh: '个工作小时', wd: '个工作日' }[m[2] as 'm'];
+  return `${m[1]}${unit}`;
 }
 
 export function assignmentFields(d: District, a: Assignment) {
@@ -270,9 +287,9 @@ export function scoreCard(d: District, call: Call, a: Assignment, ackScore: numb
       },
       { label: '办结', value: `${when(a.resolved_at)}（时限 ${when(a.resolve_due_at)}）` },
     ],
-    text: `五项各0–20分：${SCORE_DIMENSIONS.join('、')}。低于12分或逾期仍给满分须写明理由。也可回复「评分 ${short(no)} ${a.unit_code} 20 18 20 19 20 意见」`,
+    text: `五项各0–20分：${SCORE_DIMENSIONS.join('、')}。低于12分或逾期仍给满分须写明理由。也可回复「评分 ${short(no)} ${shortName(d, a.unit_code)} 20 18 20 19 20 意见」`,
     form: {
-      command: `评分 ${no} ${a.unit_code} {ack} {professional} {ownership} {cooperation} {result} {comment}`,
+      command: `评分 ${no} ${shortName(d, a.unit_code)} {ack} {professional} {ownership} {cooperation} {result} {comment}`,
       submitLabel: '提交评分',
       fields: [
         ...SCORE_DIMENSIONS.map((label, i) => ({
@@ -289,14 +306,19 @@ export function scoreCard(d: District, call: Call, a: Assignment, ackScore: numb
   };
 }
 
-export function satisfactionCard(call: Call): Message {
+export function satisfactionCard(d: District, call: Call, assignments: Assignment[]): Message {
   const no = call.no;
+  const results = assignments.filter((a) => a.result_text);
   return {
     kind: 'satisfaction',
     callNo: no,
     title: `您反映的问题已办结 ${no}`,
     tone: 'success',
-    text: `${maskPhones(call.text).slice(0, 60)}\n请评价处理结果：`,
+    fields: [
+      { label: '您反映的', value: maskPhones(call.text).slice(0, 60) },
+      ...results.map((a) => ({ label: `${unitName(d, a.unit_code)}办理结果`, value: a.result_text! })),
+    ],
+    text: '请评价处理结果：',
     buttons: [
       { label: '满意', command: say.rate(no, '满意'), style: 'primary' },
       { label: '基本满意', command: say.rate(no, '基本满意') },

@@ -10,6 +10,7 @@ import type { Ctx } from './context.ts';
 import { limitsFor } from './deadlines.ts';
 import { refuse } from './errors.ts';
 import { notice } from './messages.ts';
+import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
 import { assertOffice, assertReporter, assertStreetAction } from './permissions.ts';
 import { ackScore } from './scoring.ts';
@@ -35,11 +36,7 @@ export async function close(
     await w.event(call.id, 'closed', {});
     w.timersChanged(call.id);
     const toScore = active.filter((a) => a.role !== 'self');
-    for (const a of toScore) await w.toUnit(call.street_code, scoreCard(d, call, a, ackScore(a)), call.id);
-    if (call.source_chat_platform && call.source_chat_id && call.reporter_person_id)
-      await w.toChat(call.source_chat_platform, call.source_chat_id, satisfactionCard(call), call.id);
-    // Nothing to score when the street handled it itself: the call is archived at once.
-    if (!toScore.length) await archiveNow(w, call, 'nothing to score');
+    // the street's own answer first, then the cards it asked for
     await w.reply(
       notice(
         `已结案 ${call.no}`,
@@ -48,6 +45,16 @@ export async function close(
       ),
       call.id,
     );
+    for (const a of toScore) await w.toUnit(call.street_code, scoreCard(d, call, a, ackScore(a)), call.id);
+    if (call.source_chat_platform && call.source_chat_id && call.reporter_person_id)
+      await w.toChat(
+        call.source_chat_platform,
+        call.source_chat_id,
+        satisfactionCard(d, call, active),
+        call.id,
+      );
+    // Nothing to score when the street handled it itself: the call is archived at once.
+    if (!toScore.length) await archiveNow(w, call, 'nothing to score');
     return call;
   });
 }
@@ -64,7 +71,7 @@ export async function reopen(
     assertStreetAction(d, actor, 'reopen', call);
     assertState(call, ['resolved'], '重办');
     const limits = limitsFor(d, call.category_code, call.tier as Tier);
-    const due = addDuration(w.now, parseDuration(limits.resolve), { wallClock: call.tier === 'emergency' });
+    const due = addDuration(w.now, parseDuration(limits.resolve), { wallClock: modeOf(call.tier).wallClock });
     const active = (await assignmentsOf(w.trx, call.id)).filter(isActive);
     for (const a of active) {
       await w.trx

@@ -8,7 +8,7 @@ const unit = z.string().trim().min(1);
 const dim = z.number().int('评分须为整数').min(0, '每项评分在0到20之间').max(20, '每项评分在0到20之间');
 
 export const commandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('help') }),
+  z.object({ type: z.literal('help'), all: z.boolean().default(false) }),
   z.object({ type: z.literal('todo') }),
   z.object({ type: z.literal('query'), ref }),
   z.object({

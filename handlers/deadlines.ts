@@ -1,6 +1,7 @@
 // Acknowledge and resolve deadlines for an assignment: from the catalog item when the call
 // keeps the item's tier, else the tier's defaults; emergencies run on wall-clock time.
 import type { District, Tier } from '../config/district.ts';
+import { modeOf } from './modes.ts';
 import { addDuration, parseDuration } from './worktime.ts';
 
 export interface Limits {
@@ -23,7 +24,7 @@ export function deadlinesFor(
   from: Date,
 ): { ackDueAt: Date | null; resolveDueAt: Date } {
   const limits = limitsFor(district, categoryCode, tier);
-  const wallClock = tier === 'emergency';
+  const { wallClock } = modeOf(tier);
   return {
     ackDueAt: limits.ack ? addDuration(from, parseDuration(limits.ack), { wallClock }) : null,
     resolveDueAt: addDuration(from, parseDuration(limits.resolve), { wallClock }),

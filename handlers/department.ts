@@ -2,14 +2,15 @@
 // or returns a mis-routed assignment to whoever dispatched it.
 import type { Assignment, Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { dispatchRequestCard, resolvedCard, triageCard, unitName, workCard } from './cards.ts';
+import { resolvedCard, triageCard, unitName, workCard } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
-import { notice } from './messages.ts';
+import { type Message, notice } from './messages.ts';
+import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
 import { assertAssignee } from './permissions.ts';
-import { refreshCallState } from './shared.ts';
+import { refreshCallState, requestDispatch } from './shared.ts';
 import { type Origin, runWork, type Work } from './work.ts';
 
 type DepartmentCommand = CommandOf<'acknowledge' | 'progress' | 'resolve' | 'return'>;
@@ -77,6 +78,19 @@ export async function acknowledge(
       notice(`${unitName(ctx.district, a.unit_code)}已报到 ${call.no}`, `报到人：${actor.name}`),
       call.id,
     );
+    // the reporter of an emergency hears at once that help is on its way
+    if (call.emergency && call.source_chat_platform && call.source_chat_id)
+      await w.toChat(
+        call.source_chat_platform,
+        call.source_chat_id,
+        notice(
+          `${unitName(ctx.district, a.unit_code)}已响应 ${call.no}`,
+          `您报告的紧急情况已由${unitName(ctx.district, a.unit_code)}接手处置。请保持电话畅通，注意安全；如有人员危险，请立即拨打 119 / 110 / 120。`,
+          'danger',
+        ),
+        call.id,
+        call.source_message_id ?? undefined,
+      );
     return call;
   });
 }
@@ -154,23 +168,23 @@ export async function returnAssignment(
       a.id,
     );
     w.timersChanged(call.id);
-    // Back to whoever dispatched it: the street re-triages, the office or leaders re-dispatch.
-    const back =
-      a.dispatched_by_unit && d.units.has(a.dispatched_by_unit) ? a.dispatched_by_unit : call.street_code;
-    const kind = d.units.get(back)?.kind;
-    const card =
-      kind === 'street'
-        ? triageCard(d, call, { lead: null, co: [] })
-        : dispatchRequestCard(d, call, { lead: null, co: [] });
-    card.title = `${unitName(d, a.unit_code)}退回 ${call.no}`;
-    card.fields = [...(card.fields ?? []), { label: '退回理由', value: cmd.reason }];
-    await w.toUnit(back, card, call.id);
-    if (back !== call.street_code)
+    // Back to whoever dispatched it: the street calls again, the office or the leaders re-dispatch.
+    const returned = (card: Message) => {
+      card.title = `${unitName(d, a.unit_code)}退回 ${call.no}`;
+      card.fields = [...(card.fields ?? []), { label: '退回理由', value: cmd.reason }];
+    };
+    if (modeOf(call.tier).dispatcher === 'street') {
+      const card = triageCard(d, call, { lead: null, co: [] });
+      returned(card);
+      await w.toUnit(call.street_code, card, call.id);
+    } else {
+      await requestDispatch(w, call, { lead: null, co: [] }, returned);
       await w.toUnit(
         call.street_code,
         notice(`${unitName(d, a.unit_code)}退回 ${call.no}`, cmd.reason, 'warning'),
         call.id,
       );
+    }
     await w.reply(notice(`已退回 ${call.no}`, cmd.reason), call.id);
     return call;
   });

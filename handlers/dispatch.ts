@@ -9,7 +9,15 @@ import { refuse } from './errors.ts';
 import { notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { assertDispatcher, assertSupervisor } from './permissions.ts';
-import { assertDepartment, assertState, assign, names, refreshCallState, setCallState } from './shared.ts';
+import {
+  assertDepartment,
+  assertState,
+  assign,
+  leadAndCo,
+  names,
+  refreshCallState,
+  setCallState,
+} from './shared.ts';
 import { type Origin, runWork } from './work.ts';
 import { addDuration, formatShanghai, parseDuration } from './worktime.ts';
 
@@ -22,7 +30,7 @@ export async function dispatch(
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertDispatcher(actor, call);
+    const as = assertDispatcher(d, actor, call, w.now);
     assertState(call, ['called', 'returned', 'dispatched', 'acknowledged', 'in_progress'], '派单');
     const units = [...new Set(cmd.departments)];
     for (const u of units) assertDepartment(d, u);
@@ -41,11 +49,24 @@ export async function dispatch(
     await refreshCallState(w, call);
     await w.event(call.id, 'dispatched', {
       units: plan,
-      by: actor.role === 'leader' ? 'leaders' : 'office',
+      by: as === 'stand_in' ? 'office_for_leaders' : actor.role === 'leader' ? 'leaders' : 'office',
       assignments: created.map((a) => a.id),
     });
-    await w.toUnit(call.street_code, notice(`呼叫单 ${call.no} 已派单`, `承办：${names(d, units)}`), call.id);
-    await w.reply(notice(`已派单 ${call.no}`, `承办：${names(d, units)}`, 'success'), call.id);
+    const lead = plan.find((p) => p.role === 'lead')?.unit;
+    const who = leadAndCo(
+      d,
+      lead,
+      plan.filter((p) => p.role === 'co').map((p) => p.unit),
+    );
+    const by = as === 'stand_in' ? '（呼应办代区领导派单）' : '';
+    await w.toUnit(call.street_code, notice(`呼叫单 ${call.no} 已派单`, `${who}${by}`), call.id);
+    if (as === 'stand_in')
+      await w.toUnit(
+        d.leaders.code,
+        notice(`呼应办已代为派单 ${call.no}`, `${who}。区领导未在时限内派单，由呼应办代派。`, 'warning'),
+        call.id,
+      );
+    await w.reply(notice(`已派单 ${call.no}`, `${who}${by}`, 'success'), call.id);
     return call;
   });
 }

@@ -8,7 +8,7 @@ import type { Ctx } from './context.ts';
 import { acknowledge, progress, resolve, returnAssignment } from './department.ts';
 import { addCo, dispatch, reassign, setDeadline } from './dispatch.ts';
 import { Refusal } from './errors.ts';
-import { GRAMMAR } from './grammar.ts';
+import { GRAMMAR, grammarFor } from './grammar.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { report } from './report.ts';
@@ -26,14 +26,20 @@ export interface Invocation {
   origin: Origin | null;
   /** the unit of the chat the command came from, for placing reports */
   chatUnit?: string | null;
+  /** a refusal is answered elsewhere (the toast of a pressed button): post nothing */
+  quiet?: boolean;
 }
 
-export function helpMessage(): Message {
+export function helpMessage(actor?: Pick<Actor, 'role'>, all = false): Message {
+  const lines = grammarFor(actor?.role ?? 'admin', all);
+  const everything = lines.length === GRAMMAR.length;
   return {
     kind: 'help',
     title: '呼应 · 使用说明',
     tone: 'info',
-    text: GRAMMAR.map((g) => `${g.usage}\n    ${g.meaning}（${g.who}）`).join('\n'),
+    text:
+      lines.map((g) => `${g.usage}\n    ${g.meaning}（${g.who}）`).join('\n') +
+      (everything ? '' : '\n\n以上为您可用的指令；发送「帮助 全部」查看全部指令。'),
   };
 }
 
@@ -47,7 +53,7 @@ export async function execute(ctx: Ctx, inv: Invocation, input: unknown): Promis
   if (!parsed.success) {
     const reason = parsed.error.issues.map((i) => i.message).join('；');
     ctx.log.info({ issues: parsed.error.issues.map((i) => i.message) }, 'command refused: invalid');
-    await answer(ctx, inv, notice('请检查输入', reason, 'warning'));
+    if (!inv.quiet) await answer(ctx, inv, { ...notice('请检查输入', reason, 'warning'), private: true });
     return { ok: false, code: 'bad_input', reason };
   }
   const cmd = parsed.data;
@@ -66,7 +72,7 @@ export async function execute(ctx: Ctx, inv: Invocation, input: unknown): Promis
       },
       'command refused',
     );
-    await answer(ctx, inv, notice('未能办理', e.reason, 'warning'));
+    if (!inv.quiet) await answer(ctx, inv, { ...notice('未能办理', e.reason, 'warning'), private: true });
     return { ok: false, code: e.code, reason: e.reason };
   }
 }
@@ -75,7 +81,7 @@ async function run(ctx: Ctx, inv: Invocation, cmd: Command) {
   const { actor, origin } = inv;
   switch (cmd.type) {
     case 'help':
-      await answer(ctx, inv, helpMessage());
+      await answer(ctx, inv, helpMessage(actor, cmd.all));
       return undefined;
     case 'todo': {
       const items = await pendingFor(ctx.db, actor);

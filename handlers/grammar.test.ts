@@ -32,6 +32,11 @@ describe('text grammar', () => {
       comment: '处置及时',
     });
     expect(cmd('评分 0001 区城管委 20 18 20 19 20')).toMatchObject({ unit: 'cgw', comment: undefined });
+    // people type a department's short name, or its code
+    expect(cmd('评分 0001 城管委 20 18 20 19 20')).toMatchObject({ unit: 'cgw' });
+    expect(cmd('评分 0001 cgw 20 18 20 19 20')).toMatchObject({ unit: 'cgw' });
+    expect(cmd('评分 0001 住建交通局 20 18 20 19 20')).toMatchObject({ unit: 'zjj' });
+    expect(cmd('评分 0001 锦江供电中心 20 18 20 19 20')).toMatchObject({ unit: 'gdj' });
     expect(cmd('呼叫 0001 复杂 区水务局 生态环境局')).toEqual({
       type: 'triage',
       ref: '0001',
@@ -73,7 +78,8 @@ describe('text grammar', () => {
     expect(cmd('不满意0001')).toEqual({ type: 'rate', ref: '0001', answer: 'unsatisfied' });
     expect(cmd('查询 0001')).toEqual({ type: 'query', ref: '0001' });
     expect(cmd('我的待办')).toEqual({ type: 'todo' });
-    expect(cmd('帮助')).toEqual({ type: 'help' });
+    expect(cmd('帮助')).toEqual({ type: 'help', all: false });
+    expect(cmd('帮助 全部')).toEqual({ type: 'help', all: true });
   });
 
   it('tells what is missing instead of guessing', () => {

@@ -1,7 +1,7 @@
 // The text command grammar, in one place: what people type (and what buttons stand for).
 // Parsing: text → Command (or a Chinese hint of what is missing); formatting: the exact
 // words for each action, used on buttons and in WeChat replies.
-import type { District, Tier } from '../config/district.ts';
+import type { District, PersonRole, Tier } from '../config/district.ts';
 import type { Command } from './commands.ts';
 
 export const TIER_WORDS: Record<string, Tier> = {
@@ -16,49 +16,96 @@ export const TIER_WORDS: Record<string, Tier> = {
 
 export const SATISFACTION_WORDS = { 满意: 'satisfied', 基本满意: 'basic', 不满意: 'unsatisfied' } as const;
 
-/** The grammar, for 帮助 and the README. */
-export const GRAMMAR: { usage: string; meaning: string; who: string }[] = [
-  { usage: '@呼应 <问题描述>', meaning: '反映问题，生成呼叫单', who: '居民、网格员' },
-  { usage: '查询 0001', meaning: '查看呼叫单状态与时间线', who: '所有人' },
-  { usage: '我的待办', meaning: '列出等我处理的事项', who: '工作人员' },
+const STREET: PersonRole[] = ['street_staff', 'street_head'];
+const DEPARTMENT: PersonRole[] = ['liaison', 'department_head'];
+const STAFF: PersonRole[] = [...STREET, 'grid_worker', ...DEPARTMENT, 'office_staff', 'leader'];
+const EVERYONE: PersonRole[] = ['resident', ...STAFF];
+
+/** The grammar, for 帮助 (each person sees what their role may use) and the README. */
+export const GRAMMAR: { usage: string; meaning: string; who: string; roles: PersonRole[] }[] = [
+  {
+    usage: '@呼应 <问题描述>',
+    meaning: '反映问题，生成呼叫单',
+    who: '居民、网格员',
+    roles: ['resident', 'grid_worker', ...STREET],
+  },
+  { usage: '查询 0001', meaning: '查看呼叫单状态与时间线', who: '所有人', roles: EVERYONE },
+  { usage: '我的待办', meaning: '列出等我处理的事项', who: '工作人员', roles: STAFF },
   {
     usage: '呼叫 0001 [等级] [部门…]',
     meaning: '研判并按等级呼叫（等级：简单/一般/复杂/重点/突发）',
     who: '街道',
+    roles: STREET,
   },
-  { usage: '研判 0001 [等级] [类别] [部门…]', meaning: '只研判、暂不呼叫', who: '街道' },
-  { usage: '自行处置 0001', meaning: '简单问题由街道自行处置', who: '街道' },
-  { usage: '提交呼应办 0001', meaning: '按复杂问题提交呼应办派单', who: '街道' },
-  { usage: '提交领导 0001', meaning: '按重难点问题提请区领导派单', who: '街道' },
+  { usage: '研判 0001 [等级] [类别] [部门…]', meaning: '只研判、暂不呼叫', who: '街道', roles: STREET },
+  { usage: '自行处置 0001', meaning: '简单问题由街道自行处置', who: '街道', roles: STREET },
+  { usage: '提交呼应办 0001', meaning: '按复杂问题提交呼应办派单', who: '街道', roles: STREET },
+  { usage: '提交领导 0001', meaning: '按重难点问题提请区领导派单', who: '街道', roles: STREET },
   {
-    usage: '派单 0001 部门 [协办部门…]',
-    meaning: '派单（复杂问题由呼应办，重点/突发由区领导）',
+    usage: '派单 0001 牵头部门 [协办部门…]',
+    meaning: '派单（复杂问题由呼应办，重点/突发由区领导；突发问题超时无领导派单时呼应办可代派）',
     who: '呼应办、区领导',
+    roles: ['office_staff', 'leader'],
   },
-  { usage: '协办 0001 部门…', meaning: '第二轮派单：增派协办部门', who: '呼应办、区领导' },
-  { usage: '报到 0001', meaning: '部门报到', who: '部门联络员' },
-  { usage: '进展 0001 内容', meaning: '反馈处置进展', who: '部门联络员' },
-  { usage: '办结 0001 结果', meaning: '办结并说明结果', who: '部门联络员' },
-  { usage: '退回 0001 理由', meaning: '退回错派的呼叫', who: '部门联络员' },
-  { usage: '结案 0001', meaning: '确认办理结果并结案', who: '街道' },
-  { usage: '重办 0001 理由', meaning: '不认可结果，要求重办', who: '街道' },
-  { usage: '合并 0002 到 0001', meaning: '重复反映并入已有呼叫单', who: '街道' },
-  { usage: '撤销 0001 理由', meaning: '撤销（非真实问题等）', who: '街道、呼应办' },
-  { usage: '改派 0001 原部门 新部门 [理由]', meaning: '改派承办部门', who: '呼应办、区领导' },
+  {
+    usage: '协办 0001 部门…',
+    meaning: '第二轮派单：增派协办部门',
+    who: '呼应办、区领导',
+    roles: ['office_staff', 'leader'],
+  },
+  { usage: '报到 0001', meaning: '部门报到', who: '部门联络员', roles: DEPARTMENT },
+  { usage: '进展 0001 内容', meaning: '反馈处置进展', who: '部门联络员', roles: DEPARTMENT },
+  { usage: '办结 0001 结果', meaning: '办结并说明结果', who: '部门联络员', roles: DEPARTMENT },
+  { usage: '退回 0001 理由', meaning: '退回错派的呼叫', who: '部门联络员', roles: DEPARTMENT },
+  { usage: '结案 0001', meaning: '确认办理结果并结案', who: '街道', roles: STREET },
+  { usage: '重办 0001 理由', meaning: '不认可结果，要求重办', who: '街道', roles: STREET },
+  {
+    usage: '合并 0002 到 0001',
+    meaning: '重复反映并入已有呼叫单',
+    who: '街道',
+    roles: [...STREET, 'office_staff'],
+  },
+  {
+    usage: '撤销 0001 理由',
+    meaning: '撤销（非真实问题等）',
+    who: '街道、呼应办',
+    roles: [...STREET, 'office_staff'],
+  },
+  {
+    usage: '改派 0001 原部门 新部门 [理由]',
+    meaning: '改派承办部门',
+    who: '呼应办、区领导',
+    roles: ['office_staff', 'leader'],
+  },
   {
     usage: '延期 0001 部门 2026-12-01 理由',
     meaning: '调整办结时限（也可写 3wd、2wh）',
     who: '呼应办、区领导',
+    roles: ['office_staff', 'leader'],
   },
   {
     usage: '评分 0001 [部门] 20 18 20 19 20 意见',
-    meaning: '逆向评议：报到 专业性 担当意识 配合度 办理结果，各0–20分',
+    meaning: '逆向评议：报到 专业性 担当意识 配合度 办理结果，各0–20分（部门可写简称，如 城管委）',
     who: '街道',
+    roles: STREET,
   },
-  { usage: '满意 0001 / 基本满意 0001 / 不满意 0001', meaning: '评价满意度', who: '反映人' },
-  { usage: '督查 0001 [备注]', meaning: '标记暗访督查', who: '呼应办' },
-  { usage: '帮助', meaning: '显示本说明', who: '所有人' },
+  {
+    usage: '满意 0001 / 基本满意 0001 / 不满意 0001',
+    meaning: '评价满意度',
+    who: '反映人',
+    roles: ['resident', 'grid_worker'],
+  },
+  { usage: '督查 0001 [备注]', meaning: '标记暗访督查', who: '呼应办', roles: ['office_staff'] },
+  { usage: '帮助', meaning: '显示本人可用的指令（「帮助 全部」显示全部）', who: '所有人', roles: EVERYONE },
 ];
+
+/** The grammar lines a person of this role may use (everything for admins, or when asked). */
+export const grammarFor = (role: string, all = false) =>
+  all || role === 'admin' || role === 'system'
+    ? GRAMMAR
+    : GRAMMAR.filter(
+        (g) => (g.roles as string[]).includes(role) || (role === 'guest' && g.roles === EVERYONE),
+      );
 
 /** Words for buttons and replies: the exact text that performs each action. */
 export const say = {
@@ -114,7 +161,8 @@ const words = (s: string) =>
 export function parseCommand(text: string, d: District): ParseResult {
   const t = text.replace(/\s+/g, ' ').trim();
   if (!t) return null;
-  if (/^(帮助|help|\?|？)$/i.test(t)) return { ok: true, command: { type: 'help' } };
+  if (/^(帮助|help|\?|？)$/i.test(t)) return { ok: true, command: { type: 'help', all: false } };
+  if (/^(帮助|help)\s*(全部|all)$/i.test(t)) return { ok: true, command: { type: 'help', all: true } };
   if (/^我的待办$/.test(t) || t === '待办') return { ok: true, command: { type: 'todo' } };
   const m = /^(\S+)\s*(.*)$/.exec(t)!;
   let [, head, rest] = m;

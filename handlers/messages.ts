@@ -15,7 +15,8 @@ export interface Button {
 export interface FormField {
   name: string;
   label: string;
-  type: 'select' | 'number' | 'text';
+  /** a multiselect's value is its chosen options, separated by spaces */
+  type: 'select' | 'multiselect' | 'number' | 'text';
   options?: { value: string; label: string }[];
   min?: number;
   max?: number;
@@ -52,6 +53,11 @@ export interface Message {
   images?: { ref: string; alt: string }[];
   /** a footer line, e.g. "由 梁益莉 于 11-27 10:02 处理" */
   note?: string;
+  /**
+   * For the person who gave the command only (a refusal, a hint): shown to them alone where the
+   * platform can (Lark's ephemeral cards, the simulator), else addressed to them by @-mention.
+   */
+  private?: boolean;
 }
 
 export const notice = (title: string, text: string, tone: Tone = 'info'): Message => ({
@@ -94,6 +100,10 @@ export function checkForm(form: Form, given: Record<string, unknown>): Record<st
     }
     if (f.type === 'select' && f.options && !f.options.some((o) => o.value === v))
       return `「${f.label}」没有“${v.slice(0, 20)}”这个选项`;
+    if (f.type === 'multiselect' && f.options) {
+      const wrong = v.split(' ').find((x) => !f.options!.some((o) => o.value === x));
+      if (wrong !== undefined) return `「${f.label}」没有“${wrong.slice(0, 20)}”这个选项`;
+    }
     if (f.type === 'number') {
       const n = Number(v);
       const range = f.min !== undefined && f.max !== undefined ? `${f.min}–${f.max}之间的` : '';

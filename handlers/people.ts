@@ -11,12 +11,17 @@ export interface Actor {
   unitCode: string | null;
 }
 
+/** Street staff and the street's head act for their street alike (the head is also its last rung). */
+export const isStreetStaff = (a: Pick<Actor, 'role'>) =>
+  a.role === 'street_staff' || a.role === 'street_head';
+
 export const systemActor: Actor = { personId: null, name: '系统', role: 'system', unitCode: null };
 
 export const ROLE_NAMES: Record<Actor['role'], string> = {
   resident: '居民',
   grid_worker: '网格员',
   street_staff: '街道工作人员',
+  street_head: '街道负责人',
   liaison: '部门联络员',
   department_head: '部门负责人',
   office_staff: '呼应办工作人员',

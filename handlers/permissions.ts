@@ -2,7 +2,10 @@
 import type { District } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
 import { refuse } from './errors.ts';
-import type { Actor } from './people.ts';
+import { modeOf } from './modes.ts';
+import { type Actor, isStreetStaff } from './people.ts';
+import { standInFrom } from './waits.ts';
+import { formatShanghai } from './worktime.ts';
 
 export type Action =
   | 'triage'
@@ -49,7 +52,7 @@ const isOffice = (a: Actor) => a.role === 'office_staff' || isAdmin(a);
 export function assertStreetAction(d: District, actor: Actor, action: Action, call: Call): void {
   if (isAdmin(actor)) return;
   if ((action === 'cancel' || action === 'merge') && actor.role === 'office_staff') return;
-  if (actor.role === 'street_staff' && actor.unitCode === call.street_code) return;
+  if (isStreetStaff(actor) && actor.unitCode === call.street_code) return;
   refuse(
     'forbidden',
     `只有${unitName(d, call.street_code)}的工作人员可以${ACTION_NAMES[action]}此呼叫`,
@@ -57,21 +60,30 @@ export function assertStreetAction(d: District, actor: Actor, action: Action, ca
   );
 }
 
-/** Dispatch: the office for complex calls; district leaders for key and emergency calls. */
-export function assertDispatcher(actor: Actor, call: Call): void {
-  if (isAdmin(actor)) return;
-  if (call.tier === 'complex' && actor.role === 'office_staff') return;
-  if ((call.tier === 'key' || call.tier === 'emergency') && actor.role === 'leader') return;
-  const who =
-    call.tier === 'complex' ? '呼应办' : call.tier === 'key' || call.tier === 'emergency' ? '区领导' : '街道';
-  refuse('forbidden', `此呼叫由${who}派单`, `${actor.role} may not dispatch a ${call.tier} call`);
+/**
+ * Dispatch: whoever the call's mode names — the office for complex calls, the district leaders for
+ * key and emergency calls; and, where the district file allows it, the office on the leaders'
+ * behalf (代派) once an emergency has waited that long for them. Says which it is.
+ */
+export function assertDispatcher(d: District, actor: Actor, call: Call, now: Date): 'own' | 'stand_in' {
+  if (isAdmin(actor)) return 'own';
+  const mode = modeOf(call.tier);
+  if (mode.dispatcher === 'office' && actor.role === 'office_staff') return 'own';
+  if (mode.dispatcher === 'leaders' && actor.role === 'leader') return 'own';
+  const standIn = standInFrom(d, call);
+  if (standIn && actor.role === 'office_staff' && now >= standIn) return 'stand_in';
+  return refuse(
+    'forbidden',
+    `此呼叫由${mode.dispatcherName}派单${standIn && actor.role === 'office_staff' ? `（${formatShanghai(standIn)} 起无领导派单时，呼应办可代派）` : ''}`,
+    `${actor.role} may not dispatch a ${call.tier} call`,
+  );
 }
 
 /** Department actions: the department's liaison or head; for a simple call, the street's staff. */
 export function assertAssignee(d: District, actor: Actor, action: Action, a: Assignment): void {
   if (isAdmin(actor)) return;
   if (a.role === 'self') {
-    if (actor.role === 'street_staff' && actor.unitCode === a.unit_code) return;
+    if (isStreetStaff(actor) && actor.unitCode === a.unit_code) return;
     refuse('forbidden', `只有${unitName(d, a.unit_code)}的工作人员可以${ACTION_NAMES[action]}此事项`);
   }
   if ((actor.role === 'liaison' || actor.role === 'department_head') && actor.unitCode === a.unit_code)

@@ -14,6 +14,8 @@ import { runWork, type Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
 
 export interface TimerSpec {
+  /** an assignment's deadline (a call's wait is handlers/waits.ts's WaitTimer) */
+  scope?: 'deadline';
   /** timer:<assignment>:<ack|resolve>:<step>:<deadline epoch ms>, also the job id */
   id: string;
   assignmentId: string;
@@ -29,14 +31,15 @@ export interface TimerSpec {
   target: NotifyTarget;
 }
 
-const WAITING: Record<TimerSpec['kind'], string[]> = {
+/** Which assignment states still wait for each deadline. */
+export const ASSIGNMENT_WAITS: Record<TimerSpec['kind'], string[]> = {
   ack: ['dispatched'],
   resolve: ['dispatched', 'acknowledged', 'in_progress'],
 };
 
 export type TimerOutcome = 'fired' | 'done' | 'stale' | 'already';
 
-export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
+export async function fireDeadlineTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
   return runWork(ctx, systemActor, null, async (w) => {
     // The assignment, locked so that two firings of one timer queue up here, with its call.
     const a = await w.trx
@@ -47,7 +50,7 @@ export async function fireTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
       .where('a.id', '=', t.assignmentId)
       .forUpdate('a')
       .executeTakeFirst();
-    if (!a || !WAITING[t.kind].includes(a.state)) return 'done';
+    if (!a || !ASSIGNMENT_WAITS[t.kind].includes(a.state)) return 'done';
     const deadline = t.kind === 'ack' ? a.ack_due_at : a.resolve_due_at;
     if (!deadline || new Date(deadline).getTime() !== t.due) return 'stale';
     // "the deadline is near" is no use once it passed (a restart, a clock jump): the notice at

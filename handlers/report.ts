@@ -2,13 +2,14 @@
 // a triage card; an emergency goes straight in front of the office and the leaders.
 import type { District, Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { dispatchRequestCard, draftCard, triageCard } from './cards.ts';
+import { draftCard, triageCard } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { createParser, type Draft } from './intake.ts';
+import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
-import { MODE_OF } from './shared.ts';
+import { requestDispatch } from './shared.ts';
 import { type Origin, runWork, type Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
 
@@ -139,13 +140,14 @@ export async function report(
         community_code: place.community,
         category_code: draft.category,
         tier,
-        mode: MODE_OF[tier],
+        mode: modeOf(tier).code,
         // an emergency skips the street's triage: the leaders and the office see it at once
         state: emergency ? 'called' : 'reported',
         emergency,
         images: JSON.stringify(cmd.images),
         created_at: w.now,
         updated_at: w.now,
+        state_since: w.now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -171,10 +173,11 @@ export async function report(
       });
     }
     if (emergency) {
-      const card = dispatchRequestCard(d, call, suggested);
-      await w.toUnit(d.leaders.code, card, call.id);
-      await w.toUnit(d.office.code, card, call.id);
+      await requestDispatch(w, call, suggested);
+      // nothing for the street to press: the leaders dispatch it
       triage.buttons = [];
+      triage.form = undefined;
+      triage.title = `【紧急】已直报区领导 ${no}`;
       triage.text = '紧急情况已直报区领导和呼应办，由区领导派单。';
     }
     await w.toUnit(place.street, triage, call.id);

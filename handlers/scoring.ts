@@ -2,7 +2,7 @@
 // dimensions after closure; no 感情分: low or undeserved full marks need a written reason.
 import type { Assignment, Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { unitName } from './cards.ts';
+import { shortName, unitName } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
@@ -46,7 +46,7 @@ export async function score(
     if (candidates.length > 1)
       refuse(
         'bad_input',
-        `此呼叫有多个承办部门，请注明部门：${candidates.map((a) => `「评分 ${call.no.slice(-4)} ${a.unit_code} …」`).join(' ')}`,
+        `此呼叫有多个承办部门，请注明部门：${candidates.map((a) => `「评分 ${call.no.slice(-4)} ${shortName(d, a.unit_code)} …」`).join(' ')}`,
       );
     const a = candidates[0];
     const [ack, professional, ownership, cooperation, result] = cmd.scores;

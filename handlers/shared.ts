@@ -2,18 +2,12 @@
 import type { District, Tier } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, STATE_NAMES } from './calls.ts';
-import { dispatchCard, unitName } from './cards.ts';
+import { dispatchCard, dispatchRequestCard, unitName } from './cards.ts';
 import { deadlinesFor } from './deadlines.ts';
 import { refuse } from './errors.ts';
+import type { Message } from './messages.ts';
+import { dispatcherUnit, modeOf } from './modes.ts';
 import type { Work } from './work.ts';
-
-export const MODE_OF: Record<Tier, string> = {
-  simple: 'self',
-  general: 'direct',
-  complex: 'office',
-  key: 'reverse',
-  emergency: 'reverse',
-};
 
 export function assertState(call: Call, allowed: readonly string[], what: string): void {
   if (allowed.includes(call.state)) return;
@@ -42,13 +36,25 @@ export function deriveState(call: Call, assignments: Assignment[]): string {
   return 'dispatched';
 }
 
+/** Moves the call to `state`; a new state is a new wait (or none): its reminders are derived anew. */
 export async function setCallState(w: Work, call: Call, state: string, extra: Record<string, unknown> = {}) {
+  const moved = state !== call.state;
   await w.trx
     .updateTable('calls')
-    .set({ state, updated_at: w.now, version: call.version + 1, ...extra })
+    .set({
+      state,
+      updated_at: w.now,
+      version: call.version + 1,
+      ...(moved ? { state_since: w.now } : {}),
+      ...extra,
+    })
     .where('id', '=', call.id)
     .execute();
   call.state = state;
+  if (moved) {
+    call.state_since = w.now;
+    w.timersChanged(call.id);
+  }
 }
 
 export async function refreshCallState(w: Work, call: Call): Promise<Assignment[]> {
@@ -111,6 +117,33 @@ export async function assign(
 }
 
 export const names = (d: District, units: string[]) => units.map((u) => unitName(d, u)).join('、');
+
+/** 牵头：A；协办：B、C — who leads and who helps, in one line. */
+export const leadAndCo = (d: District, lead: string | undefined, co: string[]) =>
+  [lead ? `牵头：${unitName(d, lead)}` : '', co.length ? `协办：${names(d, co)}` : '']
+    .filter(Boolean)
+    .join('；');
+
+/**
+ * The call goes to whoever dispatches it: their chats get the card to act on; for the leaders'
+ * calls the office gets a copy to follow (and, for an emergency, a reminder when it may stand in).
+ */
+export async function requestDispatch(
+  w: Work,
+  call: Call,
+  suggested: { lead: string | null; co: string[] },
+  decorate: (m: Message) => void = () => {},
+) {
+  const d = w.ctx.district;
+  const card = dispatchRequestCard(d, call, suggested, 'dispatcher');
+  decorate(card);
+  await w.toUnit(dispatcherUnit(d, call.tier, call.street_code), card, call.id);
+  if (modeOf(call.tier).dispatcher === 'leaders') {
+    const copy = dispatchRequestCard(d, call, suggested, 'observer');
+    decorate(copy);
+    await w.toUnit(d.office.code, copy, call.id);
+  }
+}
 
 export async function archiveNow(w: Work, call: Call, why: string) {
   await setCallState(w, call, 'archived', { archived_at: w.now });

@@ -3,14 +3,23 @@
 import type { Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { dispatchRequestCard, unitName } from './cards.ts';
+import { unitName } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { notice } from './messages.ts';
+import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
 import { assertStreetAction } from './permissions.ts';
-import { assertDepartment, assertState, assign, MODE_OF, names, setCallState } from './shared.ts';
+import {
+  assertDepartment,
+  assertState,
+  assign,
+  leadAndCo,
+  names,
+  requestDispatch,
+  setCallState,
+} from './shared.ts';
 import { type Origin, runWork } from './work.ts';
 
 export async function triage(
@@ -38,7 +47,7 @@ export async function triage(
       .updateTable('calls')
       .set({
         tier,
-        mode: MODE_OF[tier],
+        mode: modeOf(tier).code,
         category_code: category,
         location: cmd.location ?? call.location,
         emergency: call.emergency || tier === 'emergency',
@@ -48,7 +57,7 @@ export async function triage(
       .execute();
     Object.assign(call, {
       tier,
-      mode: MODE_OF[tier],
+      mode: modeOf(tier).code,
       category_code: category,
       location: cmd.location ?? call.location,
     });
@@ -65,27 +74,26 @@ export async function triage(
       return call;
     }
     let what: string;
+    const mode = modeOf(tier);
     if (tier === 'simple') {
       await setCallState(w, call, 'dispatched');
       await assign(w, call, [{ unit: call.street_code, role: 'self', round: 1 }]);
       await setCallState(w, call, 'acknowledged');
       what = `由${unitName(d, call.street_code)}自行处置`;
-    } else if (tier === 'general') {
+    } else if (mode.dispatcher === 'street') {
       await setCallState(w, call, 'dispatched');
       await assign(w, call, [
         { unit: lead!, role: 'lead', round: 1 },
         ...co.map((u) => ({ unit: u, role: 'co' as const, round: 1 })),
       ]);
-      what = `已呼叫${names(d, [lead!, ...co])}`;
+      what = co.length ? `已呼叫 ${leadAndCo(d, lead!, co)}` : `已呼叫${unitName(d, lead!)}`;
     } else {
       await setCallState(w, call, 'called');
-      const card = dispatchRequestCard(d, call, { lead, co });
-      const to = tier === 'complex' ? [d.office.code] : [d.leaders.code, d.office.code];
-      for (const u of to) await w.toUnit(u, card, call.id);
-      what = tier === 'complex' ? '已提交呼应办派单' : '已提请区领导派单';
+      await requestDispatch(w, call, { lead, co });
+      what = mode.dispatcher === 'office' ? '已提交呼应办派单' : '已提请区领导派单';
     }
     // One event for the command: triage and the call it makes are one decision of the street.
-    await w.event(call.id, 'called', { ...decided, mode: MODE_OF[tier] });
+    await w.event(call.id, 'called', { ...decided, mode: modeOf(tier).code });
     await w.reply(notice(`呼叫单 ${call.no}`, what, 'success'), call.id);
     return call;
   });

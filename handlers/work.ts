@@ -11,6 +11,8 @@ export interface Origin {
   platform: string;
   chatId: string;
   messageId?: string;
+  /** who spoke, by their id on the platform: a private answer goes to them alone */
+  userId?: string;
 }
 
 export interface Work {
@@ -33,6 +35,8 @@ export interface Work {
     message: Message,
     callId?: string | null,
     replyTo?: string,
+    /** the platform user who alone should see it */
+    privateTo?: string,
   ): Promise<void>;
   /** to the chat the command came from */
   reply(message: Message, callId?: string | null): Promise<void>;
@@ -105,7 +109,7 @@ export async function runWork<T>(
   const hasWebhooks = ctx.district.webhooks.length > 0;
   const now = ctx.clock.now();
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo) => {
+    const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
       await trx
         .insertInto('outbox')
         .values({
@@ -114,7 +118,7 @@ export async function runWork<T>(
           platform,
           chat_id: chatId,
           call_id: callId ?? null,
-          payload: JSON.stringify({ message, replyTo: replyTo ?? null }),
+          payload: JSON.stringify({ message, replyTo: replyTo ?? null, ...(privateTo ? { privateTo } : {}) }),
           idempotency_key: randomUUID(),
           available_at: now,
         })
@@ -159,7 +163,17 @@ export async function runWork<T>(
       },
       toChat,
       async reply(message, callId) {
-        if (origin) await toChat(origin.platform, origin.chatId, message, callId, origin.messageId);
+        if (!origin) return;
+        // A private answer is also addressed by name, for platforms that cannot hide it from the group.
+        const addressed =
+          message.private && actor.personId
+            ? {
+                ...message,
+                mentions: [...(message.mentions ?? []), { personId: actor.personId, name: actor.name }],
+              }
+            : message;
+        const to = message.private ? origin.userId : undefined;
+        await toChat(origin.platform, origin.chatId, addressed, callId, origin.messageId, to);
       },
       timersChanged(callId) {
         if (!effects.timers.includes(callId)) effects.timers.push(callId);

@@ -12,6 +12,8 @@ export interface OutboxPayload {
   replyTo?: string | null;
   /** card_update rows: the platform message to change */
   platformMessageId?: string;
+  /** the platform user who alone should see it */
+  privateTo?: string;
 }
 
 export async function deliverOutboxRow(
@@ -52,6 +54,7 @@ export async function deliverOutboxRow(
     chatId: row.chat_id,
     message: payload.message,
     replyTo: payload.replyTo ?? null,
+    privateTo: payload.privateTo ?? null,
     idempotencyKey: row.idempotency_key,
     mentions: (payload.message.mentions ?? []).map((m) => ({
       personId: m.personId ?? '',

@@ -3,7 +3,7 @@
 // repeatable schedules. Everything it does can be re-derived from the database.
 import { isManualClock } from '../config/clock.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { fireTimer, type TimerSpec } from '../handlers/remind.ts';
+import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import type { BullMqDriver } from './bullmq.ts';
 import type { MemoryDriver } from './memory.ts';
 import type { PlatformSender } from './platform.ts';
@@ -22,7 +22,7 @@ import {
   type WebhookDelivery,
   webhookLoader,
 } from './send.ts';
-import { enqueueTimers, pendingTimers, removeObsoleteTimers } from './timers.ts';
+import { enqueueTimers, removeObsoleteTimers } from './timers.ts';
 
 /** What the job layer needs of the wiring (bot/wiring.ts's Services has all of it). */
 export interface JobServices {
@@ -153,7 +153,7 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     );
     timersQ.process(
       async (job) => {
-        const spec = job.data as TimerSpec;
+        const spec = job.data as AnyTimer;
         try {
           const outcome = await lane(() => fireTimer(ctx, spec));
           if (outcome === 'fired') log.info({ timer: spec.id, callId: spec.callId }, 'timer fired');

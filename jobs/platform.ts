@@ -7,6 +7,8 @@ export interface OutgoingMessage {
   message: Message;
   /** the platform message this answers (reply in thread where the platform can) */
   replyTo: string | null;
+  /** only this platform user should see it, where the platform can hide it from the others */
+  privateTo?: string | null;
   /** the same for every retry of one outbox row: the platform deduplicates on it */
   idempotencyKey: string;
   /** the people to @-mention, with their ids on this platform */

@@ -5,9 +5,9 @@ import { ManualClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx } from '../handlers/context.ts';
+import { timersFor } from '../handlers/timers.ts';
 import { addDuration, parseDuration } from '../handlers/worktime.ts';
 import { previousMonth, runMonthlyBulletin } from './schedules.ts';
-import { timersFor } from './timers.ts';
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
 

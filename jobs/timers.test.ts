@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { fireTimer } from '../handlers/remind.ts';
+import { fireTimer, pendingTimers } from '../handlers/timers.ts';
 import { pointAtFraction } from '../handlers/worktime.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
@@ -14,7 +14,7 @@ import { until } from '../test/queues.ts';
 import { sayOnLark } from '../test/world.ts';
 import { type Jobs, type JobsOptions, startJobs } from './index.ts';
 import { MemoryDriver } from './memory.ts';
-import { pendingTimers, scheduleTimers } from './timers.ts';
+import { scheduleTimers } from './timers.ts';
 
 const MONDAY_10 = '2026-11-23T02:00:00Z'; // Monday 10:00 Asia/Shanghai
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);

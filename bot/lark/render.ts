@@ -115,6 +115,16 @@ function fieldElement(f: FormField): LarkElement {
       width: 'fill',
     };
   }
+  if (f.type === 'multiselect')
+    return {
+      tag: 'multi_select_static',
+      name: f.name,
+      placeholder: plain(f.placeholder ?? `请选择${f.label}（可多选）`),
+      options: (f.options ?? []).map((o) => ({ text: plain(truncate(o.label, 60)), value: o.value })),
+      ...(f.initial ? { selected_values: f.initial.split(' ') } : {}),
+      required,
+      width: 'fill',
+    };
   const range = f.type === 'number' ? `${f.min ?? 0}–${f.max ?? ''}` : '';
   return {
     tag: 'input',

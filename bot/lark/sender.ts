@@ -112,7 +112,16 @@ export class LarkSender implements PlatformSender {
         }),
       );
     let res: LarkResult;
-    if (out.replyTo) {
+    if (out.privateTo) {
+      // shown in the group to that one person only ("仅对你可见"); no uuid on this route
+      res = await this.call('ephemeral.v1.send', `${summary}, only to ${out.privateTo}`, () =>
+        client.request({
+          method: 'POST',
+          url: '/open-apis/ephemeral/v1/send',
+          data: { chat_id: out.chatId, open_id: out.privateTo, msg_type: 'interactive', card },
+        }),
+      );
+    } else if (out.replyTo) {
       try {
         res = await this.call('im.v1.message.reply', `${summary}, reply to ${out.replyTo}`, () =>
           client.im.v1.message.reply({

@@ -55,6 +55,7 @@ export function renderMessage(r, view) {
     'div',
     { class: 'meta' },
     el('span', { class: 'name', text: r.sender }),
+    r.to ? el('span', { class: 'only-you', 'data-testid': 'only-you', text: '仅你可见' }) : undefined,
     el('time', { datetime: r.at, text: shortTime(r.at) }),
   );
   const content =
@@ -206,6 +207,15 @@ function renderForm(form, r, view, card, off) {
         (field.options ?? []).map((o) => el('option', { value: o.value, text: o.label })),
       );
       if (field.initial !== undefined) control.value = field.initial;
+    } else if (field.type === 'multiselect') {
+      const chosen = new Set((field.initial ?? '').split(' '));
+      control = el(
+        'select',
+        { ...common, multiple: true, size: Math.min(6, (field.options ?? []).length) },
+        (field.options ?? []).map((o) =>
+          el('option', { value: o.value, text: o.label, selected: chosen.has(o.value) }),
+        ),
+      );
     } else if (field.type === 'number') {
       control = el('input', {
         ...common,
@@ -235,7 +245,9 @@ function renderForm(form, r, view, card, off) {
   );
   f.addEventListener('submit', (e) => {
     e.preventDefault();
-    const values = Object.fromEntries(new FormData(f).entries());
+    // a multiple select gives one entry per chosen option: joined by spaces, as the command takes them
+    const values = {};
+    for (const [k, v] of new FormData(f).entries()) values[k] = k in values ? `${values[k]} ${v}` : v;
     view.press(r, 'form', { form: values }, card);
   });
   return f;

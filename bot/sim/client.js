@@ -111,9 +111,12 @@ async function openChat(id) {
 
 const view = () => ({ me: s.me, member: isMember(s.current), press });
 
+/** An answer meant for one persona (a refusal, a hint) shows to that persona only. */
+const visible = (r) => !r.to || r.to === s.me?.id;
+
 function renderMessages() {
   const box = $('#messages');
-  const rows = [...listOf(s.current).values()].sort((a, b) => (bigger(a.id, b.id) ? 1 : -1));
+  const rows = [...listOf(s.current).values()].filter(visible).sort((a, b) => (bigger(a.id, b.id) ? 1 : -1));
   box.replaceChildren(...rows.map((r) => renderMessage(r, view())));
   if (!rows.length) box.append(el('p', { class: 'empty', text: '还没有消息。' }));
   box.scrollTop = box.scrollHeight;
@@ -146,6 +149,7 @@ function upsert(r) {
   list.set(r.id, r);
   const chat = chatById(r.chat);
   if (chat && bigger(r.id, chat.lastId)) chat.lastId = r.id;
+  if (!visible(r)) return;
   if (r.chat !== s.current) {
     if (!old && bigger(r.id, s.seen[r.chat])) {
       s.unread[r.chat] = (s.unread[r.chat] || 0) + 1;

@@ -24,13 +24,15 @@ export interface SimRecord {
   message?: Message;
   /** the bot's messages: sim identities of the people it @-mentions */
   mentioned?: string[];
+  /** an answer for one persona only (a refusal, a hint): the page shows it to them alone */
+  to?: string;
   replyTo: string | null;
   at: string;
   updatedAt: string;
 }
 
 /** What sim_messages.body holds for the bot: the Message JSON plus these. */
-type BotBody = Message & { idempotencyKey?: string; mentionedUserIds?: string[] };
+type BotBody = Message & { idempotencyKey?: string; mentionedUserIds?: string[]; to?: string };
 type PersonBody = { text: string; persona: string };
 
 export function toRecord(row: SimMessage): SimRecord {
@@ -47,8 +49,8 @@ export function toRecord(row: SimMessage): SimRecord {
     const b = row.body as unknown as PersonBody;
     return { ...base, persona: b.persona, text: b.text };
   }
-  const { idempotencyKey: _key, mentionedUserIds, ...message } = row.body as unknown as BotBody;
-  return { ...base, message: message as Message, mentioned: mentionedUserIds ?? [] };
+  const { idempotencyKey: _key, mentionedUserIds, to, ...message } = row.body as unknown as BotBody;
+  return { ...base, message: message as Message, mentioned: mentionedUserIds ?? [], ...(to ? { to } : {}) };
 }
 
 export type FeedEvent = { type: 'message'; record: SimRecord } | { type: 'clock'; now: string };
@@ -97,6 +99,7 @@ export class SimSender implements PlatformSender {
         ...out.message,
         idempotencyKey: out.idempotencyKey,
         mentionedUserIds: out.mentions.map((m) => m.platformUserId).filter((x): x is string => !!x),
+        ...(out.privateTo ? { to: out.privateTo } : {}),
       };
       const inserted = await trx
         .insertInto('sim_messages')

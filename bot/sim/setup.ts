@@ -57,6 +57,8 @@ export function standIns(d: District): { name: string; unit: string; role: Perso
       });
     if (u.kind === 'street' && !has(u.code, 'street_staff'))
       out.push({ name: `${u.name}·王干事`, unit: u.code, role: 'street_staff' });
+    if (u.kind === 'street' && !has(u.code, 'street_head'))
+      out.push({ name: `${u.name}·李主任`, unit: u.code, role: 'street_head' });
     if (u.kind === 'department' && !has(u.code, 'liaison'))
       out.push({ name: `${u.name}联络员`, unit: u.code, role: 'liaison' });
     if (u.kind === 'office' && !has(u.code, 'office_staff'))
@@ -180,7 +182,7 @@ export async function listChats(db: Db, d: District): Promise<SimChat[]> {
  * and its communities'; everyone else their own unit's. */
 export function chatsOf(d: District, unit: string, role: string): string[] {
   const chats = [simChatId(unit)];
-  if (role === 'street_staff')
+  if (role === 'street_staff' || role === 'street_head')
     for (const u of d.units.values()) if (u.parent === unit) chats.push(simChatId(u.code));
   return chats;
 }

@@ -67,11 +67,11 @@ describe('renderText', () => {
     const a = { id: '7', unit_code: 'cgw', acknowledged_at: null, ack_due_at: null } as unknown as Assignment;
     const card = scoreCard(d, call, a, 14);
     const { example, explain } = formWords(card.form!);
-    expect(example).toBe('评分 0001 cgw 14 20 20 20 20 意见…');
+    expect(example).toBe('评分 0001 城管委 14 20 20 20 20 意见…');
     expect(explain).toBe(
       '依次为：报到、专业性、担当意识、配合度、办理结果，各0–20分；最后是意见（低分须写理由）',
     );
-    expect(renderText(card)).toContain('提交评分：回复「评分 0001 cgw 14 20 20 20 20 意见…」');
+    expect(renderText(card)).toContain('提交评分：回复「评分 0001 城管委 14 20 20 20 20 意见…」');
   });
 
   it('lists a select’s choices, or asks for a name when there are many', () => {

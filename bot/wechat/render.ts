@@ -29,13 +29,16 @@ function exampleValue(f: FormField): string {
   if (f.initial) return f.options?.find((o) => o.value === f.initial)?.label ?? f.initial;
   if (f.type === 'text') return `${bare(f.label)}…`;
   if (f.type === 'select' && f.options?.some((o) => o.value === '')) return '';
+  if (f.type === 'multiselect' && !f.required) return '';
   return bare(f.label);
 }
 
 const choices = (f: FormField) => (f.options ?? []).filter((o) => o.value !== '');
-const optional = (f: FormField) => (f.options ?? []).some((o) => o.value === '');
+const optional = (f: FormField) =>
+  f.type === 'multiselect' ? !f.required : (f.options ?? []).some((o) => o.value === '');
 /** A select with more options than fit on a line (departments): "write the name". */
-const longSelect = (f: FormField) => f.type === 'select' && !numericSelect(f) && choices(f).length > 6;
+const longSelect = (f: FormField) =>
+  (f.type === 'select' || f.type === 'multiselect') && !numericSelect(f) && choices(f).length > 6;
 
 /** A form as one example reply and a line saying what each part means. */
 export function formWords(form: Form): { example: string; explain: string } {
@@ -71,8 +74,9 @@ export function formWords(form: Form): { example: string; explain: string } {
     } else if (longSelect(f)) {
       run = runOf(i, longSelect);
       const skippable = run.filter(optional).map((x) => bare(x.label));
+      const several = run.filter((x) => x.type === 'multiselect').map((x) => bare(x.label));
       parts.push(
-        `${run.map((x) => bare(x.label)).join('、')}（写名称，如 ${choices(f)[0]?.label ?? ''}${skippable.length ? `；${skippable.join('、')}可省略` : ''}）`,
+        `${run.map((x) => bare(x.label)).join('、')}（写名称，如 ${choices(f)[0]?.label ?? ''}${several.length ? `；${several.join('、')}可写多个` : ''}${skippable.length ? `；${skippable.join('、')}可省略` : ''}）`,
       );
     } else if (f.type === 'select') {
       parts.push(

@@ -102,7 +102,7 @@ describe('a general call over WeChat text alone', () => {
     await w.deliver();
     const card = w.heard('street').find((t) => t.startsWith(`【逆向评议：区城管委 ${no}】`));
     expect(card).toBeDefined();
-    expect(card).toContain(`提交评分：回复「评分 ${short} cgw 20 20 20 20 20 意见…」`);
+    expect(card).toContain(`提交评分：回复「评分 ${short} 城管委 20 20 20 20 20 意见…」`);
     expect(card).toContain(
       '依次为：报到、专业性、担当意识、配合度、办理结果，各0–20分；最后是意见（低分须写理由）',
     );

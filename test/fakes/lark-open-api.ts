@@ -28,6 +28,8 @@ export interface FakeLark {
   botOpenId: string;
   sent: SentMessage[];
   patched: { message_id: string; content: unknown }[];
+  /** Cards sent "only visible to you" (ephemeral/v1/send): to one person in a group. */
+  ephemeral: { message_id: string; chat_id: string; open_id: string; card: unknown; at: number }[];
   images: { image_key: string; bytes: number }[];
   requests: { method: string; path: string }[];
   /** Tenant tokens issued so far (the SDK fetches one per cache, so this counts token fetches). */
@@ -86,6 +88,7 @@ export async function startFakeLark(
 
   const sent: SentMessage[] = [];
   const patched: FakeLark['patched'] = [];
+  const ephemeral: FakeLark['ephemeral'] = [];
   const images: FakeLark['images'] = [];
   const requests: FakeLark['requests'] = [];
   const tokensIssued: string[] = [];
@@ -295,6 +298,28 @@ export async function startFakeLark(
     return accept(c, { ...f, receive_id: receiveId, chat_id: chatId }, {});
   });
 
+  // 发送仅特定人可见的消息卡片: the card object itself (not a JSON string), to one open_id in a group.
+  app.post('/open-apis/ephemeral/v1/send', async (c) => {
+    const failure = injectedFailure(c);
+    if (failure) return failure;
+    const body = await readJson(c);
+    if (typeof body?.chat_id !== 'string' || !body.chat_id.startsWith('oc_'))
+      return larkError(c, 400, 230001, 'invalid chat_id');
+    if (typeof body?.open_id !== 'string' || !body.open_id.startsWith('ou_'))
+      return larkError(c, 400, 230001, 'invalid open_id');
+    if (body.msg_type !== 'interactive') return larkError(c, 400, 230001, 'msg_type must be interactive');
+    if (!body.card || typeof body.card !== 'object') return larkError(c, 400, 230001, 'card is required');
+    const message_id = `om_${hex(16)}`;
+    ephemeral.push({
+      message_id,
+      chat_id: body.chat_id,
+      open_id: body.open_id,
+      card: body.card,
+      at: Date.now(),
+    });
+    return c.json({ code: 0, msg: 'success', data: { message_id } });
+  });
+
   app.post('/open-apis/im/v1/messages/:message_id/reply', async (c) => {
     const parent = c.req.param('message_id');
     if (!parent.startsWith('om_')) return larkError(c, 400, 230001, 'invalid message_id');
@@ -389,6 +414,7 @@ export async function startFakeLark(
     botOpenId,
     sent,
     patched,
+    ephemeral,
     images,
     requests,
     tokensIssued,
