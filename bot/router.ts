@@ -1,5 +1,6 @@
 // The router: one Inbound from any platform → deduplicate → who is acting → a command
 // (typed, or a pressed button) or a report → the lifecycle. Adapters never decide anything.
+import type { Logger } from '../config/log.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
 import { parseCommand } from '../handlers/grammar.ts';
@@ -27,9 +28,9 @@ const MAX_TEXT = 2000;
 export interface Router {
   /** records the event; false when it was seen before (platforms deliver at least once) */
   accept(inbound: Inbound): Promise<boolean>;
-  /** does the work for an accepted event */
-  process(inbound: Inbound): Promise<RouteResult>;
-  handle(inbound: Inbound): Promise<RouteResult>;
+  /** does the work for an accepted event; `log`: the request's logger, so its lines carry its id */
+  process(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
+  handle(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
 }
 
 export function createRouter(ctx: Ctx): Router {
@@ -61,9 +62,9 @@ export function createRouter(ctx: Ctx): Router {
       .execute();
   }
 
-  async function process(inbound: Inbound): Promise<RouteResult> {
+  async function process(inbound: Inbound, opts: { log?: Logger } = {}): Promise<RouteResult> {
     try {
-      const result = await route(inbound);
+      const result = await route(inbound, opts.log ? { ...ctx, log: opts.log } : ctx);
       await markDone(inbound);
       return result;
     } catch (e) {
@@ -73,7 +74,7 @@ export function createRouter(ctx: Ctx): Router {
     }
   }
 
-  async function route(inbound: Inbound): Promise<RouteResult> {
+  async function route(inbound: Inbound, ctx: Ctx): Promise<RouteResult> {
     const chat = inbound.p2p ? undefined : await findChat(ctx.db, inbound.platform, inbound.chatId);
     if (!chat && !inbound.p2p) {
       const key = `${inbound.platform}:${inbound.chatId}`;
@@ -198,9 +199,9 @@ export function createRouter(ctx: Ctx): Router {
   return {
     accept,
     process,
-    async handle(inbound) {
+    async handle(inbound, opts) {
       if (!(await accept(inbound))) return { status: 'duplicate' };
-      return process(inbound);
+      return process(inbound, opts);
     },
   };
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isManualClock, parseIsoDuration } from '../../config/clock.ts';
 import { generatedImages } from '../../handlers/images.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
+import { requestLog } from '../app.ts';
 import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
 import type { Services } from '../wiring.ts';
@@ -79,9 +80,9 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     display: formatShanghai(runtime.clock.now()),
   });
   /** Hands an event to the router, then waits until the sim messages it caused are delivered. */
-  const handle = async (inbound: Inbound) => {
+  const handle = async (c: Context, inbound: Inbound) => {
     const mark = await delivery.mark();
-    const result = await router.handle(inboundSchema.parse(inbound));
+    const result = await router.handle(inboundSchema.parse(inbound), { log: requestLog(c, ctx.log) });
     await delivery.settle(mark);
     return result;
   };
@@ -124,7 +125,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
     const message = await sender.said(where.id, who, text);
     // Like a real group: the bot hears a report only when @-mentioned; commands always.
     const mentionsBot = MENTIONS_BOT.test(text);
-    const result = await handle({
+    const result = await handle(c, {
       platform: 'sim',
       eventId: `sim-msg-${message.id}`,
       chatId: where.id,
@@ -158,7 +159,7 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
       text: parsed.data.text,
     });
     if (!press.ok) return fail(c, press.status, press.message);
-    const result = await handle({
+    const result = await handle(c, {
       platform: 'sim',
       // every press is a new event: pressing twice is answered "already done", not dropped
       eventId: `sim-act-${row.id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
@@ -239,12 +240,12 @@ export function simRoutes(services: Services, sender: SimSender, delivery: SimDe
         });
         return { status: res.status, body: await res.json() };
       });
-      ctx.log.info(played, 'sim: demo month played');
+      requestLog(c, ctx.log).info(played, 'sim: demo month played');
       return c.json({ ok: true, ...played, clock: clockState() });
     } catch (e) {
       if (!(e instanceof SimScriptError)) throw e;
       // e.g. a district file whose catalog sends these reports elsewhere
-      ctx.log.warn({ err: e }, 'sim: demo month stopped');
+      requestLog(c, ctx.log).warn({ err: e }, 'sim: demo month stopped');
       return fail(c, 409, `演示中断：${e.message}`);
     } finally {
       demoRunning = false;
