@@ -4,6 +4,7 @@
 // or a Chinese page of the same for a browser.
 import type { Hono } from 'hono';
 import { sql } from 'kysely';
+import { adminHtml } from './admin/html.ts';
 import { queueCounts } from './admin/queues.ts';
 import { statusPage } from './admin/status-page.ts';
 import { type AppEnv, withTimeout } from './app.ts';
@@ -130,10 +131,8 @@ const wantsHtml = (accept: string | undefined) => /\btext\/html\b/.test(accept ?
 export function mountStatus(app: Hono<AppEnv>, services: Services, startedAt: Date): void {
   app.get('/status', adminAuth(services.runtime.env.ADMIN_TOKEN), async (c) => {
     const status = await collectStatus({ services, startedAt });
+    if (wantsHtml(c.req.header('accept'))) return adminHtml(c, statusPage(status));
     c.header('Cache-Control', 'no-store');
-    if (!wantsHtml(c.req.header('accept'))) return c.json(status);
-    // opened with ?token=: keep the link out of other sites' referrer logs
-    c.header('Referrer-Policy', 'no-referrer');
-    return c.html(statusPage(status));
+    return c.json(status);
   });
 }

@@ -1,5 +1,20 @@
 // The frame of the office's small admin pages (status, the in-process queue): Chinese, one
 // self-contained HTML page each, no scripts or outside resources.
+import type { Context } from 'hono';
+
+/**
+ * An admin page opened with ?token=: kept out of caches and other sites' referrer logs, and
+ * allowed nothing but its own inline style.
+ */
+export function adminHtml(c: Context, html: string): Response {
+  return c.body(html, 200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+  });
+}
 export const escapeHtml = (v: unknown) =>
   String(v ?? '').replace(
     /[&<>"']/g,

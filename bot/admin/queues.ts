@@ -11,7 +11,7 @@ import type { QueueCounts, QueueDriver } from '../../jobs/queue.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
 import type { Services } from '../wiring.ts';
-import { adminPage } from './html.ts';
+import { adminHtml, adminPage } from './html.ts';
 import { queueTable } from './status-page.ts';
 
 const BOARD = '/admin/queues';
@@ -109,11 +109,7 @@ export async function mountQueueAdmin(app: Hono<AppEnv>, services: Services): Pr
   });
   if (runtime.queues.kind !== 'bullmq') {
     const driver = runtime.queues;
-    const page = async (c: Context) => {
-      c.header('Cache-Control', 'no-store');
-      c.header('Referrer-Policy', 'no-referrer');
-      return c.html(memoryQueuesPage(await queueCounts(driver)));
-    };
+    const page = async (c: Context) => adminHtml(c, memoryQueuesPage(await queueCounts(driver)));
     app.get(BOARD, adminAuth(token), page);
     app.get(`${BOARD}/`, adminAuth(token), page);
     return;
