@@ -4,7 +4,7 @@
 // or a Chinese page of the same for a browser.
 import type { Hono } from 'hono';
 import { sql } from 'kysely';
-import { adminHtml } from './admin/html.ts';
+import { adminHtml, mountAdminAssets } from './admin/html.ts';
 import { queueCounts } from './admin/queues.ts';
 import { statusPage } from './admin/status-page.ts';
 import { type AppEnv, withTimeout } from './app.ts';
@@ -80,6 +80,7 @@ export const STATUS_SECTIONS: Record<string, StatusSection> = {
       : [];
     const names = [...new Set([...enabledPlatforms(runtime.env), ...senders.keys()])];
     return {
+      // switched on by the environment; `sender`: this process registered one (the worker sends)
       platforms: names.map((name) => ({
         name,
         sender: senders.has(name),
@@ -129,6 +130,7 @@ export async function collectStatus(s: StatusContext): Promise<Record<string, Re
 const wantsHtml = (accept: string | undefined) => /\btext\/html\b/.test(accept ?? '');
 
 export function mountStatus(app: Hono<AppEnv>, services: Services, startedAt: Date): void {
+  mountAdminAssets(app);
   app.get('/status', adminAuth(services.runtime.env.ADMIN_TOKEN), async (c) => {
     const status = await collectStatus({ services, startedAt });
     if (wantsHtml(c.req.header('accept'))) return adminHtml(c, statusPage(status));

@@ -1,10 +1,28 @@
 // The frame of the office's small admin pages (status, the in-process queue): Chinese, one
 // self-contained HTML page each, no scripts or outside resources.
-import type { Context } from 'hono';
+import { readFile } from 'node:fs/promises';
+import type { Context, Hono } from 'hono';
+import { cjkFontPath } from '../../config/fonts.ts';
+import type { AppEnv } from '../app.ts';
+
+const FONT_PATH = '/admin/assets/font-sc-regular.otf';
+
+/**
+ * The CJK font Huying ships, for a browser with no Chinese font of its own (a browser fetches
+ * it only then). Public: it is the npm package's font, and a page's sub-requests carry no token.
+ */
+export function mountAdminAssets(app: Hono<AppEnv>): void {
+  app.get(FONT_PATH, async (c) =>
+    c.body(new Uint8Array(await readFile(cjkFontPath('Regular'))), 200, {
+      'Content-Type': 'font/otf',
+      'Cache-Control': 'public, max-age=604800, immutable',
+    }),
+  );
+}
 
 /**
  * An admin page opened with ?token=: kept out of caches and other sites' referrer logs, and
- * allowed nothing but its own inline style.
+ * allowed nothing but its own inline style and the shipped font.
  */
 export function adminHtml(c: Context, html: string): Response {
   return c.body(html, 200, {
@@ -12,7 +30,7 @@ export function adminHtml(c: Context, html: string): Response {
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
     'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'",
   });
 }
 export const escapeHtml = (v: unknown) =>
@@ -46,7 +64,8 @@ export function adminPage(title: string, body: string, opts: { refreshSeconds?: 
 ${opts.refreshSeconds ? `<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : ''}
 <title>${escapeHtml(title)}</title>
 <style>
-body { font: 15px/1.6 system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans SC", sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; color: #1f2329; }
+@font-face { font-family: "Huying Sans SC"; src: url("${FONT_PATH}") format("opentype"); font-display: swap; }
+body { font: 15px/1.6 system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans SC", "Huying Sans SC", sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; color: #1f2329; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #dee0e3; }
 table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid #dee0e3; padding: .3em .8em; text-align: left; }
 th { background: #f5f6f7; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; }

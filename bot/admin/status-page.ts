@@ -63,10 +63,10 @@ const RENDER: Record<string, (s: Section) => string> = {
     ]) + queueTable(s.queues ?? {}),
   integrations: (s) =>
     `<h3>聊天平台</h3>${table(
-      ['平台', '本进程发送', '最近一次成功发送'],
+      ['平台', '本进程有发送端', '最近一次成功发送'],
       (s.platforms ?? []).map((p: Section) => [
         escapeHtml(PLATFORM_NAMES[p.name] ?? p.name),
-        p.sender ? '是' : '否（由后台任务进程发送）',
+        p.sender ? '是' : '否',
         beijingTime(p.lastSentAt),
       ]),
       '未开启任何聊天平台',
