@@ -1,10 +1,25 @@
-// The Hono app: health and readiness, request ids and access logs; platform adapters and
-// APIs are mounted here by the entry point.
-import { Hono } from 'hono';
+// The Hono app: health and readiness, request ids, a logger per request and access logs;
+// platform adapters and APIs are mounted here by the entry point.
+import { type Context, Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../config/log.ts';
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = { Variables: { requestId: string; log: Logger } };
+
+/**
+ * Every line written while handling a request carries its id: the request's logger (a child
+ * with `requestId`), or `fallback` where a sub-app runs without this app (unit tests).
+ */
+export function requestLog(c: Context, fallback: Logger): Logger {
+  return (c.get('log') as Logger | undefined) ?? fallback;
+}
+
+export function requestLogger(log: Logger) {
+  return async function requestLoggerMiddleware(c: Context<AppEnv>, next: () => Promise<void>) {
+    c.set('log', log.child({ requestId: c.get('requestId') }));
+    await next();
+  };
+}
 
 export interface ReadinessCheck {
   name: string;
@@ -12,13 +27,12 @@ export interface ReadinessCheck {
 }
 
 export function accessLog(log: Logger) {
-  return async function accessLogMiddleware(c: any, next: () => Promise<void>) {
+  return async function accessLogMiddleware(c: Context<AppEnv>, next: () => Promise<void>) {
     const start = performance.now();
     await next();
     if (c.req.path === '/healthz' || c.req.path === '/readyz') return;
-    log.info(
+    requestLog(c, log).info(
       {
-        requestId: c.get('requestId'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -32,6 +46,7 @@ export function accessLog(log: Logger) {
 export function createApp(opts: { log: Logger; checks: ReadinessCheck[] }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestId());
+  app.use('*', requestLogger(opts.log));
   app.use('*', accessLog(opts.log));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -52,14 +67,14 @@ export function createApp(opts: { log: Logger; checks: ReadinessCheck[] }): Hono
     );
   });
   app.onError((err, c) => {
-    opts.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    requestLog(c, opts.log).error({ err, path: c.req.path }, 'unhandled error');
     return c.json({ error: 'internal_error', message: '服务内部错误，请稍后重试' }, 500);
   });
   app.notFound((c) => c.json({ error: 'not_found', message: '没有这个地址' }, 404));
   return app;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     p.then(

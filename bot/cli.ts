@@ -1,40 +1,191 @@
-// The `huying` command line: serve, migrate, parse and the office's tools.
-import { parseArgs } from 'node:util';
-import { loadDistrict } from '../config/district.ts';
-import { loadEnv } from '../config/env.ts';
+// The `huying` command line: serve, migrate, parse and the office's tools. Each command is
+// one entry of COMMANDS (its usage, options and help), read by the parser and by --help.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.ts';
-import { createLogger } from '../config/log.ts';
-import { DatabaseUnreachableError } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { RedisUnreachableError } from '../jobs/bullmq.ts';
-import { openDatabase } from './runtime.ts';
-import { startServer } from './server.ts';
 import type { Role } from './services.ts';
+import { VERSION } from './version.ts';
 
-const usage = `huying — 街道呼·部门应
+interface CommandSpec {
+  /** what follows `huying` */
+  usage: string;
+  summary: string;
+  /** more lines for `huying <command> --help` */
+  details?: string;
+  /** each takes a value, named in the help */
+  options?: Record<string, { value: string; help: string }>;
+  /** how many positional arguments it takes: [min, max] */
+  args?: [number, number];
+}
 
-usage:
-  huying serve [--role web|worker|all]   run the service (default role: all)
-  huying migrate                         apply database migrations
-  huying parse                           read reports (one per line) on stdin, write JSON lines
-  huying check-config [FILE]             validate a district file
-  huying lark check                      verify the Lark app's credentials and print what to configure
-  huying bulletin [--month 2026-11] [--out FILE.png]   print the monthly bulletin and write its chart
-  huying survey import FILE [--year 2025]             import the annual survey (CSV)
-  huying annual [--year 2025]                         annual results: 70% process + 30% survey
-  huying supervise [--street CODE] [--month 2026-11]  calls by street: accuracy, returns, reopens
-`;
+const COMMANDS: Record<string, CommandSpec> = {
+  serve: {
+    usage: 'serve [--role web|worker|all]',
+    summary: 'run the service (default role: all)',
+    details:
+      'web: HTTP (webhooks, APIs, the simulator); worker: outbox relay and sends, reminders,\nescalation, bulletins; all: both in one process. Stops gracefully on SIGTERM.',
+    options: { role: { value: 'ROLE', help: 'web, worker or all (default: all)' } },
+  },
+  migrate: {
+    usage: 'migrate',
+    summary: 'apply database migrations (serve does it too)',
+    details: 'Uses DATABASE_URL, or the embedded database in HUYING_DATA_DIR when it is unset.',
+  },
+  parse: {
+    usage: 'parse',
+    summary: 'read reports (one per line) on stdin, write JSON lines',
+    details: 'Each line out: {"category", "tier", "departments", "emergency", "location"}.',
+  },
+  'check-config': {
+    usage: 'check-config [FILE]',
+    summary: 'validate a district file and list every problem',
+    details: 'FILE defaults to HUYING_CONFIG, else the shipped sample district.',
+    args: [0, 1],
+  },
+  lark: {
+    usage: 'lark check',
+    summary: "verify the Lark app's credentials and print what to configure",
+    args: [1, 1],
+  },
+  bulletin: {
+    usage: 'bulletin [--month YYYY-MM] [--out FILE|DIR]',
+    summary: "print a month's bulletin and write its chart",
+    options: {
+      month: { value: 'YYYY-MM', help: 'the month (default: the previous one)' },
+      out: { value: 'FILE|DIR', help: 'where to write the chart PNG (default: the current folder)' },
+    },
+  },
+  survey: {
+    usage: 'survey import FILE [--year YYYY]',
+    summary: 'import the annual survey CSV (部门,得分,样本量)',
+    options: { year: { value: 'YYYY', help: 'the survey year (default: last year)' } },
+    args: [2, 2],
+  },
+  annual: {
+    usage: 'annual [--year YYYY]',
+    summary: 'annual results: 70% process + 30% survey',
+    options: { year: { value: 'YYYY', help: 'the year (default: last year)' } },
+  },
+  supervise: {
+    usage: 'supervise [--street CODE|名称] [--month YYYY-MM]',
+    summary: 'calls by street: accuracy, returns, reopens (督查)',
+    options: {
+      street: { value: 'CODE|名称', help: 'one street (default: all)' },
+      month: { value: 'YYYY-MM', help: 'the month (default: the previous one)' },
+    },
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
+  return [
+    'huying — 街道呼·部门应',
+    '',
+    'usage:',
+    ...Object.values(COMMANDS).map((c) => `  huying ${c.usage.padEnd(width)} ${c.summary}`),
+    '',
+    '  huying --version                print the version',
+    '  huying <command> --help         help on one command',
+    '',
+    'Configuration comes from the environment (see the README or .env.example).',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  const options = Object.entries(c.options ?? {}).map(([o, spec]) => [`--${o} ${spec.value}`, spec.help]);
+  options.push(['-h, --help', 'show this help']);
+  const width = Math.max(...options.map(([o]) => o!.length)) + 2;
+  return [
+    `usage: huying ${c.usage}`,
+    '',
+    `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`,
+    ...(c.details ? ['', c.details] : []),
+    '',
+    'options:',
+    ...options.map(([o, h]) => `  ${o!.padEnd(width)} ${h}`),
+    '',
+  ].join('\n');
+}
+
+/** A command line that cannot run: one line, exit code 2. */
+class UsageError extends Error {}
+
+/** Parses a command's arguments against its entry; --help is the caller's to act on. */
+function parseCommand(name: string, args: string[]) {
+  const spec = COMMANDS[name]!;
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const o of Object.keys(spec.options ?? {})) options[o] = { type: 'string' };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (e) {
+    const message = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+    throw new UsageError(
+      unknown
+        ? `huying ${name}: unknown option ${unknown} (see huying ${name} --help)`
+        : `huying ${name}: ${message.split('. ')[0]!.replace(/\.$/, '')} (see huying ${name} --help)`,
+    );
+  }
+  if (parsed.values.help) return { help: true as const, values: parsed.values, positionals: [] };
+  const [min, max] = spec.args ?? [0, 0];
+  const n = parsed.positionals.length;
+  if (n > max)
+    throw new UsageError(
+      `huying ${name}: unexpected argument "${parsed.positionals[max]}" (see huying ${name} --help)`,
+    );
+  if (n < min) throw new UsageError(`usage: huying ${spec.usage} (see huying ${name} --help)`);
+  return { help: false as const, values: parsed.values, positionals: parsed.positionals };
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined) {
+    console.error(usage());
+    return 2;
+  }
+  if (command === '--help' || command === '-h') {
+    console.log(usage());
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    console.log(VERSION);
+    return 0;
+  }
+  if (command === 'help') {
+    if (rest[0] === undefined) console.log(usage());
+    else if (COMMANDS[rest[0]]) console.log(commandHelp(rest[0]));
+    else return fail(`huying: unknown command "${rest[0]}" (see huying --help)`);
+    return 0;
+  }
+  if (!Object.hasOwn(COMMANDS, command))
+    return fail(
+      command.startsWith('-')
+        ? `huying: unknown option ${command} (see huying --help)`
+        : `huying: unknown command "${command}" (see huying --help)`,
+    );
+  let parsed: ReturnType<typeof parseCommand>;
+  try {
+    parsed = parseCommand(command, rest);
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
+  }
+  if (parsed.help) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  const { values, positionals } = parsed;
+  const { loadEnv } = await import('../config/env.ts');
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
-      const role = values.role as Role;
+      const role = (values.role ?? 'all') as Role;
       if (!['web', 'worker', 'all'].includes(role))
-        return fail(`--role must be web, worker or all (got ${role})`);
+        return fail(`huying serve: --role must be web, worker or all (got ${role})`);
       const env = loadEnv();
-      const log = createLogger(env.LOG_LEVEL);
+      const log = await processLogger(env);
+      const { startServer } = await import('./server.ts');
       const server = await startServer(env, { role, log });
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -54,7 +205,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const env = loadEnv();
-      const log = createLogger(env.LOG_LEVEL);
+      const log = await processLogger(env);
+      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+        import('./runtime.ts'),
+        import('../db/migrate.ts'),
+      ]);
       const database = await openDatabase(env, log);
       try {
         const applied = await migrateToLatest(database.db);
@@ -66,38 +221,45 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'parse': {
       const env = loadEnv();
-      const { runParseCli } = await import('../handlers/intake-cli.ts');
+      const [{ runParseCli }, { loadDistrict }] = await Promise.all([
+        import('../handlers/intake-cli.ts'),
+        import('../config/district.ts'),
+      ]);
       await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
       return 0;
     }
     case 'lark': {
-      if (rest[0] !== 'check') return fail(`usage: huying lark check`);
+      if (positionals[0] !== 'check')
+        return fail(`huying lark: unknown subcommand "${positionals[0]}" (see huying lark --help)`);
       const { larkCheckCli } = await import('./lark/check.ts');
       return larkCheckCli(loadEnv());
     }
-    case 'bulletin':
     case 'survey':
+      if (positionals[0] !== 'import')
+        return fail(`huying survey: unknown subcommand "${positionals[0]}" (see huying survey --help)`);
+      return (await import('./reports-cli.ts')).reportsCli(argv, loadEnv());
+    case 'bulletin':
     case 'annual':
-    case 'supervise': {
-      const { reportsCli } = await import('./reports-cli.ts');
-      return reportsCli(argv, loadEnv());
-    }
+    case 'supervise':
+      return (await import('./reports-cli.ts')).reportsCli(argv, loadEnv());
     case 'check-config': {
-      const d = loadDistrict(rest[0] ?? loadEnv().HUYING_CONFIG);
+      const { loadDistrict } = await import('../config/district.ts');
+      const d = loadDistrict(positionals[0] ?? loadEnv().HUYING_CONFIG);
       console.log(
         `${d.source}: ok (${d.units.size} units, ${d.catalog.length} catalog items, ${d.chats.length} chats)`,
       );
       return 0;
     }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(usage);
-      return command ? 0 : 2;
-    default:
-      return fail(`unknown command "${command}"\n\n${usage}`);
   }
+  return fail(`huying: unknown command "${command}" (see huying --help)`);
+}
+
+/** The service's logger: JSON lines, or readable ones on a developer's terminal (LOG_FORMAT). */
+async function processLogger(env: import('../config/env.ts').Env) {
+  const { createLogger, resolveLogFormat } = await import('../config/log.ts');
+  return createLogger(env.LOG_LEVEL, {
+    format: resolveLogFormat(env.LOG_FORMAT, env.NODE_ENV, process.stdout.isTTY === true),
+  });
 }
 
 function fail(message: string): number {
@@ -112,8 +274,11 @@ export function explain(e: unknown): { message: string; code: number } {
       message: `Huying cannot start: ${e.source} has problems:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`,
       code: 2,
     };
-  if (e instanceof DatabaseUnreachableError || e instanceof RedisUnreachableError)
-    return { message: `Huying cannot start: ${e.message}`, code: 2 };
+  // db/connect.ts's DatabaseUnreachableError and jobs/bullmq.ts's RedisUnreachableError, known by
+  // their codes so that --help and --version need not load the database and queue libraries.
+  const code = (e as { code?: unknown })?.code;
+  if (code === 'database_unreachable' || code === 'redis_unreachable')
+    return { message: `Huying cannot start: ${(e as Error).message}`, code: 2 };
   return { message: `Huying failed: ${(e as Error)?.stack ?? String(e)}`, code: 1 };
 }
 

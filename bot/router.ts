@@ -2,6 +2,7 @@
 // (typed, or a pressed button) or a report → the lifecycle. Adapters never decide anything.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Logger } from '../config/log.ts';
 import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '../db/inbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
@@ -31,9 +32,9 @@ const MAX_TEXT = 2000;
 export interface Router {
   /** records the event; false when it was seen before (platforms deliver at least once) */
   accept(inbound: Inbound): Promise<boolean>;
-  /** does the work for an accepted event */
-  process(inbound: Inbound): Promise<RouteResult>;
-  handle(inbound: Inbound): Promise<RouteResult>;
+  /** does the work for an accepted event; `log`: the request's logger, so its lines carry its id */
+  process(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
+  handle(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
   /** processes the recorded events no process is working on (a dead process accepted them);
    * returns how many it took on */
   replay(limit?: number): Promise<number>;
@@ -75,9 +76,10 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     });
   }
 
-  async function work(raw: Inbound): Promise<RouteResult> {
+  async function work(raw: Inbound, opts: { log?: Logger } = {}): Promise<RouteResult> {
     const inbound = inboundSchema.parse(cleanDeep(raw));
-    if (!inbound.eventId) return route(inbound);
+    const here = opts.log ? { ...ctx, log: opts.log } : ctx;
+    if (!inbound.eventId) return route(inbound, here);
     const key = keyOf(inbound);
     const id = `${key.platform}|${key.eventId}`;
     if (working.has(id)) return { status: 'duplicate' };
@@ -87,7 +89,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       // done already, or another process is working on it
       if (!claim) return { status: 'duplicate' };
       try {
-        const result = await route(inbound);
+        const result = await route(inbound, here);
         await finishEvent(ctx.db, key, ctx.clock.now());
         return result;
       } catch (e) {
@@ -133,7 +135,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     }
   }
 
-  async function route(inbound: Inbound): Promise<RouteResult> {
+  async function route(inbound: Inbound, ctx: Ctx): Promise<RouteResult> {
     const chat = inbound.p2p ? undefined : await findChat(ctx.db, inbound.platform, inbound.chatId);
     if (!chat && !inbound.p2p) {
       const key = `${inbound.platform}:${inbound.chatId}`;
@@ -290,9 +292,9 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     accept,
     process: work,
     replay,
-    async handle(inbound) {
+    async handle(inbound, opts) {
       if (!(await accept(inbound))) return { status: 'duplicate' };
-      return work(inbound);
+      return work(inbound, opts);
     },
   };
 }

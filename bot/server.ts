@@ -19,6 +19,7 @@ export async function startServer(
   opts: { role?: Role; log?: Logger; clock?: Clock } = {},
 ): Promise<Server> {
   const role = opts.role ?? 'all';
+  const startedAt = new Date();
   const runtime = await createRuntime(env, { log: opts.log, clock: opts.clock });
   const { log } = runtime;
   const app = createApp({
@@ -29,6 +30,7 @@ export async function startServer(
     ],
   });
   const wiring = await (await import('./wiring.ts')).wire(app, runtime, role);
+  (await import('./status.ts')).mountStatus(app, wiring.services, startedAt);
   let port = 0;
   const http = role === 'worker' && env.PORT === 0 ? null : await listen(app.fetch, env.PORT, env.HOST);
   if (http) port = http.port;

@@ -1,27 +1,15 @@
 // Puts the parts together for a role: the handler context, the router, each platform's
 // adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
-import { type Env, simulatorMode } from '../config/env.ts';
+import { simulatorMode } from '../config/env.ts';
 import type { AppEnv } from './app.ts';
 import { bodyCaps, refuseNul } from './edge.ts';
 import type { Runtime } from './runtime.ts';
-import { createServices, type Role, type Services, startInboxSweep } from './services.ts';
+import { createServices, enabledPlatforms, type Role, type Services, startInboxSweep } from './services.ts';
 
 export interface Wiring {
   services: Services;
   stop(): Promise<void>;
-}
-
-/**
- * Messages go only to chats on platforms that are switched on. The simulator is one of them only
- * when it runs alone: as a sandbox beside a real platform it has a world of its own.
- */
-export function enabledPlatforms(env: Env): string[] {
-  return [
-    ...(simulatorMode(env) === 'alone' ? ['sim'] : []),
-    ...(env.LARK_APP_ID ? ['lark'] : []),
-    ...(env.WECHATY_PUPPET ? ['wechat'] : []),
-  ];
 }
 
 export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Promise<Wiring> {

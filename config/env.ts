@@ -46,6 +46,8 @@ export const envSchema = z.object({
   /** how often each process looks for accepted events nobody is working on (ms) */
   HUYING_INBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal outside production, JSON lines otherwise */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 

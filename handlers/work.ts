@@ -1,7 +1,9 @@
 // One accepted command = one transaction: the state change, its timeline events and the
-// messages it causes (outbox rows) commit together or not at all.
+// messages it causes (outbox rows) commit together or not at all; then one log line a call
+// changed, with its number.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from '../config/log.ts';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
@@ -41,6 +43,8 @@ export interface Work {
   /** to the chat the command came from */
   reply(message: Message, callId?: string | null): Promise<void>;
   timersChanged(callId: string): void;
+  /** the context's logger, with `callNo` once the work has recorded an event on a call */
+  readonly log: Logger;
 }
 
 /** Timeline kinds → the event names other systems subscribe to (outgoing webhooks). */
@@ -108,6 +112,9 @@ export async function runWork<T>(
   const effects: Effects = { outbox: false, timers: [] };
   const hasWebhooks = ctx.district.webhooks.length > 0;
   const now = ctx.clock.now();
+  /** call id → its number and the timeline kinds recorded, for the line after the commit */
+  const changed = new Map<string, { callNo: string; events: string[] }>();
+  let log = ctx.log;
   const result = await ctx.db.transaction().execute(async (trx) => {
     const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
       await trx
@@ -143,8 +150,17 @@ export async function runWork<T>(
             actor_label: actor.name,
             payload: JSON.stringify(payload),
           })
-          .returning('id')
+          .returning([
+            'id',
+            sql<string>`(select no from calls where calls.id = call_events.call_id)`.as('call_no'),
+          ])
           .executeTakeFirstOrThrow();
+        const seen = changed.get(callId);
+        if (seen) seen.events.push(kind);
+        else {
+          changed.set(callId, { callNo: row.call_no, events: [kind] });
+          if (changed.size === 1) log = ctx.log.child({ callNo: row.call_no });
+        }
         if (hasWebhooks) {
           await queueWebhooks(w, callId, row.id, kind, payload);
           effects.outbox = true;
@@ -178,9 +194,18 @@ export async function runWork<T>(
       timersChanged(callId) {
         if (!effects.timers.includes(callId)) effects.timers.push(callId);
       },
+      get log() {
+        return log;
+      },
     };
     return fn(w);
   });
+  // Who acted is logged by id and role only: names are personal data and stay in the database.
+  for (const c of changed.values())
+    ctx.log.info(
+      { callNo: c.callNo, events: c.events, actorId: actor.personId, actorRole: actor.role },
+      'call changed',
+    );
   if (effects.outbox || effects.timers.length) ctx.afterCommit?.(effects);
   return result;
 }

@@ -1,17 +1,40 @@
 // The office's view of the job layer: failed outbox rows with their reasons
-// (GET /api/outbox/failed) and, on BullMQ, the Bull Board dashboard at /admin/queues.
+// (GET /api/outbox/failed) and, at /admin/queues, the Bull Board dashboard in Chinese on
+// BullMQ, or a Chinese page of the in-process queues' counts in embedded mode.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
 import type { BullMqDriver } from '../../jobs/bullmq.ts';
+import type { QueueCounts, QueueDriver } from '../../jobs/queue.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
 import type { Services } from '../services.ts';
+import { adminHtml, adminPage } from './html.ts';
+import { queueTable } from './status-page.ts';
 
 const BOARD = '/admin/queues';
 const COOKIE = 'huying_queues';
+
+/** The queues jobs/ uses: sends, timers (reminders, escalation), the repeatable schedules. */
+export const QUEUE_NAMES = ['send', 'timers', 'schedules'] as const;
+
+export async function queueCounts(driver: QueueDriver): Promise<Record<string, QueueCounts>> {
+  const counts = await Promise.all(QUEUE_NAMES.map((name) => driver.queue(name).counts()));
+  return Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, counts[i]!]));
+}
+
+/** Embedded mode has no Redis and so no Bull Board: the same counts, on a page of our own. */
+export function memoryQueuesPage(counts: Record<string, QueueCounts>): string {
+  return adminPage(
+    '呼应 · 任务队列（进程内）',
+    `<p>当前为内置模式（未设置 <code>REDIS_URL</code>）：任务队列在本进程内存中运行，没有 Bull Board 看板，下表为各队列的任务数，每 10 秒刷新。</p>
+${queueTable(counts as unknown as Record<string, Record<string, number>>)}
+<p class="muted">进程重启时队列从数据库重新推导：未发送的消息与未触发的提醒不会丢失。生产环境请设置 <code>REDIS_URL</code>，使用 BullMQ，本页即换成 Bull Board 看板。失败的外发消息及原因见 <code>/api/outbox/failed</code>，整体运行状态见 <code>/status</code>。</p>`,
+    { refreshSeconds: 10 },
+  );
+}
 
 export interface FailedRow {
   id: string;
@@ -84,7 +107,13 @@ export async function mountQueueAdmin(app: Hono<AppEnv>, services: Services): Pr
     const failed = await listFailed(ctx.db, limit);
     return c.json({ count: failed.length, failed });
   });
-  if (runtime.queues.kind !== 'bullmq') return;
+  if (runtime.queues.kind !== 'bullmq') {
+    const driver = runtime.queues;
+    const page = async (c: Context) => adminHtml(c, memoryQueuesPage(await queueCounts(driver)));
+    app.get(BOARD, adminAuth(token), page);
+    app.get(`${BOARD}/`, adminAuth(token), page);
+    return;
+  }
   const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }, { serveStatic }] = await Promise.all([
     import('@bull-board/api'),
     import('@bull-board/api/bullMQAdapter'),
@@ -94,9 +123,11 @@ export async function mountQueueAdmin(app: Hono<AppEnv>, services: Services): Pr
   const driver = runtime.queues as BullMqDriver;
   const board = new HonoAdapter(serveStatic);
   createBullBoard({
-    queues: ['send', 'timers', 'schedules'].map((name) => new BullMQAdapter(driver.queue(name).bull)),
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(driver.queue(name).bull)),
     serverAdapter: board as never,
-    options: { uiConfig: { boardTitle: '呼应 · 任务队列' } },
+    // zh-CN: the board's own Chinese translation (it ships one); a person's choice in the
+    // board's settings still wins
+    options: { uiConfig: { boardTitle: '呼应 · 任务队列', locale: { lng: 'zh-CN' } } },
   });
   board.setBasePath(BOARD);
   const guard = boardAuth(token);

@@ -1,5 +1,6 @@
 // What both transports (webhook and long connection) do with an event: normalise, record it once
 // (duplicates end here), answer at once, and do the work without keeping Lark waiting.
+import type { Logger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
@@ -36,10 +37,17 @@ export interface LarkEventsOptions {
 }
 
 export interface LarkEvents {
-  /** Records a message event and schedules its processing; resolves once it is safe to answer. */
-  onMessage(e: LarkMessageEvent): Promise<{ status: 'accepted' | 'duplicate' | 'ignored' }>;
+  /**
+   * Records a message event and schedules its processing; resolves once it is safe to answer.
+   * `requestLog`: the delivering request's logger, so the lines of the work after the answer
+   * carry its request id too.
+   */
+  onMessage(
+    e: LarkMessageEvent,
+    requestLog?: Logger,
+  ): Promise<{ status: 'accepted' | 'duplicate' | 'ignored' }>;
   /** Runs a card action within the budget and says what to answer. */
-  onCardAction(e: LarkCardActionEvent): Promise<CardAnswer>;
+  onCardAction(e: LarkCardActionEvent, requestLog?: Logger): Promise<CardAnswer>;
   /** Resolves when nothing is waiting or running (tests, shutdown, the benchmark). */
   idle(): Promise<void>;
   /** events waiting or running in the background */
@@ -141,6 +149,8 @@ export function backgroundQueue(concurrency: number | (() => number), onError: (
 export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   const { ctx, router } = opts;
   const log = ctx.log.child({ platform: 'lark' });
+  /** lines about one delivery: with its request's id when it came by webhook */
+  const logOf = (requestLog?: Logger) => (requestLog ? requestLog.child({ platform: 'lark' }) : log);
   const budget = opts.cardBudgetMs ?? 2000;
   const lane: Lane = opts.exclusive ? exclusiveLane() : (fn) => fn();
   // Answers first: while events keep arriving with a backlog in hand (a flood), the work after
@@ -154,11 +164,11 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
     (err) => log.error({ err }, 'lark: background work failed'),
   );
 
-  async function processLogged(inbound: Inbound): Promise<RouteResult> {
+  async function processLogged(inbound: Inbound, requestLog?: Logger): Promise<RouteResult> {
     const started = performance.now();
     try {
-      const r = await router.process(inbound);
-      log.debug(
+      const r = await router.process(inbound, { log: requestLog });
+      logOf(requestLog).debug(
         {
           eventId: inbound.eventId,
           status: r.status,
@@ -170,7 +180,10 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
       return r;
     } catch (err) {
       // The router has recorded the failure in inbound_events with the event's payload.
-      log.error({ err, eventId: inbound.eventId, chatId: inbound.chatId }, 'lark: event failed');
+      logOf(requestLog).error(
+        { err, eventId: inbound.eventId, chatId: inbound.chatId },
+        'lark: event failed',
+      );
       throw err;
     }
   }
@@ -197,26 +210,26 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   }
 
   return {
-    async onMessage(e) {
+    async onMessage(e, requestLog) {
       const inbound = normalizeMessage(e, await opts.botOpenId());
       if (!inbound) return { status: 'ignored' };
       if (!(await lane(() => router.accept(inbound), true))) {
-        log.debug({ eventId: inbound.eventId }, 'lark: duplicate event');
+        logOf(requestLog).debug({ eventId: inbound.eventId }, 'lark: duplicate event');
         return { status: 'duplicate' };
       }
       lastAcceptedAt = performance.now();
-      queue.push(() => lane(() => processLogged(inbound)));
+      queue.push(() => lane(() => processLogged(inbound, requestLog)));
       return { status: 'accepted' };
     },
 
-    async onCardAction(e) {
+    async onCardAction(e, requestLog) {
       const inbound = normalizeCardAction(e);
       if (!inbound) {
-        log.info({ eventId: e.event_id }, 'lark: card action without our command ignored');
+        logOf(requestLog).info({ eventId: e.event_id }, 'lark: card action without our command ignored');
         return {};
       }
       if (!(await lane(() => router.accept(inbound), true))) return {};
-      const work = lane(() => processLogged(inbound), true);
+      const work = lane(() => processLogged(inbound, requestLog), true);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), budget);
@@ -229,7 +242,10 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
       } finally {
         clearTimeout(timer);
       }
-      log.info({ eventId: inbound.eventId, budgetMs: budget }, 'lark: card action outran the budget');
+      logOf(requestLog).info(
+        { eventId: inbound.eventId, budgetMs: budget },
+        'lark: card action outran the budget',
+      );
       queue.push(() => work.then((r) => lane(() => queueCardUpdate(inbound, r))));
       return { toast: { type: 'info', content: '正在办理，稍后更新卡片' } };
     },

@@ -3,6 +3,7 @@
 import { type Context, Hono, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../../config/log.ts';
+import { requestLog } from '../app.ts';
 import { decryptLarkEvent, isStale, LarkCryptoError, verifyLarkSignature } from './crypto.ts';
 import type { LarkEvents } from './events.ts';
 import { flattenEnvelope, LarkEventError } from './inbound.ts';
@@ -59,13 +60,14 @@ function readPayload(
 
 export function larkWebhook(opts: LarkWebhookOptions): Hono {
   const { encryptKey, verificationToken, events } = opts;
-  const log = opts.log.child({ platform: 'lark', route: 'webhook' });
+  // the request's logger when mounted in the app, so every line about a request carries its id
+  const logOf = (c: Context) => requestLog(c, opts.log).child({ platform: 'lark', route: 'webhook' });
   const now = opts.now ?? (() => new Date());
   const maxAge = opts.maxAgeSeconds ?? 300;
   const app = new Hono();
 
   const refuse = (c: Context, r: Refusal) => {
-    log.warn({ status: r.status, error: r.error, reason: r.reason }, 'lark: webhook request refused');
+    logOf(c).warn({ status: r.status, error: r.error, reason: r.reason }, 'lark: webhook request refused');
     return c.json({ error: r.error, reason: r.reason }, r.status);
   };
 
@@ -125,13 +127,13 @@ export function larkWebhook(opts: LarkWebhookOptions): Hono {
           error: 'malformed',
           reason: 'url_verification without a challenge',
         });
-      log.info('lark: URL verification answered');
+      logOf(c).info('lark: URL verification answered');
       return c.json({ challenge: payload.challenge });
     }
 
     const eventType = header?.event_type;
     if (!header || typeof eventType !== 'string') {
-      log.info(
+      logOf(c).info(
         { keys: Object.keys(payload).slice(0, 8) },
         'lark: request without a 2.0 event header ignored',
       );
@@ -141,18 +143,18 @@ export function larkWebhook(opts: LarkWebhookOptions): Hono {
     try {
       switch (eventType) {
         case 'im.message.receive_v1':
-          await events.onMessage(event);
+          await events.onMessage(event, requestLog(c, opts.log));
           return c.json({});
         case 'card.action.trigger':
-          return c.json(await events.onCardAction(event));
+          return c.json(await events.onCardAction(event, requestLog(c, opts.log)));
         default:
-          log.info({ eventType, eventId: header.event_id }, 'lark: event type not handled, ignored');
+          logOf(c).info({ eventType, eventId: header.event_id }, 'lark: event type not handled, ignored');
           return c.json({});
       }
     } catch (e) {
       if (e instanceof LarkEventError) return refuse(c, { status: 400, error: e.code, reason: e.message });
       // Our side failed (the database, say): 503 makes Lark deliver the event again later.
-      log.error({ err: e, eventType, eventId: header.event_id }, 'lark: event could not be recorded');
+      logOf(c).error({ err: e, eventType, eventId: header.event_id }, 'lark: event could not be recorded');
       return c.json({ error: 'unavailable', reason: 'the event could not be recorded; retry later' }, 503);
     }
   });

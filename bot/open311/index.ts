@@ -2,7 +2,7 @@
 // service requests (create, list, one). XML always, JSON too; the format is the extension.
 import { type Context, Hono } from 'hono';
 import type { Ctx } from '../../handlers/context.ts';
-import type { AppEnv } from '../app.ts';
+import { type AppEnv, requestLog } from '../app.ts';
 import type { Services } from '../services.ts';
 import { createRequest, readBody } from './create.ts';
 import { callByNumber, describeCalls, parseRequestQuery, queryCalls } from './requests.ts';
@@ -35,7 +35,7 @@ export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
       return await handler(c, file.format, file.name);
     } catch (e) {
       if (e instanceof Open311Error) return errorDocument(c, format, e.status, e.description);
-      ctx.log.error({ err: e, path: c.req.path }, 'open311: request failed');
+      requestLog(c, ctx.log).error({ err: e, path: c.req.path }, 'open311: request failed');
       return errorDocument(c, format, 500, 'internal error, please retry later（服务内部错误）');
     }
   };
@@ -80,7 +80,7 @@ export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
     '/:file',
     serve('file', async (c, format, name) => {
       if (name !== 'requests') throw notFound(`no such resource: ${name}（没有这个资源）`);
-      const created = await createRequest(ctx, await readBody(c));
+      const created = await createRequest({ ...ctx, log: requestLog(c, ctx.log) }, await readBody(c));
       return document(c, format, 'service_requests', [
         { service_request_id: created.id, service_notice: created.notice, account_id: null },
       ]);

@@ -9,6 +9,7 @@ import { isRowId } from '../../db/ids.ts';
 import { generatedImages } from '../../handlers/images.ts';
 import { cleanDeep } from '../../handlers/text.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
+import { requestLog } from '../app.ts';
 import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
 import type { Services } from '../services.ts';
@@ -87,9 +88,9 @@ export function simRoutes(
     display: formatShanghai(runtime.clock.now()),
   });
   /** Hands an event to the router, then waits until the sim messages it caused are delivered. */
-  const handle = async (inbound: Inbound) => {
+  const handle = async (c: Context, inbound: Inbound) => {
     const mark = await delivery.mark();
-    const result = await router.handle(inboundSchema.parse(inbound));
+    const result = await router.handle(inboundSchema.parse(inbound), { log: requestLog(c, ctx.log) });
     await delivery.settle(mark);
     return result;
   };
@@ -133,7 +134,7 @@ export function simRoutes(
     const message = await sender.said(where.id, who, text);
     // Like a real group: the bot hears a report only when @-mentioned; commands always.
     const mentionsBot = MENTIONS_BOT.test(text);
-    const result = await handle({
+    const result = await handle(c, {
       platform: 'sim',
       eventId: `sim-msg-${message.id}`,
       chatId: where.id,
@@ -167,7 +168,7 @@ export function simRoutes(
       text: parsed.data.text,
     });
     if (!press.ok) return fail(c, press.status, press.message);
-    const result = await handle({
+    const result = await handle(c, {
       platform: 'sim',
       // every press is a new event: pressing twice is answered "already done", not dropped
       eventId: `sim-act-${row.id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
@@ -248,12 +249,12 @@ export function simRoutes(
         });
         return { status: res.status, body: await res.json() };
       });
-      ctx.log.info(played, 'sim: demo month played');
+      requestLog(c, ctx.log).info(played, 'sim: demo month played');
       return c.json({ ok: true, ...played, clock: clockState() });
     } catch (e) {
       if (!(e instanceof SimScriptError)) throw e;
       // e.g. a district file whose catalog sends these reports elsewhere
-      ctx.log.warn({ err: e }, 'sim: demo month stopped');
+      requestLog(c, ctx.log).warn({ err: e }, 'sim: demo month stopped');
       return fail(c, 409, `演示中断：${e.message}`);
     } finally {
       demoRunning = false;

@@ -1,0 +1,34 @@
+# Huying's image: Node 20 on Debian bookworm (glibc: the prebuilt native modules — the chart's
+# canvas, jieba — need nothing beyond libc), production dependencies only, run as the
+# unprivileged `node` user. The TypeScript runs through tsx (a dependency): no build step.
+# The Chinese font for the chart (Noto Sans SC) comes from npm with the dependencies, so the
+# image needs no system fonts. CI does not build this image (see the README's Production section).
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HUYING_DATA_DIR=/data \
+    PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY bot ./bot
+COPY config ./config
+COPY db ./db
+COPY handlers ./handlers
+COPY jobs ./jobs
+# the data folder (embedded database, WeChat session): a volume, writable by the app's user
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+VOLUME ["/data"]
+# liveness: the process answers HTTP (compose.yaml checks readiness, /readyz, instead)
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "bin/huying.js"]
+CMD ["serve"]
