@@ -22,6 +22,7 @@ usage:
   huying survey import FILE [--year 2025]             import the annual survey (CSV)
   huying annual [--year 2025]                         annual results: 70% process + 30% survey
   huying supervise [--street CODE] [--month 2026-11]  calls by street: accuracy, returns, reopens
+  huying retention [--older-than 3y] [--dry-run]      erase residents' names and phone numbers older than that
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -80,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'supervise': {
       const { reportsCli } = await import('./reports-cli.ts');
       return reportsCli(argv, loadEnv());
+    }
+    case 'retention': {
+      const { retentionCli } = await import('./retention-cli.ts');
+      return retentionCli(rest, loadEnv());
     }
     case 'check-config': {
       const d = loadDistrict(rest[0] ?? loadEnv().HUYING_CONFIG);

@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
+import { keepPersonal, splitPersonal } from './personal.ts';
 import type { Actor } from './people.ts';
 
 export interface Origin {
@@ -128,6 +129,8 @@ export async function runWork<T>(
       now,
       origin,
       async event(callId, kind, payload = {}, assignmentId = null) {
+        // a resident's name and phone numbers go beside the event, where retention can erase them
+        const stored = splitPersonal(actor, payload);
         const row = await trx
           .insertInto('call_events')
           .values({
@@ -136,11 +139,12 @@ export async function runWork<T>(
             at: now,
             kind,
             actor_person_id: actor.personId,
-            actor_label: actor.name,
-            payload: JSON.stringify(payload),
+            actor_label: stored.actorLabel,
+            payload: JSON.stringify(stored.payload),
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
         if (hasWebhooks) {
           await queueWebhooks(w, callId, row.id, kind, payload);
           effects.outbox = true;
