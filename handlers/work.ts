@@ -5,8 +5,8 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
-import { keepPersonal, splitPersonal } from './personal.ts';
 import type { Actor } from './people.ts';
+import { keepPersonal, splitPersonal } from './personal.ts';
 
 export interface Origin {
   platform: string;
