@@ -18,6 +18,8 @@ const PHONES = /(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)/g;
 const SLOT = '\uE000';
 const SLOTS = /\uE000/g;
 
+/** The payload fields people write in (a report, a result, a reason, a note, a score's comment). */
+const TEXT_FIELDS = new Set(['text', 'reason', 'note', 'comment']);
 /** People whose names are personal data: residents, and unknown senders (guests). Staff act in office. */
 const PERSONAL_ROLES: readonly Actor['role'][] = ['resident', 'guest'];
 
@@ -36,7 +38,7 @@ export function splitPersonal(
   const values: Record<string, string[]> = {};
   const stored: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(payload)) {
-    if (typeof value !== 'string') {
+    if (typeof value !== 'string' || !TEXT_FIELDS.has(key)) {
       stored[key] = value;
       continue;
     }

@@ -127,9 +127,20 @@ const PHONE = /1[3-9]\d{9}/;
 describe('splitting personal data off an event', () => {
   it('keeps a resident’s name and the phone numbers beside the event, the rest in it', () => {
     const resident = { personId: '1', name: '王阿姨', role: 'resident' as const, unitCode: 'chenhui' };
-    const out = splitPersonal(resident, { text: '打13812345678或028-85551234', unit: 'cgw', n: 2 });
+    const out = splitPersonal(resident, {
+      text: '打13812345678或028-85551234',
+      unit: 'cgw',
+      timer: 'timer:13812345678:ack',
+      n: 2,
+    });
     expect(out.actorLabel).toBe('居民');
-    expect(out.payload).toEqual({ text: '打\uE000或\uE000', unit: 'cgw', n: 2 });
+    // only the fields people write in: an id that looks like a number stays
+    expect(out.payload).toEqual({
+      text: '打\uE000或\uE000',
+      unit: 'cgw',
+      timer: 'timer:13812345678:ack',
+      n: 2,
+    });
     expect(out.personal).toEqual({
       actor_label: '王阿姨',
       phones: { text: ['13812345678', '028-85551234'] },

@@ -5,6 +5,7 @@ import type { Db } from '../../db/connect.ts';
 import type { Assignment, Call } from '../../db/schema.ts';
 import { CALL_STATES, callRefPattern } from '../../handlers/calls.ts';
 import { maskPhones, unitName } from '../../handlers/cards.ts';
+import { readTimeline } from '../../handlers/personal.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { badRequest, notFound } from './respond.ts';
 import type { XmlValue } from './xml.ts';
@@ -134,23 +135,9 @@ async function extrasFor(db: Db, calls: Call[]): Promise<Extras> {
     .execute();
   for (const a of assignments)
     out.assignments.set(String(a.call_id), [...(out.assignments.get(String(a.call_id)) ?? []), a]);
-  const last = await db
-    .selectFrom('call_events')
-    .select(['call_id', (eb) => eb.fn.max('at').as('at')])
-    .where('call_id', 'in', ids)
-    .groupBy('call_id')
-    .execute();
-  for (const r of last) out.updated.set(String(r.call_id), new Date(r.at as Date));
-  const notes = await db
-    .selectFrom('call_events')
-    .distinctOn('call_id')
-    .select(['call_id', 'kind', 'payload', 'assignment_id'])
-    .where('call_id', 'in', ids)
-    .where('kind', 'in', NOTE_KINDS)
-    .orderBy('call_id')
-    .orderBy('id', 'desc')
-    .execute();
-  for (const n of notes)
+  for (const e of await readTimeline(db, { callIds: ids, latestPerCall: true }))
+    out.updated.set(String(e.call_id), new Date(e.at));
+  for (const n of await readTimeline(db, { callIds: ids, kinds: NOTE_KINDS, latestPerCall: true }))
     out.notes.set(String(n.call_id), {
       kind: n.kind,
       payload: n.payload,
