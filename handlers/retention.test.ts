@@ -3,9 +3,12 @@
 // a finished call older than the period is erased, a newer one and the open ones are not,
 // the timeline still reads, the events themselves are untouched and still append-only, and
 // the bulletin's figures do not move.
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { createRouter, type Router } from '../bot/router.ts';
+import { defaultDistrictPath, parseDistrict } from '../config/district.ts';
 import { drainOutbox } from '../jobs/deliver.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import { type Month, seedMonth } from '../test/fixtures/month.ts';
@@ -151,6 +154,20 @@ describe('splitting personal data off an event', () => {
       payload: { text: '已处理' },
       personal: null,
     });
+  });
+
+  it('checks the district file’s period at start, and lists a bad one with its place', () => {
+    const doc = parseYaml(readFileSync(defaultDistrictPath, 'utf8')) as Record<string, unknown>;
+    expect(parseDistrict({ ...doc, retention: { personal_data: '3y' } }).retention.personal_data).toBe('3y');
+    expect(parseDistrict(doc).retention.personal_data).toBeUndefined();
+    for (const bad of ['3 years', '0y', '3m'])
+      expect(() => parseDistrict({ ...doc, retention: { personal_data: bad } }), bad).toThrow(
+        expect.objectContaining({
+          problems: [
+            expect.stringMatching(/^retention\.personal_data: must be (a period such as 3y|at least 1)/),
+          ],
+        }),
+      );
   });
 
   it('reads periods of years, months, weeks and days, and refuses anything else', () => {

@@ -12,7 +12,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { asXmlText, parseXml, TEST_API_KEY, toPlain } from '../../bot/open311/test-harness.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { systemClock } from '../../config/clock.ts';
-import { defaultDistrictPath, loadDistrict } from '../../config/district.ts';
+import { defaultDistrictPath, loadDistrict, parseDistrict } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
@@ -302,6 +302,27 @@ describe('a request reported in a chat', () => {
 });
 
 describe('CORS for browser apps on the configured origins', () => {
+  it('takes origins only, checked at start', () => {
+    const doc = parseYaml(readFileSync(defaultDistrictPath, 'utf8')) as Record<string, unknown>;
+    const withOrigins = (cors_origins: string[]) =>
+      parseDistrict({ ...doc, open311: { clients: [], cors_origins } });
+    expect(
+      withOrigins(['https://app.example.gov.cn', 'http://10.1.2.3:8080']).open311.cors_origins,
+    ).toHaveLength(2);
+    for (const bad of [
+      'https://app.example.gov.cn/',
+      'app.example.gov.cn',
+      '*',
+      'ftp://x.cn',
+      'https://a.cn/path',
+    ])
+      expect(() => withOrigins([bad]), bad).toThrow(
+        expect.objectContaining({
+          problems: [expect.stringMatching(/^open311\.cors_origins\[0\]: must be an origin/)],
+        }),
+      );
+  });
+
   it('answers a preflight from a configured origin, and marks its answers', async () => {
     const pre = await fetch(`${base}/requests.json`, {
       method: 'OPTIONS',
