@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createRouter, type Router } from '../bot/router.ts';
+import { renderSheet } from '../bot/sheet.ts';
 import { defaultDistrictPath, parseDistrict } from '../config/district.ts';
 import { drainOutbox } from '../jobs/deliver.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
@@ -266,6 +267,9 @@ describe('the retention sweep', () => {
     const card = statusCard(m.ctx.district, det.call, det.assignments, det.events);
     expect(card.text).toContain(`${ERASED} 反映问题`);
     expect(JSON.stringify(card)).not.toContain('王阿姨');
+    const sheet = renderSheet(m.ctx.district, det, m.ctx.clock.now());
+    expect(sheet).toContain(`<td>${ERASED}</td>`); // 反映人, and the resident on the timeline
+    expect(sheet).not.toContain('王阿姨');
     // reading across calls goes the same way
     const rated = await readTimeline(m.t.db, {
       kinds: ['rated'],
