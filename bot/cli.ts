@@ -11,8 +11,8 @@ interface CommandSpec {
   summary: string;
   /** more lines for `huying <command> --help` */
   details?: string;
-  /** each takes a value, named in the help */
-  options?: Record<string, { value: string; help: string }>;
+  /** each takes a value, named in the help (a flag takes none) */
+  options?: Record<string, { value: string; help: string; flag?: true }>;
   /** how many positional arguments it takes: [min, max] */
   args?: [number, number];
 }
@@ -65,6 +65,16 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'annual results: 70% process + 30% survey',
     options: { year: { value: 'YYYY', help: 'the year (default: last year)' } },
   },
+  retention: {
+    usage: 'retention [--older-than 3y] [--dry-run]',
+    summary: "erase residents' names and phone numbers from calls finished that long ago",
+    details:
+      "Calls finished and untouched for the period lose the reporter's name and contact, phone numbers\nin texts and the resident's name on the timeline; older raw messages are erased too. The\ntimeline stays append-only. Default period: the district file's retention.personal_data.",
+    options: {
+      'older-than': { value: 'PERIOD', help: 'e.g. 3y, 18mo, 8w, 90d' },
+      'dry-run': { value: '', help: 'count only, change nothing', flag: true },
+    },
+  },
   supervise: {
     usage: 'supervise [--street CODE|名称] [--month YYYY-MM]',
     summary: 'calls by street: accuracy, returns, reopens (督查)',
@@ -93,7 +103,10 @@ export function usage(): string {
 
 export function commandHelp(name: string): string {
   const c = COMMANDS[name]!;
-  const options = Object.entries(c.options ?? {}).map(([o, spec]) => [`--${o} ${spec.value}`, spec.help]);
+  const options = Object.entries(c.options ?? {}).map(([o, spec]) => [
+    spec.flag ? `--${o}` : `--${o} ${spec.value}`,
+    spec.help,
+  ]);
   options.push(['-h, --help', 'show this help']);
   const width = Math.max(...options.map(([o]) => o!.length)) + 2;
   return [
@@ -115,7 +128,8 @@ class UsageError extends Error {}
 function parseCommand(name: string, args: string[]) {
   const spec = COMMANDS[name]!;
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
-  for (const o of Object.keys(spec.options ?? {})) options[o] = { type: 'string' };
+  for (const [o, opt] of Object.entries(spec.options ?? {}))
+    options[o] = { type: opt.flag ? 'boolean' : 'string' };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
@@ -242,6 +256,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'annual':
     case 'supervise':
       return (await import('./reports-cli.ts')).reportsCli(argv, loadEnv());
+    case 'retention':
+      return (await import('./retention-cli.ts')).retentionCli(rest, loadEnv());
     case 'check-config': {
       const { loadDistrict } = await import('../config/district.ts');
       const d = loadDistrict(positionals[0] ?? loadEnv().HUYING_CONFIG);

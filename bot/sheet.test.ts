@@ -1,9 +1,12 @@
 // The printable call sheet: the call's fields, assignments, timeline and signature boxes on
 // one A4 page; everything escaped; the admin token as Bearer or ?token=.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTitle, launchChromium, skipBrowser } from '../test/browser.ts';
 import { type World, world } from '../test/world.ts';
-import { renderSheet, SHEET_TIMELINE_LIMIT, sheetRoutes } from './sheet.ts';
+import { renderSheet, SHEET_FONT_PATH, SHEET_TIMELINE_LIMIT, sheetRoutes } from './sheet.ts';
 
 const TOKEN = 'office-admin-token-0123456789';
 let w: World;
@@ -131,4 +134,96 @@ describe('the printable call sheet', () => {
     const det = await callDetails(w.t.db, (await findCall(w.t.db, (out as { callNo: string }).callNo)).id);
     expect(renderSheet(w.ctx.district, det, w.clock.now())).toContain('尚未派单。');
   });
+});
+
+/** The text of each page of a PDF, as a reader's copy-paste would give it. */
+async function pdfPages(pdf: Uint8Array): Promise<string[]> {
+  const doc = await getDocument({ data: pdf, isEvalSupported: false }).promise;
+  const pages: string[] = [];
+  for (let i = 1; i <= doc.numPages; i++) {
+    const content = await (await doc.getPage(i)).getTextContent();
+    pages.push(
+      content.items
+        .map((item) => ('str' in item ? item.str : ''))
+        .join('')
+        .normalize('NFKC'),
+    );
+  }
+  await doc.destroy();
+  return pages;
+}
+
+describe('the call sheet printed from the browser', () => {
+  // About 1,600 characters: too long for the rest of the first page, short of a page itself.
+  // ASCII markers: the font maps a few ideographs to radicals (门 → ⻔) in the PDF's text layer
+  const START = 'DESCRIPTION-STARTS-HERE 晨辉路12号至18号路段路灯自上月起陆续熄灭';
+  const END = 'DESCRIPTION-ENDS-HERE';
+  const LONG = `${START}。${Array.from(
+    { length: 60 },
+    (_, i) => `第${i + 1}处情况：夜间路面漆黑，老人孩子出行不便，多次反映未解决。`,
+  ).join('')}${END}。`;
+  let url: string;
+  let server: ReturnType<typeof serve>;
+  let longNo: string;
+
+  beforeAll(async () => {
+    const out = await w.say(w.actors.resident, `@呼应 ${LONG}`);
+    longNo = (out as { callNo: string }).callNo;
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  );
+
+  it('serves the bundled CJK font without the token, as a font', async () => {
+    const res = await fetch(`${url}${SHEET_FONT_PATH}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('font/otf');
+    const head = Buffer.from(await res.arrayBuffer());
+    expect(head.subarray(0, 4).toString('latin1')).toBe('OTTO'); // an OpenType (CFF) font
+    expect(head.length).toBeGreaterThan(1_000_000);
+  });
+
+  it.skipIf(skipBrowser)(
+    browserTitle('continues a long description on the first page, in the bundled font, on two A4 pages'),
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const fonts: string[] = [];
+        page.on('response', (r) => {
+          if (r.url().endsWith('.otf')) fonts.push(`${r.status()} ${new URL(r.url()).pathname}`);
+        });
+        const res = await page.goto(`${url}/calls/${longNo}/sheet?token=${TOKEN}`);
+        expect(res?.status()).toBe(200);
+        await page.evaluate('document.fonts.ready.then(() => true)');
+        // this machine has no Chinese font of its own: the page fetched the bundled one
+        expect(fonts).toEqual([`200 ${SHEET_FONT_PATH}`]);
+        const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+        const raw = Buffer.from(pdf).toString('latin1');
+        expect(raw, 'the bundled font is embedded').toMatch(/\/FontName\s*\/[A-Z]{6}\+NotoSansHans-Regular/);
+        const pages = await pdfPages(new Uint8Array(pdf));
+        expect(pages, 'pages').toHaveLength(2);
+        const [first, second] = pages;
+        expect(first).toContain(longNo);
+        expect(first).toContain('内容');
+        expect(first, 'the description starts on the first page').toContain('DESCRIPTION-STARTS-HERE');
+        expect(first).not.toContain(END);
+        expect(second, 'and goes on on the second').toContain(END);
+        for (const after of ['承办情况', '办理记录', '街道经办人'])
+          expect(second, `${after} follows it`).toContain(after);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -1,7 +1,10 @@
-// The printable call sheet (呼叫单): one A4 page with the call, its assignments, the latest
-// timeline and signature boxes, opened from a card link (admin token as Bearer or ?token=).
+// The printable call sheet (呼叫单): an A4 page with the call, its assignments, the latest
+// timeline and signature boxes, opened from a card link (admin token as Bearer or ?token=),
+// in the bundled CJK font where the printing machine has none.
+import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import type { District } from '../config/district.ts';
+import { cjkFontPath } from '../config/fonts.ts';
 import { type CallDetails, callDetails, findCall, STATE_NAMES, TIER_NAMES } from '../handlers/calls.ts';
 import { EVENT_NAMES, maskPhones, unitName } from '../handlers/cards.ts';
 import type { Ctx } from '../handlers/context.ts';
@@ -33,24 +36,33 @@ function sourceName(source: string): string {
   return { chat: '群聊反映', sim: '模拟器' }[source] ?? source;
 }
 
+/** The bundled CJK font, served beside the sheets; public like any font file (a page's font request carries no token). */
+export const SHEET_FONT_PATH = '/calls/fonts/font-sc-regular.otf';
+
+// A printer's machine often has no Chinese font: the bundled one (Noto Sans SC) is the last
+// choice, fetched only when no Song/Hei font is installed; `block` so a print waits for it.
+// The description may be long: its row may break across pages (every other row stays whole),
+// so the first page never ends before the description has started.
 const CSS = `
+@font-face { font-family: "Huying Sans SC"; src: url("../fonts/font-sc-regular.otf") format("opentype"); font-weight: 400; font-display: block }
 @page { size: A4; margin: 15mm }
 * { box-sizing: border-box }
-body { margin: 0; color: #000; font: 10pt/1.45 "Songti SC", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC", serif }
+body { margin: 0; color: #000; font: 10pt/1.45 "Songti SC", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC", "Huying Sans SC", serif }
 .sheet { width: 180mm; margin: 0 auto }
 h1 { margin: 0 0 1mm; text-align: center; font-size: 16pt; letter-spacing: 1pt }
 .no { margin: 0 0 3mm; text-align: right; font-size: 9pt }
-h2 { margin: 3mm 0 1mm; font-size: 11pt }
+h2 { margin: 3mm 0 1mm; font-size: 11pt; break-after: avoid }
 table { width: 100%; border-collapse: collapse; table-layout: fixed }
 th, td { border: 0.5pt solid #000; padding: 1mm 1.5mm; text-align: left; vertical-align: top; word-break: break-all }
 th { width: 26mm; font-weight: normal; background: #f0f0f0 }
 thead th { width: auto; text-align: center }
+td.content { white-space: pre-wrap; orphans: 3; widows: 3 }
 .timeline td, .assignments td { font-size: 8.5pt }
 .note { margin: 1mm 0 0; font-size: 8pt; color: #333 }
 .signatures td { height: 22mm; width: 33.3%; position: relative }
 .signatures .date { position: absolute; right: 2mm; bottom: 1.5mm; font-size: 8.5pt }
 footer { margin-top: 2mm; font-size: 8pt; text-align: right }
-@media print { tr, .signatures { break-inside: avoid } }
+@media print { tr, .signatures { break-inside: avoid } tr.content { break-inside: auto } }
 @media screen { body { background: #e8e8e8 } .sheet { background: #fff; padding: 15mm; width: 210mm; margin: 8mm auto } }
 `;
 
@@ -70,7 +82,7 @@ ${row('反映人', reporter || '—', '来源', sourceName(c.source))}
 ${row('所属街道/社区', place, '类别', d.catalogByCode.get(c.category_code)?.name ?? c.category_code)}
 ${row('等级', `${TIER_NAMES[c.tier] ?? c.tier}${c.emergency ? '（紧急）' : ''}`, '状态', STATE_NAMES[c.state] ?? c.state)}
 ${row('地点', c.location ?? '—')}
-${row('内容', maskPhones(c.text))}
+<tr class="content"><th>内容</th><td colspan="3" class="content">${escapeHtml(maskPhones(c.text))}</td></tr>
 </table>`;
 }
 
@@ -143,6 +155,12 @@ function page(status: 400 | 404, text: string) {
 /** GET /calls/:no/sheet; the guard sits on this route alone, so other /calls/* routes keep theirs. */
 export function sheetRoutes(ctx: Ctx, adminToken: string | undefined): Hono {
   const app = new Hono();
+  app.get(SHEET_FONT_PATH, async (c) =>
+    c.body(new Uint8Array(await readFile(cjkFontPath('Regular'))), 200, {
+      'content-type': 'font/otf',
+      'cache-control': 'public, max-age=604800, immutable',
+    }),
+  );
   app.get('/calls/:no/sheet', adminAuth(adminToken), async (c) => {
     let det: CallDetails;
     try {
@@ -158,7 +176,7 @@ export function sheetRoutes(ctx: Ctx, adminToken: string | undefined): Hono {
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'",
     });
   });
   return app;

@@ -35,6 +35,17 @@ export type WaitTarget = (typeof WAIT_TARGETS)[number];
 
 /** "2wh" working hours, "5wd" working days, "30m" / "24h" / "1d" wall-clock. */
 export const DURATION_PATTERN = /^\d+(\.\d+)?(m|h|d|wh|wd)$/;
+/** "3y", "18mo", "8w", "90d": how long personal data is kept (handlers/retention.ts). */
+export const RETENTION_PERIOD_PATTERN = /^(\d+)(y|mo|w|d)$/;
+/** A browser origin: scheme, host and port, nothing after. */
+const origin = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return /^https?:$/.test(u.protocol) && u.origin === v;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://app.example.gov.cn (scheme, host, optional port; no path or slash)');
 const duration = z
   .string()
   .regex(DURATION_PATTERN, 'must be a duration such as 30m, 24h, 2wh (working hours) or 5wd (working days)');
@@ -170,8 +181,20 @@ export const districtSchema = z
     open311: z
       .object({
         clients: z.array(z.object({ name: z.string().min(1), api_key: z.string().min(16) })).default([]),
+        /** browser apps on these origins may call the API (CORS); no other origin gets CORS headers */
+        cors_origins: z.array(origin).default([]),
       })
-      .default({ clients: [] }),
+      .default({ clients: [], cors_origins: [] }),
+    /** personal data of finished calls is erased after this period; the monthly sweep is off without it */
+    retention: z
+      .object({
+        personal_data: z
+          .string()
+          .regex(RETENTION_PERIOD_PATTERN, 'must be a period such as 3y, 18mo, 8w or 90d')
+          .refine((v) => !/^0+\D/.test(v), 'must be at least 1')
+          .optional(),
+      })
+      .default({}),
     webhooks: z.array(webhookSubscriber).default([]),
   })
   .superRefine((d, ctx) => {

@@ -83,7 +83,10 @@ describe('database', () => {
     await expect(sql`delete from call_events where id = ${eventId}`.execute(t.db)).rejects.toThrow(
       /append-only: DELETE refused/,
     );
-    await expect(sql`truncate call_events`.execute(t.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    // cascade: event_personal refers to call_events, so a plain TRUNCATE stops before the trigger
+    await expect(sql`truncate call_events cascade`.execute(t.db)).rejects.toThrow(
+      /append-only: TRUNCATE refused/,
+    );
     const row = await t.db
       .selectFrom('call_events')
       .select('kind')

@@ -89,6 +89,8 @@ export interface CallsTable {
   closed_at: Timestamp | null;
   archived_at: Timestamp | null;
   version: Generated<number>;
+  /** when the retention sweep erased the call's personal data */
+  personal_erased_at: Timestamp | null;
 }
 
 export interface AssignmentsTable {
@@ -124,6 +126,15 @@ export interface CallEventsTable {
   actor_person_id: BigId | null;
   actor_label: string;
   payload: JSONColumnType<Record<string, unknown>, string, never>;
+}
+
+/** The personal values of a timeline event, kept apart so they can be erased (handlers/personal.ts). */
+export interface EventPersonalTable {
+  event_id: BigId;
+  call_id: BigId;
+  actor_label: string | null;
+  phones: ColumnType<Record<string, string[]>, string | undefined, string>;
+  erased_at: Timestamp | null;
 }
 
 export interface ScoresTable {
@@ -228,6 +239,7 @@ export interface Database {
   calls: CallsTable;
   assignments: AssignmentsTable;
   call_events: CallEventsTable;
+  event_personal: EventPersonalTable;
   scores: ScoresTable;
   satisfaction: SatisfactionTable;
   annual_surveys: AnnualSurveysTable;

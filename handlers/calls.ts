@@ -2,9 +2,10 @@
 // state, unit and deadline; what waits on a person.
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import type { Assignment, Call, CallEvent, Database } from '../db/schema.ts';
+import type { Assignment, Call, Database } from '../db/schema.ts';
 import { refuse } from './errors.ts';
 import { type Actor, isStreetStaff } from './people.ts';
+import { readTimeline, type TimelineEvent } from './personal.ts';
 
 export const OPEN_CALL_STATES = [
   'reported',
@@ -74,7 +75,7 @@ export const TIER_NAMES: Record<string, string> = {
 export interface CallDetails {
   call: Call;
   assignments: Assignment[];
-  events: CallEvent[];
+  events: TimelineEvent[];
 }
 
 /** "JJ-20261127-0001", "20261127-0001", "0001" or "1": the newest matching call. */
@@ -117,7 +118,7 @@ export async function callDetails(db: Db | Transaction<Database>, callId: string
   const [call, assignments, events] = await Promise.all([
     db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow(),
     assignmentsOf(db, callId),
-    db.selectFrom('call_events').selectAll().where('call_id', '=', callId).orderBy('id').execute(),
+    readTimeline(db, { callIds: [callId] }),
   ]);
   return { call, assignments, events };
 }

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
 import type { Actor } from './people.ts';
+import { keepPersonal, splitPersonal } from './personal.ts';
 
 export interface Origin {
   platform: string;
@@ -139,6 +140,8 @@ export async function runWork<T>(
       now,
       origin,
       async event(callId, kind, payload = {}, assignmentId = null) {
+        // a resident's name and phone numbers go beside the event, where retention can erase them
+        const stored = splitPersonal(actor, payload);
         const row = await trx
           .insertInto('call_events')
           .values({
@@ -147,14 +150,15 @@ export async function runWork<T>(
             at: now,
             kind,
             actor_person_id: actor.personId,
-            actor_label: actor.name,
-            payload: JSON.stringify(payload),
+            actor_label: stored.actorLabel,
+            payload: JSON.stringify(stored.payload),
           })
           .returning([
             'id',
             sql<string>`(select no from calls where calls.id = call_events.call_id)`.as('call_no'),
           ])
           .executeTakeFirstOrThrow();
+        if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
         const seen = changed.get(callId);
         if (seen) seen.events.push(kind);
         else {

@@ -1,5 +1,6 @@
 // Repeatable jobs: the monthly bulletin (1st of the month, 09:00 Asia/Shanghai, for the
-// month before) and the daily 08:30 digest of open and overdue items to each department.
+// month before), the daily 08:30 digest of open and overdue items to each department, and,
+// when the district file sets a retention period, the monthly personal-data sweep.
 import type { Logger } from '../config/log.ts';
 import { unitName } from '../handlers/cards.ts';
 import type { Ctx } from '../handlers/context.ts';
@@ -16,6 +17,8 @@ export const BULLETIN_CRON = '0 9 1 * *';
 export const DIGEST_CRON = '30 8 * * *';
 /** after 09:00 and 18:00, when the score window's reminder and end fall due */
 export const ARCHIVE_CRON = '5 9,18 * * *';
+/** 03:00 on the 2nd: after the bulletin, at a quiet hour */
+export const RETENTION_CRON = '0 3 2 * *';
 const LISTED = 20;
 
 /** 'YYYY-MM' of the month before the given instant, in Shanghai. */
@@ -41,6 +44,20 @@ export async function runMonthlyBulletin(ctx: Ctx, log: Logger, path = '../handl
   await mod.publishMonthlyBulletin(ctx, month);
   log.info({ month }, 'monthly bulletin published');
   return 'published';
+}
+
+/**
+ * The monthly retention sweep, with the district file's period. A schedule left in Redis after
+ * the period was taken out of the file finds none and does nothing.
+ */
+export async function runRetention(ctx: Ctx, log: Logger) {
+  const text = ctx.district.retention.personal_data;
+  if (!text) {
+    log.info('retention sweep skipped: the district file sets no retention.personal_data');
+    return null;
+  }
+  const { eraseOlderThan, parsePeriod } = await import('../handlers/retention.ts');
+  return eraseOlderThan(ctx, parsePeriod(text));
 }
 
 /**
@@ -118,10 +135,13 @@ export async function startSchedules(ctx: Ctx, queue: Queue, log: Logger, lane: 
         // closed calls not fully scored: a reminder on working day 3, archived after day 5
         const { archiveDue } = await import('../handlers/archive.ts');
         log.info(await archiveDue(ctx), 'archiving sweep done');
-      }
+      } else if (job.name === 'retention') await runRetention(ctx, log);
     }),
   );
   await queue.repeat('archive', 'archive', {}, { pattern: ARCHIVE_CRON, tz: TZ });
   await queue.repeat('bulletin', 'bulletin', {}, { pattern: BULLETIN_CRON, tz: TZ });
   await queue.repeat('digest', 'digest', {}, { pattern: DIGEST_CRON, tz: TZ });
+  // off unless the district file sets a period
+  if (ctx.district.retention.personal_data)
+    await queue.repeat('retention', 'retention', {}, { pattern: RETENTION_CRON, tz: TZ });
 }

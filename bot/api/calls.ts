@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { TIERS } from '../../config/district.ts';
-import type { Assignment, Call, CallEvent } from '../../db/schema.ts';
+import type { Assignment, Call } from '../../db/schema.ts';
 import {
   CALL_STATES,
   callDetails,
@@ -15,6 +15,7 @@ import {
 import { EVENT_NAMES, maskPhones, unitName } from '../../handlers/cards.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { Refusal } from '../../handlers/errors.ts';
+import type { TimelineEvent } from '../../handlers/personal.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
 import type { Services } from '../services.ts';
@@ -133,7 +134,7 @@ function maskDeep(v: unknown): unknown {
   return v;
 }
 
-const eventView = (e: CallEvent) => ({
+const eventView = (e: TimelineEvent) => ({
   id: e.id,
   at: iso(e.at),
   kind: e.kind,

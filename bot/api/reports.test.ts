@@ -100,12 +100,74 @@ describe('GET /api/reports/monthly', () => {
     expect(wb.worksheets.map((s) => s.name)).toEqual(['部门排名', '街道', '总体']);
     const values = (sheet: string, row: number) =>
       (wb.getWorksheet(sheet)!.getRow(row).values as unknown[]).slice(1);
-    expect(values('部门排名', 1)[1]).toBe('部门');
-    expect(values('部门排名', 3)).toEqual([2, '区城管委', 5, 86, 3, 80, 100, 2]);
-    expect(values('街道', 2)).toEqual(['锦华路街道', 9, 8, 1, 87.5, 7, 77.8]);
+    expect(values('部门排名', 1)).toEqual([
+      '排名',
+      '部门',
+      '呼叫数',
+      '过程评议平均分',
+      '评分次数',
+      '响应率',
+      '按时办结率',
+      '超时数',
+    ]);
+    expect(values('部门排名', 3)).toEqual([2, '区城管委', 5, 86, 3, 0.8, 1, 2]);
+    const [, , , , cAccuracy, , cResolution] = values('街道', 2) as number[];
+    expect(values('街道', 2).slice(0, 4)).toEqual(['锦华路街道', 9, 8, 1]);
+    expect(cAccuracy).toBeCloseTo(7 / 8, 12);
+    expect(cResolution).toBeCloseTo(7 / 9, 12);
     const totals = wb.getWorksheet('总体')!.getSheetValues().slice(2) as unknown[][];
     expect(totals.map((r) => r.slice(1))).toContainEqual(['呼叫总数', 13]);
     expect(totals.map((r) => r.slice(1))).toContainEqual(['平均报到用时(小时)', 4.93]);
+    expect(totals.map((r) => r.slice(1))).toContainEqual(['办结率', 10 / 13]);
+  });
+
+  it('prints XLSX on A4, one page wide, with a frozen header row, a filter and real percentages', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await (await get('/api/reports/monthly?month=2026-11&format=xlsx')).arrayBuffer());
+    for (const ws of wb.worksheets) {
+      expect(ws.pageSetup, ws.name).toMatchObject({
+        paperSize: 9,
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        printTitlesRow: '1:1',
+      });
+      expect(ws.views[0], ws.name).toMatchObject({ state: 'frozen', ySplit: 1 });
+      expect(ws.autoFilter, ws.name).toBeTruthy();
+    }
+    expect(wb.getWorksheet('部门排名')!.autoFilter).toBe(`A1:H${1 + m.t.district.departments.length}`);
+    expect(wb.getWorksheet('街道')!.autoFilter).toBe(`A1:G${1 + m.t.district.streets.length}`);
+    // every rate a number between 0 and 1 formatted as a percentage; no percentage as text
+    const percentCells = (sheet: string) => {
+      const cells: ExcelJS.Cell[] = [];
+      wb.getWorksheet(sheet)!.eachRow((row, n) => {
+        if (n > 1) row.eachCell((cell) => cell.numFmt === '0.0%' && cells.push(cell));
+      });
+      return cells;
+    };
+    const ranking = percentCells('部门排名');
+    expect(new Set(ranking.map((c) => c.col))).toEqual(new Set([6, 7]));
+    for (const sheet of ['部门排名', '街道', '总体'])
+      for (const c of percentCells(sheet)) {
+        expect(typeof c.value, `${sheet}!${c.address}`).toBe('number');
+        expect(c.value as number).toBeGreaterThanOrEqual(0);
+        expect(c.value as number).toBeLessThanOrEqual(1);
+      }
+    expect(percentCells('街道').map((c) => c.address)).toContain('E2');
+    const totals = wb.getWorksheet('总体')!;
+    const rateRow = (label: string) => {
+      let cell: ExcelJS.Cell | undefined;
+      totals.eachRow((row) => {
+        if (row.getCell(1).value === label) cell = row.getCell(2);
+      });
+      return cell!;
+    };
+    expect(rateRow('满意度').numFmt).toBe('0.0%');
+    expect(rateRow('呼叫总数').numFmt).not.toBe('0.0%');
+    for (const ws of wb.worksheets)
+      ws.eachRow((row) =>
+        row.eachCell((cell) => expect(String(cell.value), `${ws.name}!${cell.address}`).not.toMatch(/%$/)),
+      );
   });
 });
 

@@ -37,13 +37,19 @@ const guarded =
     }
   };
 
-type Cell = string | number | null;
+/** A rate: CSV writes it as a percentage number (80.5), XLSX as a number formatted as a percentage. */
+interface Percent {
+  rate: number | null;
+}
+type Cell = string | number | null | Percent;
 interface Table {
   headers: string[];
   rows: Cell[][];
 }
 
-const pct = (r: Ratio) => (r.rate === null ? null : Math.round(r.rate * 1000) / 10);
+const pct = (r: Ratio): Percent => ({ rate: r.rate });
+const isPercent = (v: Cell): v is Percent => typeof v === 'object' && v !== null;
+const percentNumber = (p: Percent) => (p.rate === null ? null : Math.round(p.rate * 1000) / 10);
 const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
 /** The bulletin as three tables with Chinese headers, for CSV and XLSX exports. */
@@ -110,21 +116,44 @@ const TABLES = { departments: '部门排名', streets: '街道', totals: '总体
 
 /** UTF-8 with a BOM, so spreadsheet programs read the Chinese right. */
 export function tableCsv(t: Table): string {
-  return `\uFEFF${stringify([t.headers, ...t.rows.map((r) => r.map((v) => v ?? ''))])}`;
+  const text = (v: Cell) => (isPercent(v) ? percentNumber(v) : v) ?? '';
+  return `\uFEFF${stringify([t.headers, ...t.rows.map((r) => r.map(text))])}`;
 }
+
+/** 76.9%: a rate stays a number a spreadsheet can compute with, shown as a percentage. */
+export const PERCENT_FORMAT = '0.0%';
+/** "响应率(%)" → "响应率": in XLSX the cell format says it is a percentage. */
+const xlsxLabel = (s: Cell) => (typeof s === 'string' ? s.replace(/\(%\)$/, '') : s);
 
 export async function bulletinXlsx(b: Bulletin): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Huying';
   for (const [name, t] of Object.entries(bulletinTables(b))) {
-    const ws = wb.addWorksheet(name);
-    ws.addRow(t.headers).font = { bold: true };
-    for (const r of t.rows) ws.addRow(r);
+    // A4, as wide as the page allows and as long as it needs; the header row stays in view
+    // on screen and is printed again on every page.
+    const ws = wb.addWorksheet(name, {
+      pageSetup: {
+        paperSize: 9,
+        orientation: 'portrait',
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+        printTitlesRow: '1:1',
+      },
+      views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }],
+    });
+    ws.addRow(t.headers.map(xlsxLabel)).font = { bold: true };
+    for (const r of t.rows) {
+      const row = ws.addRow(r.map((v) => (isPercent(v) ? v.rate : xlsxLabel(v))));
+      r.forEach((v, i) => {
+        if (isPercent(v)) row.getCell(i + 1).numFmt = PERCENT_FORMAT;
+      });
+    }
+    ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1 + t.rows.length, column: t.headers.length } };
     ws.columns.forEach((col, i) => {
-      col.width = Math.max(
-        10,
-        ...[t.headers[i], ...t.rows.map((r) => String(r[i] ?? ''))].map((s) => s.length * 2),
-      );
+      const shown = (v: Cell) => (isPercent(v) ? '100.0%' : String(xlsxLabel(v) ?? ''));
+      col.width = Math.max(10, ...[t.headers[i], ...t.rows.map((r) => shown(r[i]))].map((s) => s.length * 2));
     });
   }
   return Buffer.from(await wb.xlsx.writeBuffer());

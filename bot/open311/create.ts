@@ -13,6 +13,8 @@ import { findService } from './services.ts';
 
 const MAX_BODY = 64 * 1024;
 const MAX_DESCRIPTION = 2000;
+/** FixMyStreet's address_id for a report its user did not place on the map */
+const NOT_PINPOINTED = '#NOTPINPOINTED#';
 export type Fields = Map<string, string>;
 
 function decode(part: string): string {
@@ -87,17 +89,14 @@ export async function readBody(c: Context): Promise<Fields> {
   );
 }
 
-export function findClient(d: District, apiKey: string | undefined) {
+export function findClient(d: District, apiKey: string | undefined, action = 'create_request') {
   const given = Buffer.from(apiKey ?? '');
   const client = d.open311.clients.find((cl) => {
     const want = Buffer.from(cl.api_key);
     return want.length === given.length && timingSafeEqual(want, given);
   });
   if (!client)
-    throw new Open311Error(
-      403,
-      "Invalid api_key received -- can't proceed with create_request.（api_key 无效）",
-    );
+    throw new Open311Error(403, `Invalid api_key received -- can't proceed with ${action}.（api_key 无效）`);
   return client;
 }
 
@@ -127,10 +126,15 @@ export function reportCommand(d: District, f: Fields, clientName: string) {
   if (!!latText !== !!longText) throw badRequest('lat and long must be sent together（经纬度须成对提供）');
   const latitude = latText ? coordinate('lat', latText, 90) : undefined;
   const longitude = longText ? coordinate('long', longText, 180) : undefined;
-  if (!address && latitude === undefined)
-    throw badRequest('a location is required: address_string, or lat and long（缺少地点）');
+  // address_id alone is a location too (FixMyStreet sends "#NOTPINPOINTED#" for a report not
+  // placed on its map); Huying has no address register, so it is kept as text for the street.
+  const addressId = f.get('address_id')?.trim() || undefined;
+  if (!address && latitude === undefined && !addressId)
+    throw badRequest('a location is required: address_string, address_id, or lat and long（缺少地点）');
   if (address && address.length > 200)
     throw badRequest('address_string is longer than 200 characters（地址过长）');
+  if (addressId && addressId.length > 100)
+    throw badRequest('address_id is longer than 100 characters（地址编码过长）');
   const street = f.get('attribute[street]')?.trim();
   if (!street) throw badRequest('attribute[street] is required（缺少所属街道）');
   if (d.units.get(street)?.kind !== 'street')
@@ -154,7 +158,7 @@ export function reportCommand(d: District, f: Fields, clientName: string) {
   return {
     type: 'report' as const,
     text,
-    location: address,
+    location: address ?? (addressId && addressId !== NOT_PINPOINTED ? `地址编码 ${addressId}` : undefined),
     category: item.code,
     street,
     community,

@@ -1,13 +1,24 @@
-// Open311 GeoReport v2 at /open311/v2: discovery, services, service definitions, and
-// service requests (create, list, one). XML always, JSON too; the format is the extension.
-import { type Context, Hono } from 'hono';
+// Open311 GeoReport v2 at /open311/v2: discovery, services, service definitions, service
+// requests (create, list, one) and their updates (servicerequestupdates, as FixMyStreet reads
+// them). XML always, JSON too; the format is the extension. CORS for the configured origins.
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
 import type { Ctx } from '../../handlers/context.ts';
 import { type AppEnv, requestLog } from '../app.ts';
 import type { Services } from '../services.ts';
-import { createRequest, readBody } from './create.ts';
-import { callByNumber, describeCalls, parseRequestQuery, queryCalls } from './requests.ts';
-import { document, errorDocument, type Format, notFound, Open311Error, splitFormat } from './respond.ts';
+import { createRequest, findClient, readBody } from './create.ts';
+import { callByNumber, describeCalls, parseRequestQuery, parseWindow, queryCalls } from './requests.ts';
+import {
+  badRequest,
+  document,
+  errorDocument,
+  type Format,
+  notFound,
+  Open311Error,
+  splitFormat,
+} from './respond.ts';
 import { discovery, findService, serviceDefinition, serviceList } from './services.ts';
+import { requestUpdates } from './updates.ts';
 
 export const OPEN311_PATH = '/open311/v2';
 
@@ -18,8 +29,31 @@ export interface Open311Options {
 
 type Handler = (c: Context, format: Format, name: string) => Promise<Response> | Response;
 
+/**
+ * CORS for browser apps on the configured origins: their preflights are answered and their
+ * requests carry Access-Control-Allow-Origin; any other origin gets no CORS header at all.
+ */
+export function open311Cors(origins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(origins);
+  const withCors = cors({
+    origin: (origin) => (allowed.has(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type'],
+    maxAge: 600,
+  });
+  return async function open311Cors(c, next) {
+    const origin = c.req.header('origin');
+    if (origin && allowed.has(origin)) return withCors(c, next);
+    // a preflight from elsewhere: answered, with nothing that lets the browser go on
+    if (origin && c.req.method === 'OPTIONS') return c.body(null, 204, { Vary: 'Origin' });
+    await next();
+    c.header('Vary', 'Origin', { append: true });
+  };
+}
+
 export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
   const app = new Hono();
+  if (ctx.district.open311.cors_origins.length) app.use('*', open311Cors(ctx.district.open311.cors_origins));
   const changeset = new Date().toISOString().slice(0, 19) + 'Z';
 
   /** Splits "name.fmt", answers client mistakes with the spec's error document. */
@@ -46,6 +80,14 @@ export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
     return document(c, format, 'service_requests', await describeCalls(ctx.db, ctx.district, calls));
   };
 
+  // the client's own requests only: its api_key says who it is
+  const updates = async (c: Context, format: Format) => {
+    const client = findClient(ctx.district, c.req.query('api_key'), 'servicerequestupdates');
+    const window = parseWindow((n) => c.req.queries(n) ?? [], ctx.clock.now());
+    const list = await requestUpdates(ctx.db, ctx.district, client.name, window);
+    return document(c, format, 'service_request_updates', list);
+  };
+
   app.get(
     '/:file',
     serve('file', (c, format, name) => {
@@ -55,6 +97,7 @@ export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
       }
       if (name === 'services') return document(c, format, 'services', serviceList(ctx.district));
       if (name === 'requests') return requests(c, format);
+      if (name === 'servicerequestupdates') return updates(c, format);
       throw notFound(`no such resource: ${name}（没有这个资源）`);
     }),
   );
@@ -79,6 +122,10 @@ export function open311Routes(ctx: Ctx, opts: Open311Options = {}): Hono {
   app.post(
     '/:file',
     serve('file', async (c, format, name) => {
+      if (name === 'servicerequestupdates')
+        throw badRequest(
+          'updates are not accepted from clients: Huying only publishes them; send a new request instead（不接收外部更新）',
+        );
       if (name !== 'requests') throw notFound(`no such resource: ${name}（没有这个资源）`);
       const created = await createRequest({ ...ctx, log: requestLog(c, ctx.log) }, await readBody(c));
       return document(c, format, 'service_requests', [

@@ -5,6 +5,7 @@ import type { Db } from '../../db/connect.ts';
 import type { Assignment, Call } from '../../db/schema.ts';
 import { CALL_STATES, callRefPattern } from '../../handlers/calls.ts';
 import { maskPhones, unitName } from '../../handlers/cards.ts';
+import { readTimeline } from '../../handlers/personal.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { badRequest, notFound } from './respond.ts';
 import type { XmlValue } from './xml.ts';
@@ -65,6 +66,26 @@ const list = (values: string[]) =>
     .map((v) => v.trim())
     .filter(Boolean);
 
+/**
+ * start_date and end_date: w3 datetimes, at most 90 days apart; one alone runs 90 days from or
+ * to it; neither: the last 90 days.
+ */
+export function parseWindow(get: (name: string) => string[], now: Date): { from: Date; to: Date } {
+  const start = list(get('start_date'))[0];
+  const end = list(get('end_date'))[0];
+  const from0 = start ? parseW3('start_date', start) : undefined;
+  const to0 = end ? parseW3('end_date', end) : undefined;
+  const window = MAX_WINDOW_DAYS * DAY;
+  const to = to0 ?? (from0 ? new Date(from0.getTime() + window) : now);
+  const from = from0 ?? new Date(to.getTime() - window);
+  if (to < from) throw badRequest('end_date is before start_date（结束时间早于开始时间）');
+  if (to.getTime() - from.getTime() > window)
+    throw badRequest(
+      `start_date to end_date spans more than ${MAX_WINDOW_DAYS} days（查询跨度不能超过90天）`,
+    );
+  return { from, to };
+}
+
 /** The query string of GET requests, validated; `get` returns every value of a name. */
 export function parseRequestQuery(get: (name: string) => string[], now: Date): RequestQuery {
   const ids = list(get('service_request_id')).map((id) => id.toUpperCase());
@@ -78,18 +99,7 @@ export function parseRequestQuery(get: (name: string) => string[], now: Date): R
         ...(statuses.includes('closed') ? CLOSED_STATES : []),
       ]
     : null;
-  const start = list(get('start_date'))[0];
-  const end = list(get('end_date'))[0];
-  const from0 = start ? parseW3('start_date', start) : undefined;
-  const to0 = end ? parseW3('end_date', end) : undefined;
-  const window = MAX_WINDOW_DAYS * DAY;
-  const to = to0 ?? (from0 ? new Date(from0.getTime() + window) : now);
-  const from = from0 ?? new Date(to.getTime() - window);
-  if (to < from) throw badRequest('end_date is before start_date（结束时间早于开始时间）');
-  if (to.getTime() - from.getTime() > window)
-    throw badRequest(
-      `start_date to end_date spans more than ${MAX_WINDOW_DAYS} days（查询跨度不能超过90天）`,
-    );
+  const { from, to } = parseWindow(get, now);
   return { ids: ids.slice(0, MAX_RESULTS), serviceCodes: list(get('service_code')), states, from, to };
 }
 
@@ -134,23 +144,9 @@ async function extrasFor(db: Db, calls: Call[]): Promise<Extras> {
     .execute();
   for (const a of assignments)
     out.assignments.set(String(a.call_id), [...(out.assignments.get(String(a.call_id)) ?? []), a]);
-  const last = await db
-    .selectFrom('call_events')
-    .select(['call_id', (eb) => eb.fn.max('at').as('at')])
-    .where('call_id', 'in', ids)
-    .groupBy('call_id')
-    .execute();
-  for (const r of last) out.updated.set(String(r.call_id), new Date(r.at as Date));
-  const notes = await db
-    .selectFrom('call_events')
-    .distinctOn('call_id')
-    .select(['call_id', 'kind', 'payload', 'assignment_id'])
-    .where('call_id', 'in', ids)
-    .where('kind', 'in', NOTE_KINDS)
-    .orderBy('call_id')
-    .orderBy('id', 'desc')
-    .execute();
-  for (const n of notes)
+  for (const e of await readTimeline(db, { callIds: ids, latestPerCall: true }))
+    out.updated.set(String(e.call_id), new Date(e.at));
+  for (const n of await readTimeline(db, { callIds: ids, kinds: NOTE_KINDS, latestPerCall: true }))
     out.notes.set(String(n.call_id), {
       kind: n.kind,
       payload: n.payload,
@@ -170,7 +166,8 @@ function responsible(assignments: Assignment[]): Assignment | undefined {
   );
 }
 
-function statusNotes(d: District, note: Extras['notes'] extends Map<string, infer N> ? N : never): string {
+/** A timeline event as words for the requester: the status notes of a request, its updates. */
+export function statusNotes(d: District, note: { kind: string; payload: Record<string, unknown> }): string {
   const p = note.payload;
   const unit = unitName(d, p.unit as string | undefined);
   const text = (k: string) => maskPhones(String(p[k] ?? ''));
@@ -221,11 +218,26 @@ export function serviceNotice(d: District, call: Call, agency: string | null): s
   }
 }
 
+/**
+ * Without coordinates (a chat report; a request with an address only) the address carries the
+ * street and community too, and the notice says the place is the address text.
+ */
+function place(d: District, call: Call): { address: string | null; note: string } {
+  if (call.latitude !== null && call.longitude !== null) return { address: call.location, note: '' };
+  const area = `${unitName(d, call.street_code)}${call.community_code ? unitName(d, call.community_code) : ''}`;
+  const from = call.source.startsWith('open311:') ? '' : '群聊反映，';
+  return {
+    address: call.location ? `${area} ${call.location}` : area,
+    note: `（${from}没有坐标：位置以地址文字为准）`,
+  };
+}
+
 function toRequest(d: District, call: Call, x: Extras): XmlValue {
   const lead = responsible(x.assignments.get(call.id) ?? []);
   const agency = lead ? unitName(d, lead.unit_code) : null;
   const note = x.notes.get(call.id);
   const images = call.images as unknown as string[];
+  const where = place(d, call);
   return {
     service_request_id: call.no,
     status: (CLOSED_STATES as readonly string[]).includes(call.state) ? 'closed' : 'open',
@@ -234,11 +246,11 @@ function toRequest(d: District, call: Call, x: Extras): XmlValue {
     service_code: call.category_code,
     description: maskPhones(call.text),
     agency_responsible: agency,
-    service_notice: serviceNotice(d, call, agency),
+    service_notice: `${serviceNotice(d, call, agency)}${where.note}`,
     requested_datetime: w3(call.created_at),
     updated_datetime: w3(x.updated.get(call.id) ?? call.updated_at),
     expected_datetime: w3(call.resolve_due_at ?? lead?.resolve_due_at),
-    address: call.location,
+    address: where.address,
     address_id: null,
     zipcode: null,
     lat: call.latitude,

@@ -14,6 +14,7 @@ export type XmlValue =
 export const LIST_ITEMS: Record<string, string> = {
   services: 'service',
   service_requests: 'request',
+  service_request_updates: 'request_update',
   attributes: 'attribute',
   values: 'value',
   errors: 'error',
