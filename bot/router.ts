@@ -2,6 +2,7 @@
 // (typed, or a pressed button) or a report → the lifecycle. Adapters never decide anything.
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
+import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
 import { parseCommand } from '../handlers/grammar.ts';
 import { fillForm, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
@@ -171,28 +172,30 @@ export function createRouter(ctx: Ctx): Router {
     ) {
       const original = await pressedCard(inbound);
       if (original)
-        result.cardUpdate = {
-          ...original,
-          buttons: [],
-          form: undefined,
-          note: outcome.ok
+        result.cardUpdate = pressedUpdate(
+          original,
+          inbound.action.command,
+          outcome.ok
             ? `✓ ${actor.name} 于 ${formatShanghai(ctx.clock.now())} 办理：${inbound.action.command.split(' ')[0]}`
             : `此卡片已过期：${outcome.reason}`,
-        };
+        );
     }
     return result;
   }
 
-  /** The message a button was pressed on, as we sent it. */
+  /** The message a button was pressed on, as we sent it: several rows share one platform
+   * message when they were merged under a flood, and that message was made from them all. */
   async function pressedCard(inbound: Inbound): Promise<Message | undefined> {
-    const row = await ctx.db
+    const rows = await ctx.db
       .selectFrom('sent_messages as s')
       .innerJoin('outbox as o', 'o.id', 's.outbox_id')
       .select('o.payload')
       .where('s.platform', '=', inbound.platform)
       .where('s.platform_message_id', '=', inbound.messageId!)
-      .executeTakeFirst();
-    return (row?.payload as { message?: Message } | undefined)?.message;
+      .orderBy('o.id')
+      .execute();
+    const parts = rows.flatMap((r) => (r.payload as { message?: Message }).message ?? []);
+    return parts.length > 1 ? mergeMessages(parts) : parts[0];
   }
 
   return {

@@ -2,10 +2,12 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connect.ts';
 import * as m0001 from './migrations/2026-11-27T0001-initial.ts';
+import * as m0003 from './migrations/2026-12-01T0003-outbox-priority.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
   '2026-11-27T0001-initial': m0001,
+  '2026-12-01T0003-outbox-priority': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -52,6 +52,9 @@ export interface Message {
   images?: { ref: string; alt: string }[];
   /** a footer line, e.g. "由 梁益莉 于 11-27 10:02 处理" */
   note?: string;
+  /** goes ahead of routine messages in its chat's line (an emergency's receipt and cards, an
+   * escalation); never ahead of an older message about the same call */
+  urgent?: boolean;
 }
 
 export const notice = (title: string, text: string, tone: Tone = 'info'): Message => ({

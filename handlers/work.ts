@@ -2,6 +2,7 @@
 // messages it causes (outbox rows) commit together or not at all.
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { PRIORITY } from '../db/outbox.ts';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
@@ -117,6 +118,7 @@ export async function runWork<T>(
           payload: JSON.stringify({ message, replyTo: replyTo ?? null }),
           idempotency_key: randomUUID(),
           available_at: now,
+          priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
         })
         .execute();
       effects.outbox = true;

@@ -1,11 +1,13 @@
 // The office's view of the job layer: failed outbox rows with their reasons
-// (GET /api/outbox/failed) and, on BullMQ, the Bull Board dashboard at /admin/queues.
+// (GET /api/outbox/failed), what waits in each chat's line (GET /api/outbox/backlog) and, on
+// BullMQ, the Bull Board dashboard at /admin/queues.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
 import type { BullMqDriver } from '../../jobs/bullmq.ts';
+import { outboxBacklog } from '../../jobs/lines.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
 import type { Services } from '../wiring.ts';
@@ -84,6 +86,8 @@ export async function mountQueueAdmin(app: Hono<AppEnv>, services: Services): Pr
     const failed = await listFailed(ctx.db, limit);
     return c.json({ count: failed.length, failed });
   });
+  // each chat's line: how many wait, how many urgent, the oldest wait (jobs/lines.ts)
+  app.get('/api/outbox/backlog', adminAuth(token), async (c) => c.json(await outboxBacklog(ctx)));
   if (runtime.queues.kind !== 'bullmq') return;
   const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }, { serveStatic }] = await Promise.all([
     import('@bull-board/api'),
