@@ -103,7 +103,8 @@ export function pressedUpdate(card: Message, command: string, note: string): Mes
   return {
     ...card,
     fields: card.fields.map((f) => (f.label === no ? { ...f, value: `${f.value}｜${note}` } : f)),
-    buttons: (card.buttons ?? []).filter((b) => !b.command.includes(no)),
+    // a button belongs to the first call it names ("合并 0002 到 0001" is 0002's)
+    buttons: (card.buttons ?? []).filter((b) => CALL_NO.exec(b.command)?.[0] !== no),
   };
 }
 
