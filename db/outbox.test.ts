@@ -66,7 +66,8 @@ async function put(o: { call?: string | null; urgent?: boolean; kind?: string; c
     .executeTakeFirstOrThrow();
 }
 
-const claim = (r: OutboxRow, owner = 'w1', until = soon()) => claimRow(t.db, r.id, { owner, until, now: now() });
+const claim = (r: OutboxRow, owner = 'w1', until = soon()) =>
+  claimRow(t.db, r.id, { owner, until, now: now() });
 const sent = (...rows: OutboxRow[]) =>
   markSent(
     t.db,
@@ -139,7 +140,11 @@ describe('a chat line', () => {
 
     // the merged message failed for good: its members go on their own
     await markFailed(t.db, head.id, { attempts: 1, reason: 'permanent: refused', now: now() });
-    const after = await t.db.selectFrom('outbox').selectAll().where('id', '=', b.id).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', b.id)
+      .executeTakeFirstOrThrow();
     expect(after).toMatchObject({ state: 'pending', merged_into: null });
     expect(await claim(other)).toMatchObject({ id: other.id });
   });
