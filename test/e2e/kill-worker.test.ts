@@ -11,7 +11,9 @@ const services = !!process.env.DATABASE_URL && !!process.env.REDIS_URL;
 describe.skipIf(!services)('a worker killed mid-send', () => {
   afterEach(() => killAll());
 
-  it('sending resumes within 15 s and every row reaches the platform once', { timeout: 180_000 }, async () => {
+  it('sending resumes within 15 s and every row reaches the platform once', {
+    timeout: 180_000,
+  }, async () => {
     const r = await runScenario({
       seconds: 20,
       ratePerSecond: 1,
