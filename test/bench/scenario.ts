@@ -53,8 +53,15 @@ const stats = (ms: number[]) => ({
 
 export interface ScenarioResult {
   reports: { posted: number; answered2xx: number; calls: number; emergencies: number };
-  /** per emergency: seconds from its report to its receipt and to its dispatch request */
-  emergencies: { no: string; receiptS: number | null; dispatchRequestS: number | null }[];
+  /** per emergency: seconds from its report to its call (intake), to its receipt and to its
+   * dispatch request; and how long those two waited in their lines (written to sent) */
+  emergencies: {
+    no: string;
+    intakeS: number | null;
+    receiptS: number | null;
+    dispatchRequestS: number | null;
+    lineS: number | null;
+  }[];
   /** for each emergency: routine rows of its chats written before it and sent after it */
   overtaken: { no: string; community: number; street: number }[];
   /** routine rows in the flooded chats: seconds from written to sent */
@@ -249,7 +256,10 @@ async function measure(
   o: { loadEnd: number; drainedAt: number | null; kill: ScenarioResult['kill'] },
 ): Promise<ScenarioResult> {
   const problems = await checkEveryRowOnce(db, fake);
-  const calls = await db.selectFrom('calls').select(['id', 'no', 'emergency', 'source_message_id']).execute();
+  const calls = await db
+    .selectFrom('calls')
+    .select(['id', 'no', 'emergency', 'source_message_id', 'created_at'])
+    .execute();
   const postedAt = new Map(posted.map((p) => [p.messageId, p.at]));
   const firstNaming = (no: string, test: (title: string) => boolean) =>
     fake.sent.find((s) => {
@@ -259,27 +269,6 @@ async function measure(
         test((s.content as { header?: { title?: { content?: string } } }).header?.title?.content ?? '')
       );
     })?.at;
-
-  const emergencies = calls
-    .filter((c) => c.emergency)
-    .map((c) => {
-      const at = postedAt.get(c.source_message_id ?? '') ?? 0;
-      const receipt = firstNaming(c.no, (t) => t.startsWith('紧急情况已上报'));
-      const request = firstNaming(c.no, (t) => t.includes('请区领导派单'));
-      return {
-        no: c.no,
-        receiptS: receipt ? secs(receipt - at) : null,
-        dispatchRequestS: request ? secs(request - at) : null,
-      };
-    });
-  const routineReceipt = calls
-    .filter((c) => !c.emergency)
-    .map((c) => {
-      const at = postedAt.get(c.source_message_id ?? '');
-      const receipt = firstNaming(c.no, (t) => t.startsWith('已收到'));
-      return at && receipt ? receipt - at : null;
-    })
-    .filter((x): x is number => x !== null);
 
   const rows = await db
     .selectFrom('outbox')
@@ -295,10 +284,36 @@ async function measure(
       'platform_message_id',
     ])
     .execute();
+  const waited = (r: (typeof rows)[number]) =>
+    r.sent_at ? new Date(r.sent_at).getTime() - new Date(r.created_at).getTime() : null;
+  const emergencies = calls
+    .filter((c) => c.emergency)
+    .map((c) => {
+      const at = postedAt.get(c.source_message_id ?? '') ?? 0;
+      const receipt = firstNaming(c.no, (t) => t.startsWith('紧急情况已上报'));
+      const request = firstNaming(c.no, (t) => t.includes('请区领导派单'));
+      const lines = rows.filter((r) => r.call_id === c.id && r.priority > 0).map(waited);
+      return {
+        no: c.no,
+        intakeS: at ? secs(new Date(c.created_at).getTime() - at) : null,
+        receiptS: receipt ? secs(receipt - at) : null,
+        dispatchRequestS: request ? secs(request - at) : null,
+        lineS: lines.some((x) => x === null) ? null : secs(Math.max(0, ...(lines as number[]))),
+      };
+    });
+  const routineReceipt = calls
+    .filter((c) => !c.emergency)
+    .map((c) => {
+      const at = postedAt.get(c.source_message_id ?? '');
+      const receipt = firstNaming(c.no, (t) => t.startsWith('已收到'));
+      return at && receipt ? receipt - at : null;
+    })
+    .filter((x): x is number => x !== null);
+
   const flooded = new Set([COMMUNITY, 'oc_sample_jinhualu']);
   const routineWait = rows
     .filter((r) => r.priority === 0 && flooded.has(r.chat_id) && r.sent_at)
-    .map((r) => new Date(r.sent_at!).getTime() - new Date(r.created_at).getTime());
+    .map((r) => waited(r)!);
   const overtaken = calls
     .filter((c) => c.emergency)
     .map((c) => {
