@@ -13,7 +13,6 @@ import {
   blockedBy,
   claimRow,
   joinBatch,
-  lineBacklog,
   markFailed,
   markSent,
   mergeCandidates,
@@ -21,6 +20,7 @@ import {
   PRIORITY,
   renewClaims,
 } from './outbox.ts';
+import { lineBacklog } from './outbox-lines.ts';
 import type { OutboxRow } from './schema.ts';
 
 const CHAT = 'oc_sample_chenhui';

@@ -1,7 +1,7 @@
 // The chats' lines as the office sees them: what waits where and since when (the admin API's
 // /api/outbox/backlog, and the status page), and the warning to the office's chats when a line
 // stays long: once per episode, whichever worker notices first.
-import { type Line, lineBacklog, recordLongLines, takeWarnings } from '../db/outbox.ts';
+import { type Line, lineBacklog, recordLongLines, takeWarnings } from '../db/outbox-lines.ts';
 import { unitName } from '../handlers/cards.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { lineWarning } from '../handlers/flood.ts';
