@@ -4,7 +4,9 @@
 // every outbox row reaches the API exactly once (the fake deduplicates on uuid as Lark does).
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScenario } from '../bench/scenario.ts';
-import { killAll } from '../processes.ts';
+import { freshDb } from '../db.ts';
+import { killAll, startHuying } from '../processes.ts';
+import { redisEnv } from '../queues.ts';
 
 const services = !!process.env.DATABASE_URL && !!process.env.REDIS_URL;
 
@@ -31,5 +33,25 @@ describe.skipIf(!services)('a worker killed mid-send', () => {
     expect(r.kill!.resumeS).not.toBeNull();
     expect(r.kill!.resumeS!).toBeLessThanOrEqual(15);
     expect(r.drainedS).not.toBeNull();
+  });
+
+  it('the harness restarts a killed process on its address', { timeout: 120_000 }, async () => {
+    const t = await freshDb();
+    try {
+      const web = await startHuying({ role: 'web', env: { DATABASE_URL: t.url, ...redisEnv() } });
+      const first = web.pid;
+      await web.kill();
+      expect(web.running).toBe(false);
+      expect((await fetch(`${web.url}/healthz`).catch(() => null))?.ok).toBeFalsy();
+      await web.restart();
+      expect(web.running).toBe(true);
+      expect(web.pid).not.toBe(first);
+      expect((await fetch(`${web.url}/readyz`)).status).toBe(200);
+      await web.stop();
+      expect(web.running).toBe(false);
+      expect(web.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });
