@@ -6,6 +6,7 @@ import type { Logger } from '../config/log.ts';
 import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '../db/inbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
+import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
 import { parseCommand } from '../handlers/grammar.ts';
 import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
@@ -263,29 +264,31 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       (outcome.ok || outcome.code === 'already_done' || outcome.code === 'wrong_state')
     ) {
       if (original)
-        result.cardUpdate = {
-          ...original,
-          buttons: [],
-          form: undefined,
-          note: outcome.ok
+        result.cardUpdate = pressedUpdate(
+          original,
+          inbound.action.command,
+          outcome.ok
             ? `✓ ${actor.name} 于 ${formatShanghai(ctx.clock.now())} 办理：${inbound.action.command.split(' ')[0]}`
             : `此卡片已过期：${outcome.reason}`,
-        };
+        );
     }
     return result;
   }
 
-  /** The message a button was pressed on, as we sent it, and the chat we sent it to. */
+  /** The message a button was pressed on, as we sent it, and the chat we sent it to: several rows
+   * share one platform message when they were merged under a flood, made from them all. */
   async function pressedCard(inbound: Inbound): Promise<{ message: Message; chatId: string } | undefined> {
-    const row = await ctx.db
+    const rows = await ctx.db
       .selectFrom('sent_messages as s')
       .innerJoin('outbox as o', 'o.id', 's.outbox_id')
       .select(['o.payload', 's.chat_id'])
       .where('s.platform', '=', inbound.platform)
       .where('s.platform_message_id', '=', inbound.messageId!)
-      .executeTakeFirst();
-    const message = (row?.payload as { message?: Message } | undefined)?.message;
-    return message && row ? { message, chatId: row.chat_id } : undefined;
+      .orderBy('o.id')
+      .execute();
+    const parts = rows.flatMap((r) => (r.payload as { message?: Message }).message ?? []);
+    const message = parts.length > 1 ? mergeMessages(parts) : parts[0];
+    return message ? { message, chatId: rows[0].chat_id } : undefined;
   }
 
   return {

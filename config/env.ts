@@ -26,6 +26,11 @@ export const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -')
     .default('huying'),
+  /** a chat's outgoing line is long with this many messages waiting, or with its oldest waiting
+   * this many seconds; the office is warned once it stays long HUYING_LINE_WARN_AFTER seconds */
+  HUYING_LINE_WARN_COUNT: z.coerce.number().int().min(1).default(200),
+  HUYING_LINE_WARN_WAIT: z.coerce.number().int().min(1).default(60),
+  HUYING_LINE_WARN_AFTER: z.coerce.number().int().min(0).default(60),
   HUYING_CONFIG: optionalText,
   HUYING_DATA_DIR: z.string().default('./data'),
   HUYING_CLOCK: z.enum(['system', 'manual']).default('system'),

@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connect.ts';
 import * as m0001 from './migrations/2026-11-27T0001-initial.ts';
 import * as m0002 from './migrations/2026-12-01T0002-inbound-replay.ts';
+import * as m0003 from './migrations/2026-12-01T0003-outbox-priority.ts';
 import * as m0004 from './migrations/2026-12-01T0004-retention.ts';
 import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
 
@@ -10,8 +11,9 @@ import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
 const migrations: Record<string, Migration> = {
   '2026-11-27T0001-initial': m0001,
   '2026-12-01T0002-inbound-replay': m0002,
-  '2026-12-01T0005-call-waits': m0005,
+  '2026-12-01T0003-outbox-priority': m0003,
   '2026-12-01T0004-retention': m0004,
+  '2026-12-01T0005-call-waits': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -188,6 +188,22 @@ export interface OutboxTable {
   available_at: Timestamp;
   sent_at: Timestamp | null;
   platform_message_id: string | null;
+  /** its place in its chat's line: 1 (urgent) goes ahead of 0 (routine), never ahead of an
+   * older row of the same call */
+  priority: Generated<number>;
+  /** under a flood: the row whose message carried this one too (that row itself once claimed) */
+  merged_into: BigId | null;
+  /** the worker holding the claim (available_at is then its lease) */
+  lease_owner: string | null;
+}
+
+export interface OutboxLinesTable {
+  platform: string;
+  chat_id: string;
+  /** since when the chat's line has been long */
+  long_since: Timestamp;
+  /** when the office was warned about it (once per episode) */
+  warned_at: Timestamp | null;
 }
 
 export interface InboundEventsTable {
@@ -244,6 +260,7 @@ export interface Database {
   satisfaction: SatisfactionTable;
   annual_surveys: AnnualSurveysTable;
   outbox: OutboxTable;
+  outbox_lines: OutboxLinesTable;
   inbound_events: InboundEventsTable;
   sent_messages: SentMessagesTable;
   sim_messages: SimMessagesTable;

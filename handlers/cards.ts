@@ -61,6 +61,7 @@ export function draftCard(d: District, call: Call, departments: string[]): Messa
     callNo: call.no,
     title: call.emergency ? `紧急情况已上报 ${call.no}` : `已收到反映 ${call.no}`,
     tone: call.emergency ? 'danger' : 'info',
+    urgent: call.emergency,
     fields: [
       { label: '编号', value: call.no },
       { label: '类别', value: categoryName(d, call.category_code) },
@@ -87,6 +88,7 @@ export function triageCard(
     callNo: no,
     title: `${call.emergency ? '【紧急】' : ''}新呼叫待研判 ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
+    urgent: call.emergency,
     fields: [
       ...baseFields(d, call),
       { label: '建议部门', value: suggestion.join('、') || '（需人工研判）' },
@@ -155,6 +157,7 @@ export function dispatchRequestCard(
     callNo: no,
     title: `${call.emergency ? '【紧急】' : ''}请${mode.dispatcherName}派单 ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
+    urgent: call.emergency,
     fields: [
       ...baseFields(d, call),
       { label: '建议部门', value: units.map((u) => unitName(d, u)).join('、') || '—' },
@@ -215,6 +218,7 @@ export function dispatchCard(
     assignmentId: a.id,
     title: self ? `街道自行处置 ${no}` : `${call.emergency ? '【紧急】' : ''}新呼叫请报到 ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
+    urgent: call.emergency,
     fields: [...baseFields(d, call), ...assignmentFields(d, a)],
     images: photoImages(call.images),
     mentions,

@@ -58,6 +58,9 @@ export interface Message {
    * platform can (Lark's ephemeral cards, the simulator), else addressed to them by @-mention.
    */
   private?: boolean;
+  /** goes ahead of routine messages in its chat's line (an emergency's receipt and cards, an
+   * escalation); never ahead of an older message about the same call */
+  urgent?: boolean;
 }
 
 export const notice = (title: string, text: string, tone: Tone = 'info'): Message => ({

@@ -70,6 +70,8 @@ export async function fireDeadlineTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOu
     const lateMinutes = Math.max(0, Math.floor((w.now.getTime() - t.due) / 60_000));
     const message = timerMessage(w, t, call, a, lateMinutes);
     if (t.target === 'department_head') message.mentions = await headsOf(w, a.unit_code);
+    // an escalation goes ahead of routine messages in its chat's line
+    if (message.kind === 'escalate') message.urgent = true;
     const d = ctx.district;
     const unit =
       t.target === 'office' ? d.office.code : t.target === 'leaders' ? d.leaders.code : a.unit_code;

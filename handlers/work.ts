@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from '../config/log.ts';
+import { PRIORITY } from '../db/outbox.ts';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
@@ -129,6 +130,7 @@ export async function runWork<T>(
           payload: JSON.stringify({ message, replyTo: replyTo ?? null, ...(privateTo ? { privateTo } : {}) }),
           idempotency_key: randomUUID(),
           available_at: now,
+          priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
         })
         .execute();
       effects.outbox = true;

@@ -1,9 +1,12 @@
-// Delivering one outbox row: look up who to @-mention, hand the message to its platform's
-// sender with the row's idempotency key, record what was sent. The queue-driven relay and
-// the retry policy are built around this.
+// Delivering outbox rows: look up who to @-mention, hand the message to its platform's sender
+// with the row's idempotency key, record what was sent. Rows merged under a flood go as one
+// message (the batch's first row's key), and each is recorded with that message's id. The
+// queue-driven relay and the retry policy are built around this.
 
+import { markSent, type SentRecord } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
+import { mergeMessages } from '../handlers/flood.ts';
 import type { Message } from '../handlers/messages.ts';
 import { type PlatformSender, SendError } from './platform.ts';
 
@@ -16,77 +19,73 @@ export interface OutboxPayload {
   privateTo?: string;
 }
 
-export async function deliverOutboxRow(
+const payloadOf = (row: OutboxRow) => row.payload as unknown as OutboxPayload;
+
+export function deliverOutboxRow(
   ctx: Ctx,
   senders: Map<string, PlatformSender>,
   row: OutboxRow,
 ): Promise<{ messageId: string } | 'not_ready'> {
-  const sender = senders.get(row.platform);
+  return deliverBatch(ctx, senders, [row]);
+}
+
+/** Sends a batch (a row, or a row and the members merged into it) as one message. */
+export async function deliverBatch(
+  ctx: Ctx,
+  senders: Map<string, PlatformSender>,
+  rows: OutboxRow[],
+): Promise<{ messageId: string } | 'not_ready'> {
+  const [head] = rows;
+  const sender = senders.get(head.platform);
   if (!sender)
-    throw new SendError('retry', `no sender for platform ${row.platform}`, { platform: row.platform });
+    throw new SendError('retry', `no sender for platform ${head.platform}`, { platform: head.platform });
   if (!sender.ready()) return 'not_ready';
-  const payload = row.payload as unknown as OutboxPayload;
-  if (row.kind === 'card_update') {
+  const payload = payloadOf(head);
+  if (head.kind === 'card_update') {
     if (sender.update && payload.platformMessageId)
       await sender.update(payload.platformMessageId, payload.message);
-    await ctx.db
-      .updateTable('outbox')
-      .set({
-        state: 'sent',
-        sent_at: ctx.clock.now(),
-        platform_message_id: payload.platformMessageId ?? null,
-        attempts: row.attempts + 1,
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await markSent(ctx.db, [head.id], {
+      at: ctx.clock.now(),
+      platformMessageId: payload.platformMessageId ?? null,
+    });
     return { messageId: payload.platformMessageId ?? '' };
   }
-  const people = (payload.message.mentions ?? []).map((m) => m.personId).filter((x): x is string => !!x);
+  const single = rows.length === 1;
+  const message = single ? payload.message : mergeMessages(rows.map((r) => payloadOf(r).message));
+  const people = (message.mentions ?? []).map((m) => m.personId).filter((x): x is string => !!x);
   const ids = people.length
     ? await ctx.db
         .selectFrom('person_identities')
         .select(['person_id', 'platform_user_id'])
-        .where('platform', '=', row.platform)
+        .where('platform', '=', head.platform)
         .where('person_id', 'in', people)
         .execute()
     : [];
   const sent = await sender.send({
-    chatId: row.chat_id,
-    message: payload.message,
-    replyTo: payload.replyTo ?? null,
-    privateTo: payload.privateTo ?? null,
-    idempotencyKey: row.idempotency_key,
-    mentions: (payload.message.mentions ?? []).map((m) => ({
+    chatId: head.chat_id,
+    message,
+    // a merged message answers no one report in particular
+    replyTo: single ? (payload.replyTo ?? null) : null,
+    // a private answer is never merged with others
+    privateTo: single ? (payload.privateTo ?? null) : null,
+    idempotencyKey: head.idempotency_key,
+    mentions: (message.mentions ?? []).map((m) => ({
       personId: m.personId ?? '',
       name: m.name,
       platformUserId: ids.find((i) => String(i.person_id) === m.personId)?.platform_user_id ?? null,
     })),
   });
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('outbox')
-      .set({
-        state: 'sent',
-        sent_at: ctx.clock.now(),
-        platform_message_id: sent.messageId,
-        attempts: row.attempts + 1,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await trx
-      .insertInto('sent_messages')
-      .values({
-        outbox_id: row.id,
-        platform: row.platform,
-        chat_id: row.chat_id,
-        platform_message_id: sent.messageId,
-        call_id: row.call_id,
-        card_kind: payload.message.kind,
-        assignment_id: payload.message.assignmentId ?? null,
-        created_at: ctx.clock.now(),
-      })
-      .execute();
-  });
+  const remember: SentRecord[] = rows.map((r) => ({
+    outboxId: r.id,
+    callId: r.call_id,
+    cardKind: payloadOf(r).message.kind,
+    assignmentId: payloadOf(r).message.assignmentId ?? null,
+  }));
+  await markSent(
+    ctx.db,
+    rows.map((r) => r.id),
+    { at: ctx.clock.now(), platformMessageId: sent.messageId, remember },
+  );
   return sent;
 }
 

@@ -1,10 +1,15 @@
 // The job layer of a process: the outbox relay after each commit, and in the worker role the
-// send worker, the timer worker, recovery at start, the periodic sweep and reconcile, and the
-// repeatable schedules. Everything it does can be re-derived from the database.
+// send worker (with the heartbeat that renews its claims), the timer worker, recovery at start,
+// the periodic sweep and reconcile, the watch on long lines, and the repeatable schedules.
+// Everything it does can be re-derived from the database.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { isManualClock } from '../config/clock.ts';
+import { renewClaims } from '../db/outbox.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import type { BullMqDriver } from './bullmq.ts';
+import { DEFAULT_LINE_WATCH, type LineWatch, watchLines } from './lines.ts';
 import type { MemoryDriver } from './memory.ts';
 import type { PlatformSender } from './platform.ts';
 import { backoffDelay, type JobOptions, type QueueDriver } from './queue.ts';
@@ -26,7 +31,16 @@ import { enqueueTimers, removeObsoleteTimers } from './timers.ts';
 
 /** What the job layer needs of the wiring (bot/wiring.ts's Services has all of it). */
 export interface JobServices {
-  runtime: { queues: QueueDriver; database: { embedded: boolean } };
+  runtime: {
+    queues: QueueDriver;
+    database: { embedded: boolean };
+    /** the thresholds of the long-line warning, from the environment */
+    env?: {
+      HUYING_LINE_WARN_COUNT?: number;
+      HUYING_LINE_WARN_WAIT?: number;
+      HUYING_LINE_WARN_AFTER?: number;
+    };
+  };
   ctx: Ctx;
   role: 'web' | 'worker' | 'all';
   senders: Map<string, PlatformSender>;
@@ -35,12 +49,21 @@ export interface JobServices {
 }
 
 export interface JobsOptions {
-  /** how often the worker queues pending rows that have no job (default 5 s) */
+  /** how often the worker queues the rows that may go now and have no job (default 2 s) */
   sweepMs?: number;
   /** how often the worker re-derives timers due soon (default 60 s) */
   reconcileMs?: number;
-  /** how long a send holds its row; a worker dying mid-send frees it after this (default 2 min) */
+  /** how long a claim holds its row unless renewed; the worker renews its claims every third
+   * of it, so a worker dying mid-send frees its rows within this (default 10 s) */
   leaseMs?: number;
+  /** under a flood, routine messages merge once a chat's line holds more than its platform
+   * sends in this many seconds (default 3; false: never) */
+  mergeAfterSeconds?: number | false;
+  /** when a long line warns the office (default: the environment's, else DEFAULT_LINE_WATCH;
+   * false: never) */
+  lineWatch?: Partial<LineWatch> | false;
+  /** how often the worker looks at the lines (default 10 s) */
+  lineWatchMs?: number;
   /** first retry delay of a send; doubles each time (default 1 s) */
   retryBaseMs?: number;
   /** sends per second per platform and per chat, over DEFAULT_LIMITS */
@@ -83,7 +106,8 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     attempts: MAX_SEND_ATTEMPTS,
     backoff: { type: 'exponential', delay: opts.retryBaseMs ?? 1000 },
   };
-  const relay = createRelay({ ctx, queue: sendQ, log, jobOptions: sendJobOptions, lane });
+  const leaseMs = opts.leaseMs ?? 10_000;
+  const relay = createRelay({ ctx, queue: sendQ, log, jobOptions: sendJobOptions, lane, sweepIdMs: leaseMs });
 
   const scheduling = new Set<Promise<unknown>>();
   const onTimersChanged = (callIds: string[]) => {
@@ -124,16 +148,23 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
   if (worker) {
     const conc = (n: number | undefined, dflt: number) => (embedded ? 1 : (n ?? dflt));
     const bull = driver.kind === 'bullmq' ? (driver as BullMqDriver) : undefined;
+    const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const mergeAfter = opts.mergeAfterSeconds ?? 3;
     const deps: SendDeps = {
       ctx,
       log,
       senders: services.senders,
-      limiters: createLimiters({ ...DEFAULT_LIMITS, ...opts.limits }, bull?.connection, bull?.prefix),
+      limiters: createLimiters(limits, bull?.connection, bull?.prefix),
       webhook: opts.webhook ? async () => opts.webhook! : webhookLoader(),
       handOn: relay.handOn,
-      leaseMs: opts.leaseMs ?? 120_000,
+      leaseMs,
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       backoff: (attemptsMade) => backoffDelay(sendJobOptions, attemptsMade),
       inFlight: new Set(),
+      mergeAbove:
+        mergeAfter === false
+          ? undefined
+          : (platform) => Math.ceil((limits[platform] ?? limits.default ?? { chat: 1 }).chat * mergeAfter),
     };
     sendQ.process(
       async (job) => {
@@ -172,8 +203,18 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       log.error({ err }, 'recovery at start failed; the sweep and reconcile will retry'),
     );
     const reconcileMs = opts.reconcileMs ?? 60_000;
-    every(opts.sweepMs ?? 5000, 'outbox sweep', () => relay.sweep(ready));
+    // The heartbeat: the claims this worker holds stay its own while it sends, however slow.
+    every(Math.max(50, Math.floor(leaseMs / 3)), 'lease renewal', () =>
+      lane(() =>
+        renewClaims(ctx.db, [...deps.inFlight], { owner: deps.owner, until: new Date(Date.now() + leaseMs) }),
+      ),
+    );
+    every(opts.sweepMs ?? 2000, 'outbox sweep', () => relay.sweep(ready));
     every(reconcileMs, 'timer reconcile', () => reconcileTimers(parts, 2 * reconcileMs));
+    const watch = lineWatchOf(services.runtime.env, opts.lineWatch);
+    // Waits are on the wall clock: a demo's manual clock would make every line look old.
+    if (watch && !isManualClock(ctx.clock))
+      every(opts.lineWatchMs ?? 10_000, 'line watch', () => lane(() => watchLines(ctx, watch)));
     if (opts.schedules !== false) await startSchedules(ctx, driver.queue('schedules'), log, lane);
   }
 
@@ -211,4 +252,14 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
   // Stoppers run last-first: the job layer stops after the adapters finished their events.
   services.stoppers.unshift(() => jobs.stop());
   return jobs;
+}
+
+function lineWatchOf(env: JobServices['runtime']['env'], o: JobsOptions['lineWatch']): LineWatch | undefined {
+  if (o === false) return undefined;
+  return {
+    warnCount: o?.warnCount ?? env?.HUYING_LINE_WARN_COUNT ?? DEFAULT_LINE_WATCH.warnCount,
+    warnWaitSeconds: o?.warnWaitSeconds ?? env?.HUYING_LINE_WARN_WAIT ?? DEFAULT_LINE_WATCH.warnWaitSeconds,
+    warnAfterSeconds:
+      o?.warnAfterSeconds ?? env?.HUYING_LINE_WARN_AFTER ?? DEFAULT_LINE_WATCH.warnAfterSeconds,
+  };
 }

@@ -2,6 +2,7 @@
 // data while we ran) every unfired timer is (re)scheduled and every unsent outbox row is
 // queued again. Timers whose instant passed while nothing ran fire once, at once.
 import type { Logger } from '../config/log.ts';
+import { releaseAllClaims } from '../db/outbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import type { Queue } from './queue.ts';
 import { type Lane, outboxNow, type Relay } from './relay.ts';
@@ -20,15 +21,7 @@ export interface RecoveryParts {
  * Claims held by a process that died are freed. Only safe when no other process can hold
  * one: the in-process driver, where this process is the only worker.
  */
-export async function releaseLeases(ctx: Ctx): Promise<number> {
-  const r = await ctx.db
-    .updateTable('outbox')
-    .set({ available_at: outboxNow(ctx) })
-    .where('state', '=', 'pending')
-    .where('available_at', '>', outboxNow(ctx))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
+export const releaseLeases = (ctx: Ctx) => releaseAllClaims(ctx.db, outboxNow(ctx));
 
 export async function recover(
   p: RecoveryParts,

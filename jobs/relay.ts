@@ -1,15 +1,14 @@
 // The outbox relay: turns pending outbox rows into jobs on the `send` queue. A nudge after
-// each commit queues the rows written since the last look; a sweep queues the oldest
-// pending row of every chat (a lost nudge, a Redis that lost its data, a restart); a row
-// that was sent or failed hands on to the next one of its chat, which keeps chats in order.
-import { sql } from 'kysely';
+// each commit queues the rows written since the last look; a sweep queues the rows that may go
+// now in every line (a lost nudge, a Redis that lost its data, a restart, a dead worker's
+// lapsed claim); a row that was sent or failed hands on to the next ones of its line, which
+// keeps lines in order. Which row may go when is db/outbox.ts's.
 import type { Logger } from '../config/log.ts';
-import type { OutboxRow } from '../db/schema.ts';
+import { type LineRow, lineHeads, nextInLine, PRIORITY, rowsAfter } from '../db/outbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import type { JobOptions, Queue } from './queue.ts';
 
-/** Rows go out in order within a group: a chat, or for webhooks a subscriber and a call. */
-export type GroupRow = Pick<OutboxRow, 'id' | 'platform' | 'chat_id' | 'kind' | 'call_id'>;
+export type { LineRow as GroupRow } from '../db/outbox.ts';
 
 export const sendJobId = (outboxId: string) => `outbox:${outboxId}`;
 
@@ -19,27 +18,14 @@ export interface SendJobData {
   platform?: string;
 }
 
-export const groupKey = (r: GroupRow) =>
+/** A line: a chat, or for webhooks a subscriber and a call. */
+export const groupKey = (r: Pick<LineRow, 'kind' | 'platform' | 'chat_id' | 'call_id'>) =>
   r.kind === 'webhook' ? `webhook|${r.chat_id}|${r.call_id ?? ''}` : `${r.platform}|${r.chat_id}`;
 
 /** Outbox times are compared with the later of the wall clock and the app's clock: rows are
  * stamped with the app's clock (a demo's manual clock may run ahead), leases and retries with
  * real time (they wait for a platform, not for the demo). */
 export const outboxNow = (ctx: Ctx) => new Date(Math.max(Date.now(), ctx.clock.now().getTime()));
-
-/** Older pending rows of the same group: while there is one, this row must wait. */
-export function olderPending(ctx: Ctx, r: GroupRow) {
-  let q = ctx.db
-    .selectFrom('outbox')
-    .select('id')
-    .where('state', '=', 'pending')
-    .where('id', '<', r.id)
-    .where('platform', '=', r.platform)
-    .where('chat_id', '=', r.chat_id);
-  if (r.kind === 'webhook')
-    q = q.where('kind', '=', 'webhook').where('call_id', r.call_id === null ? 'is' : '=', r.call_id);
-  return q.orderBy('id').limit(1).executeTakeFirst();
-}
 
 export interface RelayOptions {
   ctx: Ctx;
@@ -50,6 +36,12 @@ export interface RelayOptions {
   timeoutMs?: number;
   /** runs the relay's database work (one at a time on embedded PGlite) */
   lane?: Lane;
+  /**
+   * A sweep's job for a row gets an id of its own once per this many ms: the row's earlier job
+   * may be stuck in a dead worker (BullMQ keeps it active until its lock runs out), and a job
+   * with the same id would be taken for a duplicate (default 10 s).
+   */
+  sweepIdMs?: number;
 }
 
 export type Lane = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -69,11 +61,11 @@ export interface Relay {
   nudge(): void;
   /** queues the rows written since the last look; the number of jobs added */
   relayNew(): Promise<number>;
-  /** queues the oldest due row of every group whose platform can send now */
+  /** queues the rows that may go now in every line whose platform can send now */
   sweep(ready: (platform: string) => boolean): Promise<number>;
-  /** after a row was sent or failed: queues the next pending row of its group (outside the
+  /** after a row was sent or failed: queues the next pending rows of its line (outside the
    * lane: it runs inside a send job, which holds it already) */
-  handOn(row: GroupRow): Promise<void>;
+  handOn(row: LineRow): Promise<void>;
   /** resolves when no nudge is in flight */
   idle(): Promise<void>;
 }
@@ -83,9 +75,10 @@ const BATCH = 1000;
 export function createRelay(o: RelayOptions): Relay {
   const { ctx, queue, log } = o;
   const timeoutMs = o.timeoutMs ?? 5000;
+  const sweepIdMs = o.sweepIdMs ?? 10_000;
   const lane: Lane = o.lane ?? ((fn) => fn());
   // Ids only grow, so "written since the last look" is "id above the highest seen". A row
-  // whose transaction committed late, under a lower id, is the sweep's (or its chat's
+  // whose transaction committed late, under a lower id, is the sweep's (or its line's
   // predecessor's) to hand on.
   let watermark = '0';
   let running: Promise<void> | null = null;
@@ -103,20 +96,16 @@ export function createRelay(o: RelayOptions): Relay {
   async function relayNew(): Promise<number> {
     let added = 0;
     for (;;) {
-      const rows = await ctx.db
-        .selectFrom('outbox')
-        .select(['id', 'platform', 'chat_id', 'kind', 'call_id'])
-        .where('state', '=', 'pending')
-        .where('id', '>', watermark)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
+      const rows = await rowsAfter(ctx.db, watermark, BATCH);
       if (!rows.length) return added;
-      // Only the first row of a group in this batch can go now; the rest follow it by handOn.
+      // The first row of a line in this batch may go now, and so may an urgent row (it passes
+      // routine ones); the rest follow by handOn.
       const seen = new Set<string>();
-      const firsts = rows.filter((r) => !seen.has(groupKey(r)) && !!seen.add(groupKey(r)));
-      await add(firsts.map((r) => job(r)));
-      added += firsts.length;
+      const now = rows.filter(
+        (r) => r.priority > PRIORITY.routine || (!seen.has(groupKey(r)) && !!seen.add(groupKey(r))),
+      );
+      await add(now.map((r) => job(r)));
+      added += now.length;
       // never backwards: a slower relay running beside this one may finish later
       if (BigInt(rows.at(-1)!.id) > BigInt(watermark)) watermark = rows.at(-1)!.id;
       if (rows.length < BATCH) return added;
@@ -143,31 +132,20 @@ export function createRelay(o: RelayOptions): Relay {
   }
 
   async function sweep(ready: (platform: string) => boolean): Promise<number> {
-    const heads = await ctx.db
-      .selectFrom('outbox')
-      .select(['id', 'platform'])
-      .where(
-        'id',
-        'in',
-        ctx.db
-          .selectFrom('outbox')
-          .select((eb) => eb.fn.min<string>('id').as('id'))
-          .where('state', '=', 'pending')
-          .groupBy(['platform', 'chat_id', sql`case when kind = 'webhook' then call_id end`]),
-      )
-      .where('available_at', '<=', outboxNow(ctx))
-      .execute();
+    const heads = await lineHeads(ctx.db, outboxNow(ctx));
     const due = heads.filter((h) => h.platform === 'webhook' || ready(h.platform));
-    await add(due.map((h) => job(h)));
+    const round = Math.floor(Date.now() / sweepIdMs);
+    await add(due.map((h) => job(h, `${sendJobId(h.id)}:sweep:${round}`)));
     return due.length;
   }
 
-  async function handOn(row: GroupRow) {
-    const next = await olderPending(ctx, { ...row, id: '9223372036854775807' });
+  async function handOn(row: LineRow) {
+    const next = await nextInLine(ctx.db, row);
     // A job id of its own: the next row's first job may still be finishing (it found this
     // row pending), and a job with that id would be taken for a duplicate.
-    if (next)
-      await add([job({ id: next.id, platform: row.platform }, `${sendJobId(next.id)}:after:${row.id}`)]);
+    await add(
+      next.map((n) => job({ id: n.id, platform: row.platform }, `${sendJobId(n.id)}:after:${row.id}`)),
+    );
   }
 
   return {

@@ -1,9 +1,9 @@
-// The send worker: one job per outbox row. It waits its turn in its chat, claims the row
-// (so two workers never send it twice), respects the platform's rate limits, hands the row
-// to its platform (or to webhook delivery), and records the outcome: sent, retried with
-// backoff, or failed with the reason.
+// The send worker: one job per outbox row. It waits its turn in its line, claims the row for a
+// short lease that the worker renews while it holds it (so two workers never send it twice, and
+// a dead worker's rows are taken over within seconds), merges routine messages behind it under
+// a flood, respects the platform's rate limits, hands the message to its platform (or to
+// webhook delivery), and records the outcome: sent, retried with backoff, or failed.
 import type { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -11,12 +11,28 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { Logger } from '../config/log.ts';
+import {
+  batchMembers,
+  blockedBy,
+  type ClaimedRow,
+  claimRow,
+  joinBatch,
+  type LineRow,
+  lineLength,
+  markFailed,
+  markSent,
+  mergeCandidates,
+  releaseClaim,
+  scheduleRetry,
+} from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
-import { deliverOutboxRow } from './deliver.ts';
+import { MERGE_LIMIT, mergeKey } from '../handlers/flood.ts';
+import type { Message } from '../handlers/messages.ts';
+import { deliverBatch } from './deliver.ts';
 import { type PlatformSender, SendError } from './platform.ts';
 import type { Job } from './queue.ts';
-import { type GroupRow, olderPending, outboxNow, type SendJobData } from './relay.ts';
+import { outboxNow, type SendJobData } from './relay.ts';
 
 /** sends per second: per app (platform) and per chat */
 export type RateLimits = Record<string, { app: number; chat: number }>;
@@ -84,15 +100,19 @@ export interface SendDeps {
   limiters: Limiters;
   /** jobs/webhook-delivery.ts's deliverWebhookRow, looked up when a webhook row comes */
   webhook(): Promise<WebhookDelivery>;
-  /** queues the next row of a chat once this one is sent or failed */
-  handOn(row: GroupRow): Promise<void>;
-  /** how long a claim holds a row: a worker that dies mid-send frees it after this */
+  /** queues the next rows of a line once this one is sent or failed */
+  handOn(row: LineRow): Promise<void>;
+  /** how long a claim holds a row unless renewed: a worker that dies mid-send frees it after this */
   leaseMs: number;
+  /** this worker, on the rows it claims (only it renews their leases) */
+  owner: string;
   /** the queue's backoff, to keep the row's retry time in step with the job's */
   backoff(attemptsMade: number): number;
-  /** rows this worker is sending now (the claim guards across workers; this guards a demo
-   * clock running so far ahead that a claim's lease is already over) */
+  /** rows this worker is sending now: their claims are renewed while held (the claim guards
+   * across workers; this guards a demo clock running so far ahead that a lease is already over) */
   inFlight: Set<string>;
+  /** the line length in a platform's chat above which routine messages merge (none: never) */
+  mergeAbove?(platform: string): number | undefined;
 }
 
 export type SendOutcome = 'sent' | 'failed' | 'retry' | 'done' | 'blocked' | 'busy' | 'not_ready';
@@ -113,10 +133,14 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
   if (deps.inFlight.has(outboxId)) return 'busy';
   deps.inFlight.add(outboxId);
   try {
-    const claimed = await claim(deps, outboxId);
+    const claimed = await claimRow(ctx.db, outboxId, {
+      owner: deps.owner,
+      until: new Date(Date.now() + deps.leaseMs),
+      now: outboxNow(ctx),
+    });
     if (claimed) {
       if (senderReady(deps.senders, claimed.platform)) return await deliverClaimed(deps, claimed, job);
-      await release(deps, claimed);
+      await releaseClaim(ctx.db, claimed.id, outboxNow(ctx));
       return 'not_ready';
     }
     // Not ours to send now; find out why (the common case took one statement above).
@@ -128,49 +152,58 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
       return 'done';
     }
     if (!senderReady(deps.senders, row.platform)) return 'not_ready';
-    // An older row of its chat goes first and hands on to this one when it is done.
-    if (await olderPending(ctx, row)) return 'blocked';
-    return 'busy'; // another worker holds it, or it waits for its retry
+    // An older row of its line goes first and hands on to this one when it is done.
+    if (await blockedBy(ctx.db, row)) return 'blocked';
+    return 'busy'; // another worker holds it, it travels in another row's batch, or it waits for its retry
   } finally {
     deps.inFlight.delete(outboxId);
   }
 }
 
 /**
- * Takes the row for leaseMs, in one statement: only while it is pending, due (not held by
- * another worker, not waiting for a retry) and the oldest pending row of its group.
+ * What goes with a claimed row: the members settled by an earlier claim; on its first claim,
+ * under a flood (its chat's line longer than it can send in a few seconds), the routine
+ * messages after it that merge with it (handlers/flood.ts says which).
  */
-function claim(deps: SendDeps, outboxId: string) {
-  return deps.ctx.db
-    .updateTable('outbox')
-    .set({ available_at: new Date(Date.now() + deps.leaseMs) })
-    .where('id', '=', outboxId)
-    .where('state', '=', 'pending')
-    .where('available_at', '<=', outboxNow(deps.ctx))
-    .where(
-      sql<boolean>`not exists (select 1 from outbox o where o.state = 'pending' and o.id < outbox.id
-        and o.platform = outbox.platform and o.chat_id = outbox.chat_id
-        and (outbox.kind <> 'webhook' or (o.kind = 'webhook' and o.call_id is not distinct from outbox.call_id)))`,
-    )
-    .returningAll()
-    .executeTakeFirst();
+async function batchOf(deps: SendDeps, head: ClaimedRow): Promise<OutboxRow[]> {
+  const { ctx } = deps;
+  if (head.kind !== 'message') return [head];
+  if (head.decided) return [head, ...(await batchMembers(ctx.db, head.id))];
+  const above = deps.mergeAbove?.(head.platform);
+  const key = mergeKey((head.payload as { message: Message }).message);
+  if (above === undefined || !key) return [head];
+  if ((await lineLength(ctx.db, head, above + 1)) <= above) return [head];
+  const candidates = await mergeCandidates(ctx.db, head, { limit: 3 * MERGE_LIMIT, now: outboxNow(ctx) });
+  const same = candidates
+    .filter((c) => mergeKey((c.payload as { message: Message }).message) === key)
+    .slice(0, MERGE_LIMIT - 1);
+  const members = await joinBatch(
+    ctx.db,
+    head,
+    same.map((c) => c.id),
+  );
+  if (members.length)
+    deps.log.info(
+      { outbox: head.id, chatId: head.chat_id, merged: members.length + 1, kind: key },
+      'flood: routine messages merged into one',
+    );
+  return [head, ...members];
 }
 
-async function deliverClaimed(deps: SendDeps, row: OutboxRow, job: Job): Promise<SendOutcome> {
+async function deliverClaimed(deps: SendDeps, claimed: ClaimedRow, job: Job): Promise<SendOutcome> {
   const { ctx, log } = deps;
+  const row: OutboxRow = claimed;
   const chat = row.kind === 'webhook' ? `${row.chat_id}|${row.call_id ?? ''}` : row.chat_id;
   try {
+    const batch = await batchOf(deps, claimed);
     await deps.limiters.take(row.platform, chat);
-    let messageId: string | undefined;
-    if (row.kind === 'webhook')
-      messageId = ((await (await deps.webhook())(ctx, row)) as { messageId?: string })?.messageId;
-    else if ((await deliverOutboxRow(ctx, deps.senders, row)) === 'not_ready') {
-      await release(deps, row);
+    if (row.kind === 'webhook') {
+      const messageId = ((await (await deps.webhook())(ctx, row)) as { messageId?: string })?.messageId;
+      await markSent(ctx.db, [row.id], { at: ctx.clock.now(), platformMessageId: messageId ?? null });
+    } else if ((await deliverBatch(ctx, deps.senders, batch)) === 'not_ready') {
+      await releaseClaim(ctx.db, row.id, outboxNow(ctx));
       return 'not_ready';
     }
-    // deliverOutboxRow records the messages it sends; webhooks (and card updates, should it
-    // leave one pending) are recorded here, a no-op for a row already marked
-    if (row.kind !== 'message') await markSent(ctx, row, messageId);
     await deps.handOn(row);
     return 'sent';
   } catch (e) {
@@ -189,54 +222,20 @@ async function deliverClaimed(deps: SendDeps, row: OutboxRow, job: Job): Promise
     };
     if (err.kind === 'permanent' || attempts >= MAX_SEND_ATTEMPTS) {
       const why = err.kind === 'permanent' ? reason : `gave up after ${attempts} attempts: ${reason}`;
-      await ctx.db
-        .updateTable('outbox')
-        .set({ state: 'failed', attempts, last_error: why })
-        .where('id', '=', row.id)
-        .where('state', '=', 'pending')
-        .execute();
+      // the rows merged into it go on their own
+      await markFailed(ctx.db, row.id, { attempts, reason: why, now: outboxNow(ctx) });
       log.error({ ...where, reason: why }, 'outbox row failed for good');
       // the chat's next message must not wait for one that will never go
       await deps.handOn(row);
       return 'failed';
     }
     const delay = deps.backoff(job.attemptsMade + 1);
-    await ctx.db
-      .updateTable('outbox')
-      .set({ attempts, last_error: reason, available_at: new Date(Date.now() + delay) })
-      .where('id', '=', row.id)
-      .where('state', '=', 'pending')
-      .execute();
+    await scheduleRetry(ctx.db, row.id, { attempts, reason, at: new Date(Date.now() + delay) });
     log.warn({ ...where, reason, delay }, 'send failed; will retry');
     // The job has no retries left (its row still has): the sweep queues a fresh job.
     if (job.isFinalAttempt) return 'retry';
     throw err;
   }
-}
-
-/** A delivered row: sent (with the subscriber's request id for a webhook). */
-async function markSent(ctx: Ctx, row: OutboxRow, messageId?: string) {
-  await ctx.db
-    .updateTable('outbox')
-    .set({
-      state: 'sent',
-      sent_at: ctx.clock.now(),
-      attempts: row.attempts + 1,
-      platform_message_id: messageId ?? null,
-    })
-    .where('id', '=', row.id)
-    .where('state', '=', 'pending')
-    .execute();
-}
-
-/** Gives the claim back unused (the platform was not ready after all). */
-async function release(deps: SendDeps, row: OutboxRow) {
-  await deps.ctx.db
-    .updateTable('outbox')
-    .set({ available_at: outboxNow(deps.ctx) })
-    .where('id', '=', row.id)
-    .where('state', '=', 'pending')
-    .execute();
 }
 
 /** The webhook module is another part's; until it exists, webhook rows retry. */

@@ -1,12 +1,14 @@
 // The office's view of the job layer: failed outbox rows with their reasons
-// (GET /api/outbox/failed) and, at /admin/queues, the Bull Board dashboard in Chinese on
-// BullMQ, or a Chinese page of the in-process queues' counts in embedded mode.
+// (GET /api/outbox/failed), what waits in each chat's line (GET /api/outbox/backlog) and, at
+// /admin/queues, the Bull Board dashboard in Chinese on BullMQ, or a Chinese page of the
+// in-process queues' counts in embedded mode.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
 import type { BullMqDriver } from '../../jobs/bullmq.ts';
+import { outboxBacklog } from '../../jobs/lines.ts';
 import type { QueueCounts, QueueDriver } from '../../jobs/queue.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
@@ -107,6 +109,8 @@ export async function mountQueueAdmin(app: Hono<AppEnv>, services: Services): Pr
     const failed = await listFailed(ctx.db, limit);
     return c.json({ count: failed.length, failed });
   });
+  // each chat's line: how many wait, how many urgent, the oldest wait (jobs/lines.ts)
+  app.get('/api/outbox/backlog', adminAuth(token), async (c) => c.json(await outboxBacklog(ctx)));
   if (runtime.queues.kind !== 'bullmq') {
     const driver = runtime.queues;
     const page = async (c: Context) => adminHtml(c, memoryQueuesPage(await queueCounts(driver)));

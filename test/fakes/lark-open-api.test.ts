@@ -117,6 +117,20 @@ describe('fake Lark Open API driven by the real SDK', () => {
     expect(fake.sent).toHaveLength(2);
   });
 
+  it('in slow mode, records a send when it answers, and one uuid once even while it is answering', async () => {
+    fake.latencyMs = 300;
+    const first = send(card('slow'), 'slow-uuid');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.inFlight).toBe(1);
+    expect(fake.sent).toHaveLength(0);
+    // a retry by another worker while the first answer is on its way
+    const [a, b] = await Promise.all([first, send(card('slow, again'), 'slow-uuid')]);
+    expect(b.data?.message_id).toBe(a.data?.message_id);
+    expect(fake.sent).toHaveLength(1);
+    expect(fake.uuidRequests.get('slow-uuid')).toBe(2);
+    expect(fake.inFlight).toBe(0);
+  });
+
   // How the SDK surfaces errors, for the send worker: every non-2xx answer makes the SDK method
   // THROW the axios error (e.isAxiosError === true) after logging it; the Lark code is at
   // e.response.data.code, the HTTP status at e.response.status. Nothing is returned. An HTTP 200

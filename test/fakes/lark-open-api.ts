@@ -1,4 +1,5 @@
-// A local fake of the Lark Open API (tokens, bot info, message send/reply/patch, images) for tests.
+// A local fake of the Lark Open API (tokens, bot info, message send/reply/patch, images) for tests:
+// it deduplicates sends on `uuid` as Lark does (also while a slow answer is still on its way).
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -34,6 +35,14 @@ export interface FakeLark {
   requests: { method: string; path: string }[];
   /** Tenant tokens issued so far (the SDK fetches one per cache, so this counts token fetches). */
   tokensIssued: string[];
+  /** How long each message create or reply takes to answer, in ms (slow mode; 0 by default). A
+   * message is recorded when its answer goes, even if the caller is gone by then. */
+  latencyMs: number;
+  /** Message creates and replies being answered now (slow mode). */
+  readonly inFlight: number;
+  /** Every create or reply request by its `uuid`, duplicates included (a retry after a lost
+   * answer shows here as 2, and once in `sent`). */
+  uuidRequests: Map<string, number>;
   /** The next n writes (message create, reply, patch; image upload) answer with this Lark error. */
   failNext(n: number, kind: FailKind): void;
   /** Every token issued so far turns invalid (99991663), as after an expiry or a secret rotation. */
@@ -79,7 +88,7 @@ interface StoredMessage {
 }
 
 export async function startFakeLark(
-  opts: { appId?: string; appSecret?: string; botOpenId?: string } = {},
+  opts: { appId?: string; appSecret?: string; botOpenId?: string; latencyMs?: number } = {},
 ): Promise<FakeLark> {
   const appId = opts.appId ?? `cli_${hex(8)}`;
   const appSecret = opts.appSecret ?? hex(16);
@@ -140,8 +149,15 @@ export async function startFakeLark(
     }
   };
 
+  const uuidRequests = new Map<string, number>();
+  /** creates and replies answered after a delay, by uuid: a second request with the same uuid
+   * meanwhile gets the same message, as it would once the first was stored */
+  const answering = new Map<string, Promise<Record<string, unknown>>>();
+  let latencyMs = opts.latencyMs ?? 0;
+  let inFlight = 0;
+
   // Records one accepted create/reply, deduplicating on uuid the way Lark does for an hour.
-  const accept = (
+  const accept = async (
     c: Context,
     m: {
       receive_id: string;
@@ -154,10 +170,36 @@ export async function startFakeLark(
     extra: { reply_in_thread?: boolean },
   ) => {
     if (m.uuid) {
+      uuidRequests.set(m.uuid, (uuidRequests.get(m.uuid) ?? 0) + 1);
       const firstId = byUuid.get(m.uuid);
       const first = firstId ? messages.get(firstId) : undefined;
       if (first) return c.json({ code: 0, msg: 'success', data: first.response });
+      const pending = answering.get(m.uuid);
+      if (pending) return c.json({ code: 0, msg: 'success', data: await pending });
     }
+    if (!latencyMs) return c.json({ code: 0, msg: 'success', data: record(m, extra) });
+    const delay = latencyMs;
+    const answer = (async () => {
+      inFlight++;
+      try {
+        await new Promise((r) => setTimeout(r, delay));
+        return record(m, extra);
+      } finally {
+        inFlight--;
+      }
+    })();
+    if (m.uuid) answering.set(m.uuid, answer);
+    try {
+      return c.json({ code: 0, msg: 'success', data: await answer });
+    } finally {
+      if (m.uuid) answering.delete(m.uuid);
+    }
+  };
+
+  const record = (
+    m: Parameters<typeof accept>[1],
+    extra: Parameters<typeof accept>[2],
+  ): Record<string, unknown> => {
     const message_id = `om_${hex(16)}`;
     const now = Date.now();
     const reply = m.reply_to ? messages.get(m.reply_to) : undefined;
@@ -189,7 +231,7 @@ export async function startFakeLark(
       at: now,
     });
     notifySent();
-    return c.json({ code: 0, msg: 'success', data: response });
+    return response;
   };
 
   // Checks the common body fields of create and reply; returns an error response or the fields.
@@ -418,6 +460,16 @@ export async function startFakeLark(
     images,
     requests,
     tokensIssued,
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    uuidRequests,
     failNext(n, kind) {
       for (let i = 0; i < n; i++) failQueue.push(kind);
     },

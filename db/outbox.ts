@@ -1,0 +1,305 @@
+// The outbox's lines, in one place: which row of a chat may go now (priority, then age, never
+// ahead of an older row of the same call), claims and their leases (renewed while held), the
+// batches merged under a flood, and the outcome of a send. What waits where: outbox-lines.ts.
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database, OutboxRow } from './schema.ts';
+
+/** A row's place in its chat's line: urgent rows go ahead of routine ones. */
+export const PRIORITY = { routine: 0, urgent: 1 } as const;
+
+/** The database or a transaction. */
+type Q = Kysely<Database>;
+
+/** What places a row in a line. */
+export type LineRow = Pick<OutboxRow, 'id' | 'platform' | 'chat_id' | 'kind' | 'call_id' | 'priority'>;
+
+const LINE_COLUMNS = ['id', 'platform', 'chat_id', 'kind', 'call_id', 'priority'] as const;
+
+/** Members of a merged batch wait with their head: this keeps every other reader off them. */
+const HELD_BY_BATCH = new Date('9999-12-31T00:00:00Z');
+
+/**
+ * The older pending rows of `r`'s line that it must wait for. A line is a chat (for webhooks, a
+ * subscriber and a call). In a chat a row waits for every older row at least as urgent as itself
+ * and every older row of its own call: routine rows keep their order, an urgent row passes
+ * routine rows of other calls.
+ */
+const blockers = (r: string): RawBuilder<unknown> =>
+  sql.raw(`select o.id from outbox o where o.state = 'pending' and o.id < ${r}.id
+    and o.platform = ${r}.platform and o.chat_id = ${r}.chat_id
+    and (case when ${r}.kind = 'webhook'
+      then o.kind = 'webhook' and o.call_id is not distinct from ${r}.call_id
+      else o.priority >= ${r}.priority or o.call_id = ${r}.call_id end)`);
+
+/** Not a member waiting in another row's batch. */
+const notMember = (r: string) => sql.raw(`(${r}.merged_into is null or ${r}.merged_into = ${r}.id)`);
+
+export type ClaimedRow = OutboxRow & {
+  /** the claim before this one had already settled what goes with this row (null: first claim) */
+  decided: boolean;
+};
+
+/**
+ * Takes a row until `until`, in one statement: only while it is pending, due (not held by
+ * another worker, not waiting for a retry) and free to go in its line. The first claim of a row
+ * also settles that it goes alone unless members join it now (mergeInto), so a retry after a
+ * send that reached the platform never changes what that send carried.
+ */
+export async function claimRow(
+  db: Q,
+  id: string,
+  o: { owner: string; until: Date; now: Date },
+): Promise<ClaimedRow | undefined> {
+  const r = await sql<OutboxRow & { decided_before: string | null }>`
+    with prev as (select id, merged_into from outbox where id = ${id})
+    update outbox set available_at = ${o.until}, lease_owner = ${o.owner},
+      merged_into = coalesce(outbox.merged_into, outbox.id)
+    from prev
+    where outbox.id = prev.id and outbox.state = 'pending' and outbox.available_at <= ${o.now}
+      and ${notMember('outbox')} and not exists (${blockers('outbox')})
+    returning outbox.*, prev.merged_into as decided_before`.execute(db);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const { decided_before, ...rest } = row;
+  return { ...rest, decided: decided_before !== null };
+}
+
+/** An older row the given one waits for, if any. */
+export async function blockedBy(db: Q, r: LineRow): Promise<string | undefined> {
+  const res = await sql<{ id: string }>`
+    with r as (select ${r.id}::bigint as id, ${r.platform}::text as platform, ${r.chat_id}::text as chat_id,
+      ${r.kind}::text as kind, ${r.call_id}::bigint as call_id, ${r.priority}::smallint as priority)
+    select b.id from r, lateral (${blockers('r')} order by o.id limit 1) b`.execute(db);
+  return res.rows[0]?.id;
+}
+
+/** How many rows wait in a chat's line, counting at most `max`. */
+export async function lineLength(db: Q, r: Pick<OutboxRow, 'platform' | 'chat_id'>, max: number) {
+  const res = await sql<{ n: string }>`select count(*) as n from (select 1 from outbox
+    where state = 'pending' and platform = ${r.platform} and chat_id = ${r.chat_id} limit ${max}) x`.execute(
+    db,
+  );
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+/**
+ * Routine messages after `head` in its chat that could travel with it: pending, due, in no
+ * batch, not waiting for an older row of their own call (other than the head).
+ */
+export async function mergeCandidates(db: Q, head: OutboxRow, o: { limit: number; now: Date }) {
+  return db
+    .selectFrom('outbox as c')
+    .selectAll()
+    .where('c.state', '=', 'pending')
+    .where('c.platform', '=', head.platform)
+    .where('c.chat_id', '=', head.chat_id)
+    .where('c.kind', '=', 'message')
+    .where('c.priority', '=', PRIORITY.routine)
+    .where('c.id', '>', head.id)
+    .where('c.merged_into', 'is', null)
+    .where('c.available_at', '<=', o.now)
+    .where(
+      sql<boolean>`not exists (select 1 from outbox o where o.state = 'pending' and o.platform = c.platform
+        and o.chat_id = c.chat_id and o.call_id = c.call_id and o.id < c.id and o.id <> ${head.id})`,
+    )
+    .orderBy('c.id')
+    .limit(o.limit)
+    .execute();
+}
+
+/** Makes rows members of head's batch; returns those that joined, oldest first. */
+export async function joinBatch(db: Q, head: OutboxRow, ids: string[]): Promise<OutboxRow[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .updateTable('outbox')
+    .set({ merged_into: head.id, available_at: HELD_BY_BATCH, lease_owner: null })
+    .where('id', 'in', ids)
+    .where('state', '=', 'pending')
+    .where('merged_into', 'is', null)
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
+/** The members of head's batch still waiting, oldest first. */
+export function batchMembers(db: Q, headId: string): Promise<OutboxRow[]> {
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('merged_into', '=', headId)
+    .where('id', '<>', headId)
+    .where('state', '=', 'pending')
+    .orderBy('id')
+    .execute();
+}
+
+/** Extends the leases of the claims a worker holds; rows taken over by another are left alone. */
+export async function renewClaims(db: Q, ids: string[], o: { owner: string; until: Date }) {
+  if (!ids.length) return 0;
+  const r = await db
+    .updateTable('outbox')
+    .set({ available_at: o.until })
+    .where('id', 'in', ids)
+    .where('lease_owner', '=', o.owner)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Gives a claim back unused (the platform was not ready after all). */
+export async function releaseClaim(db: Q, id: string, now: Date) {
+  await db
+    .updateTable('outbox')
+    .set({ available_at: now, lease_owner: null })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/**
+ * Frees every claim (and every retry wait). Only safe where no other process can hold one: the
+ * in-process driver, where this process is the only worker. Batch members stay with their head.
+ */
+export async function releaseAllClaims(db: Q, now: Date): Promise<number> {
+  const r = await db
+    .updateTable('outbox')
+    .set({ available_at: now, lease_owner: null })
+    .where('state', '=', 'pending')
+    .where('available_at', '>', now)
+    .where(notMember('outbox') as RawBuilder<boolean>)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** A failed attempt that will be retried at `at`. */
+export async function scheduleRetry(db: Q, id: string, o: { attempts: number; reason: string; at: Date }) {
+  await db
+    .updateTable('outbox')
+    .set({ attempts: o.attempts, last_error: o.reason, available_at: o.at, lease_owner: null })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/** A row that will never go; its batch's members go on their own. */
+export async function markFailed(db: Q, id: string, o: { attempts: number; reason: string; now: Date }) {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('outbox')
+      .set({ state: 'failed', attempts: o.attempts, last_error: o.reason, lease_owner: null })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
+    await trx
+      .updateTable('outbox')
+      .set({ merged_into: null, available_at: o.now })
+      .where('merged_into', '=', id)
+      .where('id', '<>', id)
+      .where('state', '=', 'pending')
+      .execute();
+  });
+}
+
+/** What a sent chat message is remembered by (to find a pressed card, to update one). */
+export interface SentRecord {
+  outboxId: string;
+  callId: string | null;
+  cardKind: string | null;
+  assignmentId: string | null;
+}
+
+/**
+ * Rows delivered as one platform message (a batch: its head and members), in one transaction:
+ * each marked sent with the message's id, and each chat message remembered. Rows already sent
+ * (by a worker that took over a lapsed claim) are left as they are and not remembered twice.
+ */
+export async function markSent(
+  db: Q,
+  ids: string[],
+  o: { at: Date; platformMessageId: string | null; remember?: SentRecord[] },
+): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const done = await trx
+      .updateTable('outbox')
+      .set((eb) => ({
+        state: 'sent',
+        sent_at: o.at,
+        platform_message_id: o.platformMessageId,
+        attempts: eb('attempts', '+', 1),
+        lease_owner: null,
+      }))
+      .where('id', 'in', ids)
+      .where('state', '=', 'pending')
+      .returning(['id', 'platform', 'chat_id'])
+      .execute();
+    const marked = new Set(done.map((d) => d.id));
+    const remember = (o.remember ?? []).filter((r) => marked.has(r.outboxId));
+    if (remember.length && o.platformMessageId) {
+      const where = new Map(done.map((d) => [d.id, d]));
+      await trx
+        .insertInto('sent_messages')
+        .values(
+          remember.map((r) => ({
+            outbox_id: r.outboxId,
+            platform: where.get(r.outboxId)!.platform,
+            chat_id: where.get(r.outboxId)!.chat_id,
+            platform_message_id: o.platformMessageId!,
+            call_id: r.callId,
+            card_kind: r.cardKind,
+            assignment_id: r.assignmentId,
+            created_at: o.at,
+          })),
+        )
+        .execute();
+    }
+    return [...marked];
+  });
+}
+
+// --- the relay's questions -------------------------------------------------------------------
+
+/** Pending rows written after `after` (ids only grow), oldest first. */
+export function rowsAfter(db: Q, after: string, limit: number): Promise<LineRow[]> {
+  return db
+    .selectFrom('outbox')
+    .select(LINE_COLUMNS)
+    .where('state', '=', 'pending')
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** The oldest due row of each priority of every line: the rows that may be able to go now. */
+export function lineHeads(db: Q, now: Date): Promise<Pick<OutboxRow, 'id' | 'platform'>[]> {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'platform'])
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.min<string>('id').as('id'))
+        .where('state', '=', 'pending')
+        .where(notMember('outbox') as RawBuilder<boolean>)
+        .groupBy(['platform', 'chat_id', sql`case when kind = 'webhook' then call_id end`, 'priority']),
+    )
+    .where('available_at', '<=', now)
+    .execute();
+}
+
+/** After a row went (or failed): the oldest pending row of each priority of its line. */
+export function nextInLine(db: Q, r: LineRow): Promise<Pick<OutboxRow, 'id' | 'platform'>[]> {
+  let q = db
+    .selectFrom('outbox')
+    .select(['id', 'platform', 'priority'])
+    .distinctOn('priority')
+    .where('state', '=', 'pending')
+    .where('platform', '=', r.platform)
+    .where('chat_id', '=', r.chat_id)
+    .where(notMember('outbox') as RawBuilder<boolean>);
+  if (r.kind === 'webhook')
+    q = q.where('kind', '=', 'webhook').where('call_id', r.call_id === null ? 'is' : '=', r.call_id);
+  return q.orderBy('priority', 'desc').orderBy('id').execute();
+}

@@ -1,0 +1,145 @@
+// What a chat's line says under a flood: routine messages of the same kind merged into one (a
+// receipt naming several reports, a street message listing the new calls to triage, each still
+// with its own button and command words), how a pressed merged card changes, and the warning to
+// the office when a line stays long. Pure functions of Messages; jobs/ decides when.
+import type { Button, Message } from './messages.ts';
+
+/** The most calls one merged message names (a Lark card stays far below its 30 KB). */
+export const MERGE_LIMIT = 20;
+
+const CALL_NO = /[A-Z]{2,4}-\d{8}-\d{4}/;
+const short = (no: string) => no.slice(-4);
+const field = (m: Message, label: string) => m.fields?.find((f) => f.label === label)?.value;
+const clip = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
+
+interface Rule {
+  kind: string;
+  title(n: number): string;
+  tone: Message['tone'];
+  /** one line for a call */
+  line(m: Message): string;
+  /** what people can do, in words */
+  text(parts: Message[]): string;
+  /** the buttons each call keeps */
+  keeps(b: Button): boolean;
+}
+
+const RULES: Record<string, Rule> = {
+  // the reporters' receipts in a community chat
+  draft: {
+    kind: 'draft_list',
+    title: (n) => `已收到 ${n} 条反映`,
+    tone: 'info',
+    line: (m) =>
+      [field(m, '类别'), field(m, '地点'), field(m, '对口部门') && `对口部门：${field(m, '对口部门')}`]
+        .filter(Boolean)
+        .join('｜'),
+    text: (parts) =>
+      `街道将逐条研判处理。发送「查询 编号后四位」查看进度，如「查询 ${short(parts[0].callNo!)}」。`,
+    keeps: () => false,
+  },
+  // the street's new calls to triage
+  triage: {
+    kind: 'triage_list',
+    title: (n) => `新呼叫待研判（${n} 件）`,
+    tone: 'warning',
+    line: (m) =>
+      [
+        clip(field(m, '反映内容') ?? '', 40),
+        field(m, '地点'),
+        field(m, '类别'),
+        field(m, '建议部门') && `建议：${field(m, '建议部门')}`,
+        field(m, '疑似重复') && `疑似重复 ${field(m, '疑似重复')}`,
+      ]
+        .filter(Boolean)
+        .join('｜'),
+    text: (parts) => {
+      const n = short(parts[0].callNo!);
+      return `消息较多，已合并发送。每件可按下方按钮按建议呼叫，或回复：呼叫 ${n} [等级] [部门]、自行处置 ${n}、提交呼应办 ${n}、提交领导 ${n}、撤销 ${n} 理由（${n} 换成各件编号后四位）；发送「查询 ${n}」看单件详情。`;
+    },
+    keeps: (b) => b.style === 'primary' && !b.needsText,
+  },
+};
+
+const MERGED_KINDS = new Set(Object.values(RULES).map((r) => r.kind));
+
+/**
+ * Which messages merge with which: the same key merges. Only routine messages about one call,
+ * without pictures or @-mentions, not private (those go as they are), of a kind with a rule.
+ */
+export function mergeKey(m: Message): string | undefined {
+  if (m.urgent || m.private || !m.callNo || m.images?.length || m.mentions?.length) return undefined;
+  return RULES[m.kind] ? m.kind : undefined;
+}
+
+export const isMerged = (m: Message) => MERGED_KINDS.has(m.kind);
+
+/** One message for several of the same key, in the order given (a single one stays as it is). */
+export function mergeMessages(parts: Message[]): Message {
+  if (parts.length === 1) return parts[0];
+  const rule = RULES[parts[0].kind];
+  if (!rule || parts.some((p) => mergeKey(p) !== parts[0].kind))
+    throw new Error(`cannot merge messages of kinds ${[...new Set(parts.map((p) => p.kind))].join(', ')}`);
+  return {
+    kind: rule.kind,
+    title: rule.title(parts.length),
+    tone: rule.tone,
+    fields: parts.map((p) => ({ label: p.callNo!, value: rule.line(p) || p.title })),
+    text: rule.text(parts),
+    buttons: parts.flatMap((p) =>
+      (p.buttons ?? []).filter(rule.keeps).map((b) => ({ ...b, label: `${short(p.callNo!)} ${b.label}` })),
+    ),
+  };
+}
+
+/**
+ * The pressed card as it should now look. A card about one call loses its buttons and says who
+ * did what; a merged card loses only the buttons of the pressed call, whose line says it.
+ */
+export function pressedUpdate(card: Message, command: string, note: string): Message {
+  if (!isMerged(card)) return { ...card, buttons: [], form: undefined, note };
+  const no = CALL_NO.exec(command)?.[0];
+  if (!no || !card.fields?.some((f) => f.label === no)) return { ...card, note };
+  return {
+    ...card,
+    fields: card.fields.map((f) => (f.label === no ? { ...f, value: `${f.value}｜${note}` } : f)),
+    // a button belongs to the first call it names ("合并 0002 到 0001" is 0002's)
+    buttons: (card.buttons ?? []).filter((b) => CALL_NO.exec(b.command)?.[0] !== no),
+  };
+}
+
+const PLATFORM_NAMES: Record<string, string> = {
+  lark: '飞书',
+  wechat: '微信',
+  sim: '模拟器',
+  webhook: '外部系统推送',
+};
+
+export interface LongLine {
+  platform: string;
+  /** the chat's name (its unit's), or its id */
+  name: string;
+  waiting: number;
+  urgent: number;
+  oldestWaitSeconds: number;
+  longForSeconds: number;
+}
+
+const minutes = (s: number) => (s < 60 ? `${Math.max(0, Math.round(s))} 秒` : `${Math.round(s / 60)} 分钟`);
+
+/** To the office: a chat's line has stayed long. */
+export function lineWarning(l: LongLine): Message {
+  return {
+    kind: 'line_warning',
+    title: `消息积压：${l.name}`,
+    tone: 'warning',
+    urgent: true,
+    fields: [
+      { label: '群', value: `${l.name}（${PLATFORM_NAMES[l.platform] ?? l.platform}）` },
+      { label: '待发消息', value: `${l.waiting} 条${l.urgent ? `（其中紧急 ${l.urgent} 条）` : ''}` },
+      { label: '最早一条已等待', value: minutes(l.oldestWaitSeconds) },
+      { label: '积压已持续', value: minutes(l.longForSeconds) },
+    ],
+    text: '该群的发送队列持续过长：紧急消息优先发出，同类常规消息已合并发送。请留意平台限流或故障；各群排队情况可在 GET /api/outbox/backlog 查看。本轮积压只提醒这一次。',
+  };
+}
