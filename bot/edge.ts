@@ -14,6 +14,7 @@ export const BODY_LIMITS: Record<string, number> = {
   '/open311/v2': 256 * KB, // a service request: a form or JSON, no files
   '/api/surveys': 1 * MB, // the annual survey's CSV
   '/sim/api': 64 * KB,
+  '/sim/api/chats': 8 * MB, // a message with up to three photos
 };
 export const DEFAULT_BODY_LIMIT = 64 * KB;
 

@@ -245,6 +245,14 @@ export interface SimMessagesTable {
   updated_at: Timestamp;
 }
 
+export interface SimImagesTable {
+  id: Generated<string>;
+  chat_id: string;
+  mime: string;
+  bytes: Buffer;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   units: UnitsTable;
   people: PeopleTable;
@@ -264,6 +272,7 @@ export interface Database {
   inbound_events: InboundEventsTable;
   sent_messages: SentMessagesTable;
   sim_messages: SimMessagesTable;
+  sim_images: SimImagesTable;
 }
 
 export type Unit = Selectable<UnitsTable>;

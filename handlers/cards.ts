@@ -38,12 +38,16 @@ function baseFields(d: District, call: Call) {
   ];
 }
 
+/** A photo a person sent on a platform, as calls keep it: `<platform>-image:<where>`. */
+const PLATFORM_PHOTO = /^[a-z]+-image:/;
+
 /**
- * The reporter's photos to show on a card: those a platform can fetch again (a Lark photo, by
- * its message); others are counted in the 现场图片 field only.
+ * The reporter's photos to show on a card: those a platform keeps and can show again (each
+ * platform's renderer shows its own and leaves the others out); others are counted in the
+ * 现场图片 field only.
  */
 function photoImages(images: string[] | null | undefined): { ref: string; alt: string }[] {
-  const shown = (images ?? []).filter((i) => i.startsWith('lark-image:')).slice(0, 3);
+  const shown = (images ?? []).filter((i) => PLATFORM_PHOTO.test(i)).slice(0, 3);
   return shown.map((ref, i) => ({ ref, alt: shown.length > 1 ? `现场图片 ${i + 1}` : '现场图片' }));
 }
 

@@ -151,6 +151,8 @@ export async function report(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    // a new call waits on someone (the street's triage, or the leaders for an emergency)
+    w.timersChanged(call.id);
     await w.event(call.id, 'reported', {
       text: parsed.text,
       source: cmd.source,

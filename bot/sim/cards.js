@@ -61,7 +61,24 @@ export function renderMessage(r, view) {
   const content =
     r.fromBot && r.message
       ? renderCard(r, view)
-      : el('div', { class: 'bubble', 'data-testid': 'bubble' }, withMentions(r.text ?? ''));
+      : el(
+          'div',
+          { class: 'bubble', 'data-testid': 'bubble' },
+          withMentions(r.text ?? ''),
+          r.images?.length
+            ? el(
+                'div',
+                { class: 'bubble-photos' },
+                r.images.map((ref) =>
+                  el('img', {
+                    src: `/sim/api/images/${encodeURIComponent(ref)}`,
+                    alt: '照片',
+                    'data-testid': 'sent-photo',
+                  }),
+                ),
+              )
+            : undefined,
+        );
   return el(
     'div',
     {

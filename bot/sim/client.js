@@ -4,6 +4,8 @@ import { el, renderMessage } from './cards.js';
 
 const $ = (sel) => document.querySelector(sel);
 const STORE = 'huying.sim.persona';
+/** what each chat's newest seen message is, kept across reloads */
+const SEEN = 'huying.sim.seen';
 const s = {
   chats: [],
   personas: [],
@@ -48,6 +50,28 @@ const listOf = (chatId) => {
   if (!s.messages.has(chatId)) s.messages.set(chatId, new Map());
   return s.messages.get(chatId);
 };
+
+/** Remembers the newest message seen in a chat, so that a reload keeps what is unread. */
+function markSeen(chatId, id) {
+  s.seen[chatId] = id;
+  try {
+    localStorage.setItem(SEEN, JSON.stringify(s.seen));
+  } catch {}
+}
+
+/** On opening the page: each chat's unread count since the last visit (a first visit starts all read). */
+async function loadUnread() {
+  let stored = {};
+  try {
+    stored = JSON.parse(localStorage.getItem(SEEN) || '{}');
+  } catch {}
+  for (const c of s.chats) {
+    s.seen[c.id] = stored[c.id] ?? c.lastId;
+    if (!bigger(c.lastId, s.seen[c.id])) continue;
+    const { messages } = await api(`/chats/${encodeURIComponent(c.id)}/messages?after=${s.seen[c.id]}`);
+    s.unread[c.id] = messages.filter((r) => !r.to || r.to === s.me?.id).length;
+  }
+}
 
 // --- the chat list -------------------------------------------------------------------------
 function renderChats() {
@@ -103,7 +127,10 @@ async function openChat(id) {
   }
   if (s.current !== id) return; // switched again meanwhile
   s.unread[id] = 0;
-  s.seen[id] = [...listOf(id).keys()].reduce((a, b) => (bigger(b, a) ? b : a), s.seen[id] ?? '0');
+  markSeen(
+    id,
+    [...listOf(id).keys()].reduce((a, b) => (bigger(b, a) ? b : a), s.seen[id] ?? '0'),
+  );
   renderMessages();
   renderChats();
   renderComposer();
@@ -157,7 +184,7 @@ function upsert(r) {
     }
     return;
   }
-  s.seen[r.chat] = bigger(r.id, s.seen[r.chat]) ? r.id : s.seen[r.chat];
+  markSeen(r.chat, bigger(r.id, s.seen[r.chat]) ? r.id : s.seen[r.chat]);
   const box = $('#messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const node = renderMessage(r, view());
@@ -186,15 +213,69 @@ async function press(r, action, extra, card) {
   }
 }
 
+// --- photos to send with the next message ---------------------------------------------------
+/** { type, data (base64), name } */
+let attached = [];
+const MAX_PHOTO = 2 * 1024 * 1024;
+
+function renderAttached() {
+  $('#attached').replaceChildren(
+    ...attached.map((p, i) =>
+      el(
+        'span',
+        { class: 'attached-photo' },
+        el('img', { src: `data:${p.type};base64,${p.data}`, alt: p.name }),
+        el('button', {
+          type: 'button',
+          text: '×',
+          'aria-label': `移除 ${p.name}`,
+          onclick: () => {
+            attached.splice(i, 1);
+            renderAttached();
+          },
+        }),
+      ),
+    ),
+  );
+}
+
+async function attach(e) {
+  for (const file of e.target.files) {
+    if (attached.length >= 3) {
+      toast('一次最多附 3 张图片', 'warn');
+      break;
+    }
+    if (file.size > MAX_PHOTO) {
+      toast(`${file.name} 超过 2 MB`, 'warn');
+      continue;
+    }
+    const url = await new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+      r.readAsDataURL(file);
+    });
+    attached.push({ type: file.type, data: String(url).split(',')[1], name: file.name });
+  }
+  e.target.value = '';
+  renderAttached();
+}
+
 async function send(e) {
   e.preventDefault();
   const input = $('#text');
   const text = input.value.trim();
-  if (!text) return input.focus();
+  if (!text && !attached.length) return input.focus();
   $('#send').disabled = true;
   try {
-    const res = await api(`/chats/${encodeURIComponent(s.current)}/messages`, { from: s.me.id, text });
+    const res = await api(`/chats/${encodeURIComponent(s.current)}/messages`, {
+      from: s.me.id,
+      text,
+      images: attached.map(({ type, data }) => ({ type, data })),
+    });
     input.value = '';
+    attached = [];
+    renderAttached();
     upsert(res.message);
     if (res.result.status === 'ignored')
       toast('呼应没有处理这条消息：反映问题请先 @呼应；办事请直接输入指令（发送「帮助」查看）', 'warn');
@@ -252,9 +333,9 @@ const showClock = (iso) => {
     `${CLOCK.format(new Date(iso))}（${new Date(iso).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai', weekday: 'short' })}）`;
   $('#clock-now').setAttribute('datetime', iso);
 };
-async function advance(duration) {
+async function advance(duration, to) {
   try {
-    const res = await api('/clock', { advance: duration });
+    const res = await api('/clock', to ? { to } : { advance: duration });
     showClock(res.clock.now);
     toast(`已快进到 ${$('#clock-now').textContent}`);
   } catch (e) {
@@ -267,9 +348,14 @@ function setupClock(clock) {
   showClock(clock.now);
   for (const b of document.querySelectorAll('[data-advance]'))
     b.addEventListener('click', () => advance(b.dataset.advance));
+  for (const b of document.querySelectorAll('[data-to]'))
+    b.addEventListener('click', () => advance(undefined, b.dataset.to));
   $('#clock-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    advance($('#clock-custom').value.trim());
+    const n = Number($('#clock-amount').value);
+    const unit = $('#clock-unit').value;
+    if (!(n > 0)) return toast('请填写快进多少', 'warn');
+    advance(unit === 'D' ? `P${n}D` : `PT${n}${unit}`);
   });
   $('#demo-month').addEventListener('click', playDemo);
 }
@@ -309,18 +395,20 @@ async function start() {
   const state = await api('/state');
   s.chats = state.chats;
   s.personas = state.personas;
-  for (const c of s.chats) s.seen[c.id] = c.lastId; // what was there before the page opened is read
   const q = new URLSearchParams(location.search);
   renderPersonas();
   setupClock(state.clock);
   connect();
   $('#composer').addEventListener('submit', send);
   $('#mention').addEventListener('click', insertMention);
+  $('#photo').addEventListener('change', (e) => attach(e).catch((err) => toast(err.message, 'error')));
   const wanted = q.get('as') || localStorage.getItem(STORE);
   const first =
     s.personas.find((p) => p.id === wanted) ??
     s.personas.find((p) => p.roleCode === 'resident') ??
     s.personas[0];
+  s.me = first;
+  await loadUnread();
   await setPersona(first.id);
   const chat = q.get('chat');
   if (chat && chatById(chat)) await openChat(chat);

@@ -34,11 +34,18 @@ ${
   </div>
   <div id="clock" class="clock" data-testid="clock" role="group" aria-label="模拟时钟" hidden>
     <span>当前时间 <time id="clock-now" data-testid="clock-now"></time></span>
-    <button type="button" data-advance="PT1H" data-testid="clock-1h">快进1小时</button>
-    <button type="button" data-advance="P1D" data-testid="clock-1d">快进1天</button>
+    <button type="button" data-advance="PT1H" data-testid="clock-1h">快进 1 小时</button>
+    <button type="button" data-advance="P1D" data-testid="clock-1d">快进 1 天</button>
+    <button type="button" data-to="next-morning" data-testid="clock-next-morning">到明早 9:00</button>
+    <button type="button" data-to="next-working-morning" data-testid="clock-next-working-morning"
+      title="工作时间计时的时限（报到、办结）只在工作日 9:00–12:00、13:30–18:00 走动">到下个工作日 9:00</button>
+    <button type="button" data-to="next-month" data-testid="clock-next-month">到下月 1 日 9:00</button>
     <form id="clock-form" class="clock-form">
-      <input id="clock-custom" data-testid="clock-custom" value="PT3H" size="7"
-        aria-label="自定义快进时长（ISO 8601，如 PT3H、P2D）">
+      <label>快进 <input id="clock-amount" data-testid="clock-amount" type="number" min="1" max="400" value="3"
+        aria-label="快进多少"></label>
+      <select id="clock-unit" data-testid="clock-unit" aria-label="单位">
+        <option value="M">分钟</option><option value="H" selected>小时</option><option value="D">天</option>
+      </select>
       <button data-testid="clock-go">快进</button>
     </form>
     <button type="button" id="demo-month" data-testid="demo-month"
@@ -57,11 +64,17 @@ ${
     <div id="guest" class="guest" data-testid="guest-notice" hidden></div>
     <form id="composer" class="composer" data-testid="composer-form">
       <button type="button" id="mention" class="mention" data-testid="mention-bot" title="插入 @呼应">@呼应</button>
+      <label class="attach" title="附照片（最多 3 张，每张不超过 2 MB）">
+        <input type="file" id="photo" accept="image/jpeg,image/png,image/webp,image/gif" multiple
+          data-testid="attach-photo" aria-label="附照片">
+        <span aria-hidden="true">📷</span>
+      </label>
       <input id="text" data-testid="composer" autocomplete="off" aria-label="输入消息"
         placeholder="@呼应 描述问题和地点，或输入指令（发送「帮助」查看）">
       <button id="send" class="send" data-testid="send-button">发送</button>
     </form>
-    <p class="hint">反映问题：点「@呼应」再写问题和地点，如「@呼应 晨辉路12号路灯不亮了」。办事：直接输入指令，如「查询 0001」「我的待办」；发送「帮助」查看全部指令。</p>
+    <div id="attached" class="attached" data-testid="attached" aria-live="polite"></div>
+    <p class="hint">反映问题：点「@呼应」再写问题和地点，如「@呼应 晨辉路12号路灯不亮了」，可点 📷 附照片。办事：直接输入指令，如「查询 0001」「我的待办」；发送「帮助」查看全部指令。</p>
   </main>
 </div>
 <div id="toast" class="toast" role="status" aria-live="polite" data-testid="toast" hidden></div>

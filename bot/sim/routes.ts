@@ -14,7 +14,7 @@ import { type Inbound, inboundSchema } from '../inbound.ts';
 import type { RouteResult } from '../router.ts';
 import type { Services } from '../services.ts';
 import type { SimDelivery } from './delivery.ts';
-import { playDemoMonth, SimScriptError } from './demo.ts';
+import { nextMonthStart, nextWorkingMorning, playDemoMonth, SimScriptError } from './demo.ts';
 import { simEvents } from './events.ts';
 import { pressOf } from './forms.ts';
 import { pageRoutes } from './page.ts';
@@ -25,12 +25,27 @@ const MENTION = /[@＠]呼应\s*/g;
 const MENTIONS_BOT = /[@＠]呼应/;
 const MAX_DAYS = 400;
 
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
+const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 const ACTION_HINT = 'action 须为按钮序号（从0开始）或 "form"';
 const saySchema = z.object({
   from: z
     .string({ error: '缺少 from（身份 id，见 /sim/api/state 的 personas）' })
     .min(1, '缺少 from（身份 id）'),
   text: z.string({ error: '缺少 text（要发送的内容）' }).max(10_000, '内容过长'),
+  /** photos sent with the message, as base64 */
+  images: z
+    .array(
+      z.object({
+        type: z.enum(PHOTO_TYPES, { error: '图片须为 JPEG、PNG、WebP 或 GIF' }),
+        data: z
+          .string()
+          .max(Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4, '图片过大（每张不超过 2 MB）')
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, '图片数据须为 base64'),
+      }),
+    )
+    .max(3, '一次最多附 3 张图片')
+    .default([]),
 });
 const actSchema = z.object({
   from: z.string({ error: '缺少 from（身份 id）' }).min(1, '缺少 from（身份 id）'),
@@ -41,7 +56,23 @@ const actSchema = z.object({
   form: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
   text: z.string().max(10_000, '内容过长').optional(),
 });
-const clockSchema = z.object({ advance: z.string({ error: '缺少 advance，例如 {"advance": "PT3H"}' }) });
+/** Where the clock's presets go: 09:00 tomorrow, on the next working day, on the 1st of next month. */
+const PRESETS = ['next-morning', 'next-working-morning', 'next-month'] as const;
+const clockSchema = z
+  .object({
+    advance: z.string().optional(),
+    to: z.enum(PRESETS, { error: `to 须为 ${PRESETS.join('、')} 之一` }).optional(),
+  })
+  .refine((b) => (b.advance === undefined) !== (b.to === undefined), {
+    message: '请给出 advance（如 {"advance": "PT3H"}）或 to（如 {"to": "next-working-morning"}）之一',
+  });
+
+function presetTarget(now: Date, to: (typeof PRESETS)[number]): Date {
+  if (to === 'next-working-morning') return nextWorkingMorning(now);
+  if (to === 'next-month') return nextMonthStart(now).at;
+  const day = Math.floor((now.getTime() + 8 * 3600_000) / 86_400_000);
+  return new Date((day + 1) * 86_400_000 - 8 * 3600_000 + 9 * 3600_000);
+}
 
 type Status = 400 | 403 | 404 | 409;
 const errorCode: Record<Status, string> = {
@@ -130,8 +161,10 @@ export function simRoutes(
     if (!who) return fail(c, 404, `没有这个身份：${parsed.data.from}`);
     if (!who.chats.includes(where.id)) return fail(c, 403, `${who.name}不在「${where.title}」中，请切换身份`);
     const text = parsed.data.text.trim();
-    if (!text) return fail(c, 400, '请输入内容');
-    const message = await sender.said(where.id, who, text);
+    const photos = parsed.data.images.map((i) => ({ mime: i.type, bytes: Buffer.from(i.data, 'base64') }));
+    if (!text && !photos.length) return fail(c, 400, '请输入内容');
+    if (photos.some((p) => !p.bytes.length)) return fail(c, 400, '图片是空的');
+    const message = await sender.said(where.id, who, text, photos);
     // Like a real group: the bot hears a report only when @-mentioned; commands always.
     const mentionsBot = MENTIONS_BOT.test(text);
     const result = await handle(c, {
@@ -142,7 +175,7 @@ export function simRoutes(
       sender: { userId: who.id, name: who.name },
       text: text.replace(MENTION, ' ').trim(),
       mentionsBot,
-      images: [],
+      images: message.images ?? [],
       p2p: false,
     });
     return c.json({ ok: true, message, result: summary(result) });
@@ -195,6 +228,13 @@ export function simRoutes(
   const images = generatedImages(ctx);
   app.get('/api/images/:ref', async (c) => {
     const ref = c.req.param('ref');
+    const photo = await sender.photo(ref);
+    if (photo)
+      return c.body(new Uint8Array(photo.bytes), 200, {
+        'content-type': photo.mime,
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      });
     const image = await images(ref);
     if (!image) return fail(c, 404, `没有这张图片：${ref}`);
     return c.body(new Uint8Array(image.bytes), 200, {
@@ -213,15 +253,14 @@ export function simRoutes(
       );
     const parsed = await parseBody(c, clockSchema);
     if ('answer' in parsed) return parsed.answer;
+    const { advance, to } = parsed.data;
     let ms: number;
     try {
-      ms = parseIsoDuration(parsed.data.advance.trim().toUpperCase());
+      ms = to
+        ? presetTarget(clock.now(), to).getTime() - clock.now().getTime()
+        : parseIsoDuration(advance!.trim().toUpperCase());
     } catch {
-      return fail(
-        c,
-        400,
-        `“${parsed.data.advance}”不是 ISO 8601 时长，例如 PT3H（3小时）、P1D（1天）、PT30M（30分钟）`,
-      );
+      return fail(c, 400, `“${advance}”不是 ISO 8601 时长，例如 PT3H（3小时）、P1D（1天）、PT30M（30分钟）`);
     }
     if (ms <= 0) return fail(c, 400, '快进时长须大于0');
     if (ms > MAX_DAYS * 86_400_000) return fail(c, 400, `一次最多快进${MAX_DAYS}天`);

@@ -20,6 +20,8 @@ export interface SimRecord {
   /** people's messages: the persona id and what they wrote */
   persona?: string;
   text?: string;
+  /** people's messages: the photos they sent with it, as `sim-image:<id>` */
+  images?: string[];
   /** the bot's messages: the card */
   message?: Message;
   /** the bot's messages: sim identities of the people it @-mentions */
@@ -33,7 +35,7 @@ export interface SimRecord {
 
 /** What sim_messages.body holds for the bot: the Message JSON plus these. */
 type BotBody = Message & { idempotencyKey?: string; mentionedUserIds?: string[]; to?: string };
-type PersonBody = { text: string; persona: string };
+type PersonBody = { text: string; persona: string; images?: string[] };
 
 export function toRecord(row: SimMessage): SimRecord {
   const base = {
@@ -47,7 +49,7 @@ export function toRecord(row: SimMessage): SimRecord {
   };
   if (!row.from_bot) {
     const b = row.body as unknown as PersonBody;
-    return { ...base, persona: b.persona, text: b.text };
+    return { ...base, persona: b.persona, text: b.text, ...(b.images?.length ? { images: b.images } : {}) };
   }
   const { idempotencyKey: _key, mentionedUserIds, to, ...message } = row.body as unknown as BotBody;
   return { ...base, message: message as Message, mentioned: mentionedUserIds ?? [], ...(to ? { to } : {}) };
@@ -69,6 +71,9 @@ export class SimFeed {
     return () => this.bus.off('event', fn);
   }
 }
+
+/** A photo sent in the simulator, as reports keep it. */
+const SIM_PHOTO = 'sim-image:';
 
 export class SimSender implements PlatformSender {
   readonly platform = 'sim';
@@ -157,9 +162,23 @@ export class SimSender implements PlatformSender {
   }
 
   /** Stores what a persona wrote in a chat, and shows it live. */
-  async said(chatId: string, persona: { id: string; name: string }, text: string): Promise<SimRecord> {
+  async said(
+    chatId: string,
+    persona: { id: string; name: string },
+    text: string,
+    photos: { mime: string; bytes: Buffer }[] = [],
+  ): Promise<SimRecord> {
     const now = this.clock.now();
-    const body: PersonBody = { text, persona: persona.id };
+    const images: string[] = [];
+    for (const p of photos) {
+      const { id } = await this.db
+        .insertInto('sim_images')
+        .values({ chat_id: chatId, mime: p.mime, bytes: p.bytes })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      images.push(`${SIM_PHOTO}${id}`);
+    }
+    const body: PersonBody = { text, persona: persona.id, ...(images.length ? { images } : {}) };
     const row = await this.db
       .insertInto('sim_messages')
       .values({
@@ -176,5 +195,15 @@ export class SimSender implements PlatformSender {
     const record = toRecord(row);
     this.feed.publish({ type: 'message', record });
     return record;
+  }
+
+  /** A photo sent in the simulator, by its ref; undefined for any other ref. */
+  async photo(ref: string): Promise<{ mime: string; bytes: Buffer } | undefined> {
+    if (!ref.startsWith(SIM_PHOTO) || !isRowId(ref.slice(SIM_PHOTO.length))) return undefined;
+    return this.db
+      .selectFrom('sim_images')
+      .select(['mime', 'bytes'])
+      .where('id', '=', ref.slice(SIM_PHOTO.length))
+      .executeTakeFirst();
   }
 }

@@ -170,6 +170,14 @@ describe('the monthly bulletin', () => {
     expect(card.note).toContain('2026-11-01 至 2026-11-30');
   });
 
+  it('says that a department with no new calls carries its overdue items over from earlier months', async () => {
+    // December: nothing new for 城管委, but O1 and C10 (called before December) are still overdue
+    const card = bulletinMessage(await monthlyBulletin(m.ctx, '2026-12'));
+    const line = card.text!.split('\n').find((l) => l.includes('区城管委'));
+    expect(line).toMatch(/本月无新呼叫，以前月份结转的事项超时 \d+ 件$/);
+    expect(line).not.toContain('呼叫 0 件');
+  });
+
   it('draws the average scores as a PNG, also through a chart ref', async () => {
     const png = await renderBulletinChart(await monthlyBulletin(m.ctx, '2026-11'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');

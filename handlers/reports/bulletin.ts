@@ -143,10 +143,13 @@ export function bulletinMessage(b: Bulletin): Message {
   const t = b.district;
   const ranked = b.departments.filter((d) => d.rank !== null);
   const idle = b.departments.filter((d) => d.rank === null);
-  const ranking = ranked.map(
-    (d) =>
-      `${d.rank}. ${d.name} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 呼叫 ${d.calls} 件 ` +
-      `响应率 ${percent(d.onTimeAckRate)} 按时办结率 ${percent(d.onTimeResolveRate)} 超时 ${d.overdue} 件`,
+  const ranking = ranked.map((d) =>
+    d.calls
+      ? `${d.rank}. ${d.name} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 呼叫 ${d.calls} 件 ` +
+        `响应率 ${percent(d.onTimeAckRate)} 按时办结率 ${percent(d.onTimeResolveRate)} 超时 ${d.overdue} 件`
+      : // nothing new this month: what it is judged on came over from earlier months
+        `${d.rank}. ${d.name} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 本月无新呼叫` +
+        (d.overdue ? `，以前月份结转的事项超时 ${d.overdue} 件` : ''),
   );
   const streets = b.streets.map((s) =>
     s.calls
