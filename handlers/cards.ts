@@ -100,11 +100,13 @@ export function triageCard(
     ],
     images: photoImages(call.images),
     buttons: [
-      { label: '按建议呼叫', command: say.call(no), style: 'primary' },
+      // as suggested: only when the suggestion is enough to call (a general call needs its department)
+      ...(call.tier !== 'general' || suggested.lead
+        ? [{ label: '按建议呼叫', command: say.call(no), style: 'primary' as const }]
+        : []),
       { label: '自行处置', command: say.selfHandle(no) },
       { label: '提交呼应办', command: say.toOffice(no) },
       { label: '提交区领导', command: say.toLeaders(no) },
-      { label: '合并到…', command: `合并 ${no} 到 `, needsText: '并入的呼叫单编号，如 0001' },
       { label: '撤销', command: say.cancel(no), style: 'danger', needsText: '撤销理由' },
     ],
     form: {
@@ -127,19 +129,20 @@ export function triageCard(
 const tierWord = (tier: string) =>
   ({ simple: '简单', general: '一般', complex: '复杂', key: '重点', emergency: '突发' })[tier] ?? '一般';
 
-export const departmentOptions = (d: District) =>
-  d.departments.map((u) => ({ value: u.code, label: u.name }));
+/** The departments to choose from, but those already working on the call. */
+export const departmentOptions = (d: District, busy: string[] = []) =>
+  d.departments.filter((u) => !busy.includes(u.code)).map((u) => ({ value: u.code, label: u.name }));
 
 /** The lead and co-department selects of the triage and dispatch forms. */
-const departmentFields = (d: District, lead: string | null): FormField[] => [
+const departmentFields = (d: District, lead: string | null, busy: string[] = []): FormField[] => [
   {
     name: 'lead',
     label: '牵头部门',
     type: 'select',
     initial: lead ?? undefined,
-    options: departmentOptions(d),
+    options: departmentOptions(d, busy),
   },
-  { name: 'co', label: '协办部门（可多选）', type: 'multiselect', options: departmentOptions(d) },
+  { name: 'co', label: '协办部门（可多选）', type: 'multiselect', options: departmentOptions(d, busy) },
 ];
 
 /**
@@ -150,7 +153,7 @@ const departmentFields = (d: District, lead: string | null): FormField[] => [
 export function dispatchRequestCard(
   d: District,
   call: Call,
-  suggested: { lead: string | null; co: string[] },
+  suggested: { lead: string | null; co: string[]; busy?: string[] },
   audience: 'dispatcher' | 'observer' = 'dispatcher',
 ): Message {
   const no = call.no;
@@ -184,7 +187,7 @@ export function dispatchRequestCard(
   card.form = {
     command: `派单 ${no} {lead} {co}`,
     submitLabel: '派单',
-    fields: departmentFields(d, suggested.lead),
+    fields: departmentFields(d, suggested.lead, suggested.busy),
   };
   return card;
 }

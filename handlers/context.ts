@@ -20,4 +20,6 @@ export interface Ctx {
   afterCommit?: (effects: Effects) => void;
   /** the chat platforms switched on; messages go only to chats on these (all when unset) */
   platforms?: string[];
+  /** run commands to the end and keep nothing: would this succeed now? (what a card may offer) */
+  rehearse?: boolean;
 }

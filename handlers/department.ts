@@ -178,7 +178,9 @@ export async function returnAssignment(
       returned(card);
       await w.toUnit(call.street_code, card, call.id);
     } else {
-      await requestDispatch(w, call, { lead: null, co: [] }, returned);
+      // the departments still on it are no choice for the new dispatch
+      const busy = (await assignmentsOf(w.trx, call.id)).filter(isActive).map((x) => x.unit_code);
+      await requestDispatch(w, call, { lead: null, co: [], busy }, returned);
       await w.toUnit(
         call.street_code,
         notice(`${unitName(d, a.unit_code)}退回 ${call.no}`, cmd.reason, 'warning'),

@@ -34,7 +34,6 @@ describe('general call: the street calls the counterpart department directly', (
       '自行处置',
       '提交呼应办',
       '提交区领导',
-      '合并到…',
       '撤销',
     ]);
 

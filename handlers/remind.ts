@@ -123,8 +123,9 @@ function timerMessage(w: Work, t: TimerSpec, call: CallFacts, a: Assignment, lat
     { label: '承办部门', value: dept },
     { label: `${what}时限`, value: deadline },
   ];
+  // what the department can do now: report in first if it has not, then resolve
   const act =
-    t.kind === 'ack'
+    t.kind === 'ack' || a.state === 'dispatched'
       ? [{ label: '报到', command: say.acknowledge(call.no, a.unit_code), style: 'primary' as const }]
       : [{ label: '办结', command: say.resolve(call.no), style: 'primary' as const, needsText: '办理结果' }];
   const base = { callNo: call.no, assignmentId: a.id, fields };

@@ -131,7 +131,7 @@ export const leadAndCo = (d: District, lead: string | undefined, co: string[]) =
 export async function requestDispatch(
   w: Work,
   call: Call,
-  suggested: { lead: string | null; co: string[] },
+  suggested: { lead: string | null; co: string[]; busy?: string[] },
   decorate: (m: Message) => void = () => {},
 ) {
   const d = w.ctx.district;

@@ -117,95 +117,14 @@ export async function runWork<T>(
   /** call id → its number and the timeline kinds recorded, for the line after the commit */
   const changed = new Map<string, { callNo: string; events: string[] }>();
   let log = ctx.log;
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
-      await trx
-        .insertInto('outbox')
-        .values({
-          created_at: now,
-          kind: 'message',
-          platform,
-          chat_id: chatId,
-          call_id: callId ?? null,
-          payload: JSON.stringify({ message, replyTo: replyTo ?? null, ...(privateTo ? { privateTo } : {}) }),
-          idempotency_key: randomUUID(),
-          available_at: now,
-          priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
-        })
-        .execute();
-      effects.outbox = true;
-    };
-    const w: Work = {
-      trx,
-      ctx,
-      actor,
-      now,
-      origin,
-      async event(callId, kind, payload = {}, assignmentId = null) {
-        // a resident's name and phone numbers go beside the event, where retention can erase them
-        const stored = splitPersonal(actor, payload);
-        const row = await trx
-          .insertInto('call_events')
-          .values({
-            call_id: callId,
-            assignment_id: assignmentId,
-            at: now,
-            kind,
-            actor_person_id: actor.personId,
-            actor_label: stored.actorLabel,
-            payload: JSON.stringify(stored.payload),
-          })
-          .returning([
-            'id',
-            sql<string>`(select no from calls where calls.id = call_events.call_id)`.as('call_no'),
-          ])
-          .executeTakeFirstOrThrow();
-        if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
-        const seen = changed.get(callId);
-        if (seen) seen.events.push(kind);
-        else {
-          changed.set(callId, { callNo: row.call_no, events: [kind] });
-          if (changed.size === 1) log = ctx.log.child({ callNo: row.call_no });
-        }
-        if (hasWebhooks) {
-          await queueWebhooks(w, callId, row.id, kind, payload);
-          effects.outbox = true;
-        }
-        return row.id;
-      },
-      async toUnit(unitCode, message, callId) {
-        let q = trx
-          .selectFrom('chat_bindings')
-          .select(['platform', 'chat_id'])
-          .where('unit_code', '=', unitCode);
-        if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
-        const chats = await q.execute();
-        for (const c of chats) await toChat(c.platform, c.chat_id, message, callId);
-        return chats.length;
-      },
-      toChat,
-      async reply(message, callId) {
-        if (!origin) return;
-        // A private answer is also addressed by name, for platforms that cannot hide it from the group.
-        const addressed =
-          message.private && actor.personId
-            ? {
-                ...message,
-                mentions: [...(message.mentions ?? []), { personId: actor.personId, name: actor.name }],
-              }
-            : message;
-        const to = message.private ? origin.userId : undefined;
-        await toChat(origin.platform, origin.chatId, addressed, callId, origin.messageId, to);
-      },
-      timersChanged(callId) {
-        if (!effects.timers.includes(callId)) effects.timers.push(callId);
-      },
-      get log() {
-        return log;
-      },
-    };
-    return fn(w);
-  });
+  let result: T;
+  try {
+    result = await inTransaction();
+  } catch (e) {
+    // a rehearsal ran to its end: its result stands, and nothing of it was kept
+    if (e instanceof Rehearsal) return e.result as T;
+    throw e;
+  }
   // Who acted is logged by id and role only: names are personal data and stay in the database.
   for (const c of changed.values())
     ctx.log.info(
@@ -214,4 +133,109 @@ export async function runWork<T>(
     );
   if (effects.outbox || effects.timers.length) ctx.afterCommit?.(effects);
   return result;
+
+  function inTransaction() {
+    return ctx.db.transaction().execute(async (trx) => {
+      const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
+        await trx
+          .insertInto('outbox')
+          .values({
+            created_at: now,
+            kind: 'message',
+            platform,
+            chat_id: chatId,
+            call_id: callId ?? null,
+            payload: JSON.stringify({
+              message,
+              replyTo: replyTo ?? null,
+              ...(privateTo ? { privateTo } : {}),
+            }),
+            idempotency_key: randomUUID(),
+            available_at: now,
+            priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
+          })
+          .execute();
+        effects.outbox = true;
+      };
+      const w: Work = {
+        trx,
+        ctx,
+        actor,
+        now,
+        origin,
+        async event(callId, kind, payload = {}, assignmentId = null) {
+          // a resident's name and phone numbers go beside the event, where retention can erase them
+          const stored = splitPersonal(actor, payload);
+          const row = await trx
+            .insertInto('call_events')
+            .values({
+              call_id: callId,
+              assignment_id: assignmentId,
+              at: now,
+              kind,
+              actor_person_id: actor.personId,
+              actor_label: stored.actorLabel,
+              payload: JSON.stringify(stored.payload),
+            })
+            .returning([
+              'id',
+              sql<string>`(select no from calls where calls.id = call_events.call_id)`.as('call_no'),
+            ])
+            .executeTakeFirstOrThrow();
+          if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
+          const seen = changed.get(callId);
+          if (seen) seen.events.push(kind);
+          else {
+            changed.set(callId, { callNo: row.call_no, events: [kind] });
+            if (changed.size === 1) log = ctx.log.child({ callNo: row.call_no });
+          }
+          if (hasWebhooks) {
+            await queueWebhooks(w, callId, row.id, kind, payload);
+            effects.outbox = true;
+          }
+          return row.id;
+        },
+        async toUnit(unitCode, message, callId) {
+          let q = trx
+            .selectFrom('chat_bindings')
+            .select(['platform', 'chat_id'])
+            .where('unit_code', '=', unitCode);
+          if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
+          const chats = await q.execute();
+          for (const c of chats) await toChat(c.platform, c.chat_id, message, callId);
+          return chats.length;
+        },
+        toChat,
+        async reply(message, callId) {
+          if (!origin) return;
+          // A private answer is also addressed by name, for platforms that cannot hide it from the group.
+          const addressed =
+            message.private && actor.personId
+              ? {
+                  ...message,
+                  mentions: [...(message.mentions ?? []), { personId: actor.personId, name: actor.name }],
+                }
+              : message;
+          const to = message.private ? origin.userId : undefined;
+          await toChat(origin.platform, origin.chatId, addressed, callId, origin.messageId, to);
+        },
+        timersChanged(callId) {
+          if (!effects.timers.includes(callId)) effects.timers.push(callId);
+        },
+        get log() {
+          return log;
+        },
+      };
+      const out = await fn(w);
+      if (ctx.rehearse) throw new Rehearsal(out);
+      return out;
+    });
+  }
+}
+
+/** Ends a rehearsed command's transaction by rolling it back, carrying what it would return. */
+class Rehearsal extends Error {
+  constructor(readonly result: unknown) {
+    super('rehearsal');
+  }
 }
