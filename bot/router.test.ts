@@ -288,3 +288,38 @@ describe('the inbox: deduplicated, and taken on by a live process when its first
     }
   });
 });
+
+describe('refusals and hints are private', () => {
+  it('answers a refused typed command to its sender alone, and a refused press with its toast only', async () => {
+    const outbox = async () =>
+      (
+        await w.t.db
+          .selectFrom('outbox')
+          .select(['payload'])
+          .where('kind', '=', 'message')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .execute()
+      )[0].payload as { message: Message; privateTo?: string };
+    const typed = await send({ chatId: 'oc_sample_cgw', userId: 'ou_sample_cgw1', text: '结案 0001' });
+    expect(typed.status).toBe('refused');
+    const answer = await outbox();
+    expect(answer.message).toMatchObject({ title: '未能办理', private: true });
+    expect(answer.privateTo).toBe('ou_sample_cgw1');
+    // where the platform cannot hide it, it is at least addressed by name
+    expect(answer.message.mentions).toEqual([expect.objectContaining({ name: '城管联络员' })]);
+    await delivered();
+    // a button pressed by the wrong person: the toast says why, the group hears nothing
+    await send({ ...resident, text: '晨辉路31号路灯坏了', mentionsBot: true });
+    const triage = (await delivered()).find((o) => o.message.kind === 'triage')!;
+    const pressed = await send({
+      chatId: 'oc_sample_jinhualu',
+      userId: 'ou_sample_cgw1',
+      messageId: triage.id,
+      action: { command: triage.message.buttons![0].command },
+    });
+    expect(pressed.status).toBe('refused');
+    expect(pressed.toast).toMatch(/只有锦华路街道的工作人员可以/);
+    expect(await delivered()).toEqual([]);
+  });
+});

@@ -53,6 +53,24 @@ describe('LarkSender', () => {
   });
   afterEach(() => fake.close());
 
+  it('sends a private answer as a card only its person sees (仅对你可见), not to the group', async () => {
+    const refusal: Message = {
+      kind: 'notice',
+      title: '未能办理',
+      tone: 'warning',
+      text: '只有…可以报到',
+      private: true,
+    };
+    const { messageId } = await sender.send(
+      out({ message: refusal, privateTo: 'ou_sample_cgw1', replyTo: 'om_x' }),
+    );
+    expect(fake.sent).toEqual([]);
+    expect(fake.ephemeral).toEqual([
+      expect.objectContaining({ message_id: messageId, chat_id: 'oc_sample_cgw', open_id: 'ou_sample_cgw1' }),
+    ]);
+    expect(JSON.stringify(fake.ephemeral[0].card)).toContain('只有…可以报到');
+  });
+
   it('sends an interactive card to the chat, with the idempotency key as uuid and people @-mentioned', async () => {
     const o = out();
     const { messageId } = await sender.send(o);

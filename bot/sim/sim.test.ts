@@ -325,3 +325,55 @@ describe('the simulator with the manual clock', () => {
     expect((await sim.messages('sim-office')).filter((m) => m.message?.title === '测试')).toHaveLength(1);
   });
 });
+
+describe('what a new user found missing in the simulator', () => {
+  it('takes a photo with a report, keeps it and shows it on the cards', async () => {
+    const sim = await simulator(systemClock);
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const resident = sim.who('晨辉社区居民·张阿姨');
+    const said = await sim.call('POST', '/sim/api/chats/sim-chenhui/messages', {
+      from: resident.id,
+      text: '@呼应 晨辉路40号井盖没了',
+      images: [{ type: 'image/png', data: png.toString('base64') }],
+    });
+    expect(said.status).toBe(200);
+    const ref = said.body.message.images[0];
+    expect(ref).toMatch(/^sim-image:\d+$/);
+    const photo = await sim.app.request(`/sim/api/images/${encodeURIComponent(ref)}`);
+    expect(photo.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await photo.arrayBuffer())).toEqual(png);
+    const triage = await sim.lastCard('sim-jinhualu', 'triage');
+    expect(triage.message!.images).toEqual([{ ref, alt: '现场图片' }]);
+    // nothing but pictures, or one that is not a picture, is refused with the reason
+    const bad = await sim.call('POST', '/sim/api/chats/sim-chenhui/messages', {
+      from: resident.id,
+      text: 'x',
+      images: [{ type: 'text/html', data: 'PGgxPg==' }],
+    });
+    expect(bad).toMatchObject({ status: 400, body: { message: '图片须为 JPEG、PNG、WebP 或 GIF' } });
+  });
+
+  it('answers a refusal to the one persona who gave the command (仅你可见)', async () => {
+    const sim = await simulator(systemClock);
+    const res = await sim.say('区水务局联络员', 'sim-swj', '结案 0001');
+    expect(res.body.result.status).toBe('refused');
+    const answer = (await sim.messages('sim-swj')).at(-1)!;
+    expect(answer.message!.title).toBe('未能办理');
+    expect(answer.to).toBe(sim.who('区水务局联络员').id);
+  });
+
+  it('moves the manual clock by presets: the next working morning, the next 1st', async () => {
+    // Friday 27 November 2026, 16:00
+    const sim = await simulator(new ManualClock('2026-11-27T08:00:00Z'));
+    const to = async (preset: string) =>
+      (await sim.call('POST', '/sim/api/clock', { to: preset })).body.clock.display;
+    expect(await to('next-morning')).toBe('2026-11-28 09:00');
+    expect(await to('next-working-morning')).toBe('2026-11-30 09:00');
+    expect(await to('next-month')).toBe('2026-12-01 09:00');
+    const wrong = await sim.call('POST', '/sim/api/clock', { to: 'tomorrow-ish' });
+    expect(wrong.status).toBe(400);
+  });
+});

@@ -147,4 +147,37 @@ describe.skipIf(skipBrowser)(browserTitle('the simulator in a browser'), () => {
     await page.screenshot({ path: SCREENSHOT });
     expect(existsSync(SCREENSHOT)).toBe(true);
   });
+
+  it('sends a photo with a report, keeps unread counts across a reload, and moves the clock by presets', {
+    timeout: 120_000,
+  }, async () => {
+    await page.goto(`http://127.0.0.1:${server.port}/sim`);
+    await actAs('金像社区居民·李大爷');
+    await page.getByTestId('chat-item').filter({ hasText: '金像社区居民群' }).click();
+    await page.getByTestId('attach-photo').setInputFiles({
+      name: 'manhole.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    });
+    await page.getByTestId('attached').locator('img').waitFor();
+    await type('@呼应 金像路7号井盖没了');
+    await page.getByTestId('sent-photo').last().waitFor();
+    // the street's chat has an unread card; a reload keeps it unread
+    const street = page.getByTestId('chat-item').filter({ hasText: '锦华路街道工作群' });
+    await street.getByTestId('unread-badge').waitFor();
+    await page.reload();
+    await shows(page.getByTestId('live'), '实时');
+    await street.getByTestId('unread-badge').waitFor();
+    // and the triage card shows the photo
+    await actAs('梁益莉');
+    await street.click();
+    await byTitle('新呼叫待研判').locator('img').first().waitFor();
+    // the clock's presets are in words
+    await page.getByTestId('clock-next-working-morning').click();
+    await shows(toast(), '已快进到');
+    expect(await page.getByTestId('clock-now').textContent()).toContain('09:00');
+  });
 });

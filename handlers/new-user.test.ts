@@ -1,0 +1,117 @@
+// What a new user stumbled on, each fixed and held here: help by role, what the resident is asked
+// to rate, the order after 结案, department names on the score card, several co-departments with
+// who leads, and the emergency's reporter told when help is coming.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type World, world } from '../test/world.ts';
+import { commandOfPress } from './messages.ts';
+
+let w: World;
+beforeAll(async () => {
+  w = await world();
+});
+afterAll(async () => w?.close());
+
+const ok = (o: { ok: boolean; reason?: string }) =>
+  expect(o, o.ok ? '' : (o as { reason: string }).reason).toMatchObject({ ok: true });
+async function report(text: string) {
+  const o = await w.say(w.actors.resident, text, 'oc_sample_chenhui');
+  ok(o);
+  return (o as { callNo: string }).callNo;
+}
+const lastTo = async (unit: string) => (await w.outbox(unit)).at(-1)!.message;
+
+describe('帮助 shows each person what their role may use', () => {
+  it('a resident sees reporting, asking and rating; 帮助 全部 shows everything', async () => {
+    await w.say(w.actors.resident, '帮助', 'oc_sample_chenhui');
+    const mine = (await lastTo('chenhui')).text!;
+    expect(mine).toContain('@呼应 <问题描述>');
+    expect(mine).toContain('满意 0001');
+    expect(mine).not.toContain('派单 0001');
+    expect(mine).not.toContain('报到 0001');
+    expect(mine).toContain('以上为您可用的指令；发送「帮助 全部」查看全部指令。');
+    await w.say(w.actors.resident, '帮助 全部', 'oc_sample_chenhui');
+    const all = (await lastTo('chenhui')).text!;
+    expect(all).toContain('派单 0001');
+    expect(all).toContain('报到 0001');
+    expect(all).not.toContain('以上为您可用的指令');
+  });
+
+  it('a liaison sees the department’s commands, not the street’s', async () => {
+    await w.say(w.actors.cgw, '帮助');
+    const text = (await lastTo('cgw')).text!;
+    expect(text).toContain('报到 0001');
+    expect(text).toContain('办结 0001');
+    expect(text).not.toContain('结案 0001');
+    expect(text).not.toContain('评分 0001');
+  });
+});
+
+describe('closing and scoring', () => {
+  it('shows the resident what was done, answers 结案 before the score cards, names departments as people do', async () => {
+    const { liang, cgw } = w.actors;
+    const no = await report('晨辉路8号路灯不亮了');
+    ok(await w.say(liang, `呼叫 ${no}`));
+    ok(await w.say(cgw, `报到 ${no}`));
+    ok(await w.say(cgw, `办结 ${no} 已更换灯泡，恢复照明`));
+    const before = (await w.outbox('jinhualu')).length;
+    ok(await w.say(liang, `结案 ${no}`));
+    const after = (await w.outbox('jinhualu')).slice(before).map((o) => o.message);
+    expect(after.map((m) => m.kind)).toEqual(['notice', 'score']);
+    expect(after[0].title).toBe(`已结案 ${no}`);
+    // the typed form and the hint use the name people know
+    const score = after[1];
+    expect(score.form!.command).toContain(`评分 ${no} 城管委 {ack}`);
+    expect(score.text).toContain(`评分 ${no.slice(-4)} 城管委 20 18 20 19 20`);
+    const rating = await lastTo('chenhui');
+    expect(rating.kind).toBe('satisfaction');
+    expect(rating.fields).toContainEqual({ label: '区城管委办理结果', value: '已更换灯泡，恢复照明' });
+    // typed with the short name
+    ok(await w.say(liang, `评分 ${no} 城管委 20 19 18 17 16 处置及时`));
+  });
+});
+
+describe('dispatching to several departments', () => {
+  it('takes several co-departments from the form and says who leads', async () => {
+    const { liang, office } = w.actors;
+    const no = await report('锦江河晨辉段排水口污水直排');
+    ok(await w.say(liang, `呼叫 ${no}`));
+    const card = (await w.outbox('office'))
+      .map((o) => o.message)
+      .findLast((m) => m.kind === 'dispatch_request')!;
+    expect(card.form!.fields.find((f) => f.name === 'co')).toMatchObject({ type: 'multiselect' });
+    const pressed = commandOfPress(card, {
+      command: card.form!.command,
+      template: card.form!.command,
+      form: { lead: 'swj', co: 'cgw sthjj' },
+    });
+    expect(pressed).toEqual({ command: `派单 ${no} swj cgw sthjj` });
+    ok(await w.say(office, (pressed as { command: string }).command));
+    expect((await w.call(no)).assignments).toEqual([
+      { unit: 'swj', state: 'dispatched', role: 'lead', round: 1 },
+      { unit: 'cgw', state: 'dispatched', role: 'co', round: 2 },
+      { unit: 'sthjj', state: 'dispatched', role: 'co', round: 2 },
+    ]);
+    expect((await lastTo('jinhualu')).text).toBe('牵头：区水务局；协办：区城管委、区生态环境局');
+    // a value the form never offered is refused
+    expect(
+      commandOfPress(card, {
+        command: card.form!.command,
+        template: card.form!.command,
+        form: { lead: 'swj', co: 'cgw nosuch' },
+      }),
+    ).toEqual({ refused: '「协办部门（可多选）」没有“nosuch”这个选项' });
+  });
+});
+
+describe('an emergency’s reporter', () => {
+  it('is told what happens next, and again when a department has responded', async () => {
+    const no = await report('晨辉路15号楼道里燃气泄漏，气味很大');
+    const receipt = await lastTo('chenhui');
+    expect(receipt.text).toContain('请立即拨打 119 / 110 / 120');
+    ok(await w.say(w.actors.leader, `派单 ${no} cgw`));
+    ok(await w.say(w.actors.cgw, `报到 ${no}`));
+    const told = await lastTo('chenhui');
+    expect(told.title).toBe(`区城管委已响应 ${no}`);
+    expect(told.text).toContain('已由区城管委接手处置');
+  });
+});
