@@ -215,7 +215,16 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     // Waits are on the wall clock: a demo's manual clock would make every line look old.
     if (watch && !isManualClock(ctx.clock))
       every(opts.lineWatchMs ?? 10_000, 'line watch', () => lane(() => watchLines(ctx, watch)));
-    if (opts.schedules !== false) await startSchedules(ctx, driver.queue('schedules'), log, lane);
+    const schedules =
+      opts.schedules !== false ? await startSchedules(ctx, driver.queue('schedules'), log, lane) : undefined;
+    // Redis came back, perhaps empty: every timer, unsent row and schedule again from the database
+    if (driver.kind === 'bullmq')
+      (driver as BullMqDriver).onReconnect(() => {
+        log.warn('the queue came back: re-deriving timers, unsent messages and schedules from the database');
+        Promise.all([recover(parts), schedules?.declare()]).catch((err) =>
+          log.error({ err }, 'recovery after the queue came back failed; the sweep and reconcile retry'),
+        );
+      });
   }
 
   let stopped = false;

@@ -1,8 +1,6 @@
 // A Redis that dies while reports arrive and actions are taken, and comes back empty: every
 // message still goes out once and every timer fires once. Runs on a private redis-server
 // (the shared one serves other tests), so it needs REDIS_URL set to run at all.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
@@ -10,47 +8,11 @@ import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
+import { type RedisProcess, startRedisServer } from '../test/processes.ts';
 import { redisUrl, until } from '../test/queues.ts';
 import { sayOnLark } from '../test/world.ts';
 import { BullMqDriver } from './bullmq.ts';
 import { type Jobs, startJobs } from './index.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throwaway redis-server that keeps nothing on disk: killed, its data is gone. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on(
-      'data',
-      (b: Buffer) => b.toString().includes('Ready to accept connections') && resolve(),
-    );
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 // Deadlines of seconds (the duration grammar takes fractions: 0.2m is 12 s) so that timers
 // fall due on the real clock while the test runs.
@@ -66,23 +28,22 @@ function quickDistrict() {
 }
 
 describe.skipIf(!redisUrl)('a Redis that dies and comes back empty', () => {
-  let redis: ChildProcess | undefined;
+  let redis: RedisProcess | undefined;
   let t: TestDb | undefined;
   let jobs: Jobs | undefined;
   let driver: BullMqDriver | undefined;
   afterEach(async () => {
     await jobs?.stop();
     await driver?.close().catch(() => {});
-    if (redis) await kill(redis);
+    await redis?.kill();
     await t?.close();
   });
 
   it('loses no message and no timer', { timeout: 90_000 }, async () => {
-    const port = await freePort();
-    redis = await startRedis(port);
+    redis = await startRedisServer();
     t = await freshDb({ district: quickDistrict() });
     const db = t;
-    driver = await BullMqDriver.connect(`redis://127.0.0.1:${port}`, { prefix: 'outage' });
+    driver = await BullMqDriver.connect(redis.url, { prefix: 'outage' });
     const effects = { listeners: [] as ((e: Effects) => void)[] };
     const ctx: Ctx = {
       db: db.db,
@@ -120,13 +81,13 @@ describe.skipIf(!redisUrl)('a Redis that dies and comes back empty', () => {
     // Before: a call goes out; its timers and some send jobs sit in Redis.
     const a = await dispatch('晨辉路1号');
     await jobs.settle();
-    await kill(redis); // the data goes with it
+    await redis.kill(); // the data goes with it
     // During: people keep working; commits land in PostgreSQL, nudges to Redis fail.
     const b = await dispatch('晨辉路2号');
     await say('ou_res_2', 'oc_sample_chenhui', '晨辉路3号门口垃圾堆积');
     await new Promise((r) => setTimeout(r, 1000));
     // After: an empty Redis on the same port.
-    redis = await startRedis(port);
+    await redis.restart();
 
     const pending = () => db.db.selectFrom('outbox').select('id').where('state', '=', 'pending').execute();
     const steps = async (no: string) =>

@@ -126,7 +126,16 @@ export async function sendDigests(ctx: Ctx): Promise<number> {
 }
 
 /** Registers the repeatable jobs and their processor on the `schedules` queue. */
-export async function startSchedules(ctx: Ctx, queue: Queue, log: Logger, lane: Lane): Promise<void> {
+/**
+ * Registers the repeatable jobs and their processor on the `schedules` queue; returns how to
+ * declare the schedules again (a Redis that lost its data lost them too).
+ */
+export async function startSchedules(
+  ctx: Ctx,
+  queue: Queue,
+  log: Logger,
+  lane: Lane,
+): Promise<{ declare(): Promise<void> }> {
   queue.process(async (job) =>
     lane(async () => {
       if (job.name === 'bulletin') await runMonthlyBulletin(ctx, log);
@@ -138,10 +147,14 @@ export async function startSchedules(ctx: Ctx, queue: Queue, log: Logger, lane: 
       } else if (job.name === 'retention') await runRetention(ctx, log);
     }),
   );
-  await queue.repeat('archive', 'archive', {}, { pattern: ARCHIVE_CRON, tz: TZ });
-  await queue.repeat('bulletin', 'bulletin', {}, { pattern: BULLETIN_CRON, tz: TZ });
-  await queue.repeat('digest', 'digest', {}, { pattern: DIGEST_CRON, tz: TZ });
-  // off unless the district file sets a period
-  if (ctx.district.retention.personal_data)
-    await queue.repeat('retention', 'retention', {}, { pattern: RETENTION_CRON, tz: TZ });
+  const declare = async () => {
+    await queue.repeat('archive', 'archive', {}, { pattern: ARCHIVE_CRON, tz: TZ });
+    await queue.repeat('bulletin', 'bulletin', {}, { pattern: BULLETIN_CRON, tz: TZ });
+    await queue.repeat('digest', 'digest', {}, { pattern: DIGEST_CRON, tz: TZ });
+    // off unless the district file sets a period
+    if (ctx.district.retention.personal_data)
+      await queue.repeat('retention', 'retention', {}, { pattern: RETENTION_CRON, tz: TZ });
+  };
+  await declare();
+  return { declare };
 }

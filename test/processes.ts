@@ -170,3 +170,49 @@ export async function killAll(): Promise<void> {
     ),
   );
 }
+
+export interface RedisProcess {
+  url: string;
+  /** kill -9: its data is gone with it (it keeps nothing on disk) */
+  kill(): Promise<void>;
+  /** starts it again on the same port, empty */
+  restart(): Promise<void>;
+}
+
+/** A redis-server of the test's own, on its own port, keeping nothing on disk. */
+export async function startRedisServer(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    const c = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = c;
+    started.add(c);
+    c.once('exit', () => started.delete(c));
+    await new Promise<void>((resolve, reject) => {
+      c.stdout!.on('data', (b: Buffer) => b.toString().includes('Ready to accept connections') && resolve());
+      c.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+    });
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    async restart() {
+      await kill();
+      await launch();
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { migrateToLatest } from '../../db/migrate.ts';
 import { syncDistrict } from '../../db/sync.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
 import { checkEveryRowOnce } from '../outbox-check.ts';
-import { type HuyingProcess, startHuying } from '../processes.ts';
+import { type HuyingProcess, startHuying, startRedisServer } from '../processes.ts';
 import { queuePrefix } from '../queues.ts';
 import { scratchDatabase } from '../scratch-db.ts';
 import type { LoadSettings, Posted } from './flood-load.ts';
@@ -35,6 +35,11 @@ export interface ScenarioOptions {
   killWorkerAt?: number;
   /** give up waiting for the outbox to drain after this long (default 5 min) */
   drainTimeoutMs?: number;
+  /**
+   * A crash mid-stream: the web process (which answers Lark and does the work after the answer)
+   * killed -9, or a private Redis killed -9 (its data gone), and started again `downS` later.
+   */
+  crash?: { target: 'web' | 'redis'; atS: number; downS: number };
   log?: (line: string) => void;
 }
 
@@ -73,6 +78,14 @@ export interface ScenarioResult {
   /** seconds after the load until nothing waited (inbound events and outbox) */
   drainedS: number | null;
   kill?: { atS: number; heldRows: number; resumeS: number | null };
+  crash?: {
+    target: 'web' | 'redis';
+    /** reports answered 2xx that became no call, or more than one */
+    lost: number;
+    doubled: number;
+    /** seconds from the restart until every accepted report had been worked on */
+    recoveredS: number | null;
+  };
   /** sends the fake API answered from its uuid memory (a resend after a lost answer) */
   deduplicatedResends: number;
   /** every broken promise: a row lost, sent twice, failed, left pending */
@@ -85,6 +98,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   if (!base || !redis) throw new Error('the scenario needs DATABASE_URL and REDIS_URL');
   const log = o.log ?? (() => {});
   const fake = await startFakeLark({ latencyMs: o.larkLatencyMs });
+  const privateRedis = o.crash?.target === 'redis' ? await startRedisServer() : undefined;
   const scratch = await scratchDatabase(base, 'huying_flood');
   const { db, close } = await connectPostgres(scratch.url);
   const processes: HuyingProcess[] = [];
@@ -93,7 +107,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await syncDistrict(db, loadDistrict());
     const env = {
       DATABASE_URL: scratch.url,
-      REDIS_URL: redis,
+      REDIS_URL: privateRedis?.url ?? redis,
       HUYING_QUEUE_PREFIX: queuePrefix(),
       LARK_APP_ID: fake.appId,
       LARK_APP_SECRET: fake.appSecret,
@@ -160,18 +174,32 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       await victim.kill();
       log(`first worker killed (-9) holding ${held.length} rows`);
     }
+    let restartedAt = 0;
+    if (o.crash) {
+      await new Promise((r) => setTimeout(r, o.crash!.atS * 1000));
+      const down = o.crash.target === 'web' ? web : privateRedis!;
+      await down.kill();
+      log(`${o.crash.target} killed (-9)`);
+      await new Promise((r) => setTimeout(r, o.crash!.downS * 1000));
+      await down.restart();
+      restartedAt = Date.now();
+      log(`${o.crash.target} started again`);
+    }
     await loadDone;
     log(`load done: ${posted.length} posted`);
 
     // drained: every accepted event processed and every outbox row sent
     const drainUntil = Date.now() + (o.drainTimeoutMs ?? 300_000);
     let drainedAt: number | null = null;
+    let eventsDoneAt: number | null = null;
     for (;;) {
       const waiting = await sql<{
-        n: string;
-      }>`select (select count(*) from inbound_events where state = 'received')
-        + (select count(*) from outbox where state = 'pending') as n`.execute(db);
-      if (Number(waiting.rows[0].n) === 0) {
+        events: string;
+        rows: string;
+      }>`select (select count(*) from inbound_events where state = 'received') as events,
+        (select count(*) from outbox where state = 'pending') as rows`.execute(db);
+      if (Number(waiting.rows[0].events) === 0) eventsDoneAt ??= Date.now();
+      if (Number(waiting.rows[0].events) + Number(waiting.rows[0].rows) === 0) {
         drainedAt = Date.now();
         break;
       }
@@ -200,10 +228,27 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
           : secs(Math.max(0, ...sentAt.map((t) => t! - killedAt))),
       };
     }
-    return await measure(db, fake, posted, { loadEnd, drainedAt, kill });
+    const result = await measure(db, fake, posted, { loadEnd, drainedAt, kill });
+    if (o.crash) {
+      const answered = posted.filter((p) => p.status >= 200 && p.status < 300).map((p) => p.messageId);
+      const made = await db
+        .selectFrom('calls')
+        .select(['source_message_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('source_message_id')
+        .execute();
+      const count = new Map(made.map((m) => [m.source_message_id, Number(m.n)]));
+      result.crash = {
+        target: o.crash.target,
+        lost: answered.filter((m) => !count.get(m)).length,
+        doubled: answered.filter((m) => (count.get(m) ?? 0) > 1).length,
+        recoveredS: eventsDoneAt ? secs(eventsDoneAt - restartedAt) : null,
+      };
+    }
+    return result;
   } finally {
     await Promise.all(processes.map((p) => p.stop().catch(() => p.kill())));
     await fake.close();
+    await privateRedis?.kill();
     await close();
     await scratch.drop();
   }
