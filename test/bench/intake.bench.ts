@@ -11,10 +11,10 @@ import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { startFakeLark } from '../fakes/lark-open-api.ts';
+import { redisEnv } from '../queues.ts';
 import { scratchDatabase } from '../scratch-db.ts';
 import { sampleMemory } from './memory.ts';
 import type { BenchSection } from './run.ts';
-import { redisEnv } from '../queues.ts';
 
 interface CannonResult {
   requests: { average: number; total: number };

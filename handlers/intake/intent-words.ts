@@ -1,0 +1,39 @@
+// Signals of what a message is for besides a new report: thanks, a follow-up on a call, a question, chit-chat.
+
+/** Thanks and praise. */
+export const THANKS = /谢谢|感谢|多谢|谢了|谢啦|辛苦了|辛苦你们|辛苦大家|点赞|点个赞|感射|thank|3q|满意/;
+
+/** Words that turn a thank-you into a new report: 谢谢上次修好路灯，另外垃圾又没人收了. */
+export const BUT_ALSO =
+  /另外|还有个|还有一|但是|可是|不过|又(坏|堵|停|不亮|没|有)|想反映|反映一下|麻烦|现在.{0,6}(被|困|关)/;
+
+/** A message about a matter already reported: its number, its progress, more detail on it. */
+export const FOLLOWUP = new RegExp(
+  [
+    '(之前|上次|上回|前几天|前两天|昨天|上周|上个?礼拜|上个月|刚才|刚刚|前天|上午|早上|我)(反映|报|说|反应|提|发)(的|过|了)',
+    '(反映|报|打)过了',
+    '单子|工单|编号|呼叫单|jj-?[0-9]',
+    '(?<![0-9])[0-9]{4}(?![0-9年号栋])',
+    '进展|催一下|催一哈|催促|跟进|追问|补充|补上|有结果|有回复|回复一下|给个回复|回音|说法',
+    '怎么样了|咋样了|办得(怎么|咋)',
+    '(还|一直|都|怎么|咋个|咋)(没|没有|莫|没得)(修|人|处理|解决|来|动静|回|结果|拆|弄|管)',
+    '第[二三四五0-9]次反映',
+    '地址写错|写错了|不是[0-9一二三四五六七八九十]+(栋|单元|号)',
+  ].join('|'),
+);
+
+/** Asking for information rather than reporting a problem. */
+export const QUESTION = new RegExp(
+  [
+    '请问|问一下|问一哈|问下|咨询|想问|打听',
+    '(怎么|咋个|如何)(办理|申请|办|交|领|用|预约|补办|报名|上)',
+    '在哪(里|儿)?(办|交|领|打|开|补|上|查|申请)|去哪(里|儿)?',
+    '需要(带|什么|哪些|本人)|要带|(什么|哪些)(材料|手续|证)',
+    '(电话|号码)是多少|多少钱|几点|什么时候(开|发|办|组织|上班|到期)|是什么时候',
+    '有没有|可不可以|能不能|可以.{0,6}吗|吗[?？]?$|不嘛[?？]?$|嘛[?？]$|[?？]$',
+  ].join('|'),
+);
+
+/** Greetings, acknowledgements and talk. */
+export const CHITCHAT =
+  /^(大家好|你好|您好|早上好|早安|晚安|下午好|晚上好|在吗|有人吗|收到|好的|嗯+|哦+|ok|好|要得|谢谢|测试|哈+)|哈哈|生日快乐|新年快乐|节快乐|拜年|恭喜|接龙|通知[:：]|转发|撤回|欢迎|\[图片\]/;
