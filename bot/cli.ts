@@ -15,7 +15,8 @@ const usage = `huying — 街道呼·部门应
 usage:
   huying serve [--role web|worker|all]   run the service (default role: all)
   huying migrate                         apply database migrations
-  huying parse                           read reports (one per line) on stdin, write JSON lines
+  huying parse [--eval FILE]             read reports (one per line) on stdin, write JSON lines;
+                                         --eval: score the parser on a labelled file
   huying check-config [FILE]             validate a district file
   huying lark check                      verify the Lark app's credentials and print what to configure
   huying bulletin [--month 2026-11] [--out FILE.png]   print the monthly bulletin and write its chart
@@ -64,9 +65,24 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'parse': {
+      let file: string | undefined;
+      try {
+        file = parseArgs({ args: rest, options: { eval: { type: 'string' } } }).values.eval;
+      } catch (e) {
+        return fail(`${(e as Error).message}\nusage: huying parse [--eval FILE]`);
+      }
       const env = loadEnv();
-      const { runParseCli } = await import('../handlers/intake-cli.ts');
-      await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
+      const { CorpusError, runEvalCli, runParseCli } = await import('../handlers/intake-cli.ts');
+      if (!file) {
+        await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
+        return 0;
+      }
+      try {
+        runEvalCli(file, process.stdout, loadDistrict(env.HUYING_CONFIG));
+      } catch (e) {
+        if (e instanceof CorpusError) return fail(e.message);
+        throw e;
+      }
       return 0;
     }
     case 'lark': {

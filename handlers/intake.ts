@@ -1,5 +1,6 @@
 // Turns a free-text report from a group chat into a draft case: intent, category, tier, departments, emergency, location.
 import type { District, Tier } from '../config/district.ts';
+import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
 import { features } from './intake/features.ts';
@@ -46,16 +47,6 @@ export type Parser = (text: string, ctx?: IntakeContext) => Draft;
 /** Below this the triage card says the bot is unsure and offers the alternatives. */
 export const LOW_CONFIDENCE = 0.5;
 
-/** How much the catalog's words count against the model (0..1); the rest is the model's. */
-const KEYWORD_SHARE = 0.45;
-/** Softens the model's log2 odds into probabilities. */
-const MODEL_TEMPERATURE = 0.35;
-/** Keyword mass that stays with `other`: a single weak word should not decide. */
-const KEYWORD_DOUBT = 0.85;
-/** A present danger of one of these kinds makes its item the likely category. */
-const DANGER_ITEMS: Record<string, string> = { fire: 'fire', gas: 'gas_leak', lift_inside: 'trapped_lift' };
-const DANGER_PULL = 0.5;
-
 function mask(text: string): string {
   let out = text;
   for (const p of MASKED_PHRASES) {
@@ -65,16 +56,11 @@ function mask(text: string): string {
   return out;
 }
 
-function softmax(values: Map<string, number>, scale: number): Map<string, number> {
-  const max = Math.max(...values.values());
-  const exp = new Map([...values].map(([k, v]) => [k, Math.exp((v - max) * scale)]));
-  const sum = [...exp.values()].reduce((a, b) => a + b, 0);
-  return new Map([...exp].map(([k, v]) => [k, v / sum]));
-}
-
 export interface ParserOptions {
   /** a folder of weights other than the committed ones (a model trained for a held-out check) */
   weights?: URL;
+  /** other weights for combining the model and the keywords (for tuning them on held-out lines) */
+  tuning?: CategoryTuning;
 }
 
 export function createParser(district: District, options: ParserOptions = {}): Parser {
@@ -83,10 +69,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
   const intentModel = loadModel('intent', options.weights);
   const detect = emergencyDetector(district.emergency_words);
   const names = placeNames(district);
-  const codes = district.catalog.map((c) => c.code);
-  const hasOther = district.catalogByCode.has('other');
-  // Model classes the district does not have are ignored; items the model does not know rely on keywords.
-  const known = codes.filter((c) => categoryModel.labels.includes(c));
+  const rankCategories = categoryRanker(district, categoryModel, options.tuning);
 
   return (raw, ctx) => {
     const text = cleanText(raw);
@@ -95,24 +78,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const kw = scoreKeywords(mask(t));
     const danger = detect(t);
 
-    const odds = categoryModel.odds(tokens);
-    const fromModel = odds.size
-      ? softmax(new Map(known.map((c) => [c, odds.get(c) ?? 0])), MODEL_TEMPERATURE * Math.LN2)
-      : new Map<string, number>();
-    const kwTotal = [...kw.scores.values()].reduce((a, b) => a + b, 0) + KEYWORD_DOUBT;
-    const belief = new Map<string, number>();
-    for (const c of codes) {
-      const k = ((kw.scores.get(c) ?? 0) + (c === 'other' ? KEYWORD_DOUBT : 0)) / kwTotal;
-      const m = fromModel.get(c) ?? (fromModel.size ? 0 : c === 'other' ? 1 : 0);
-      belief.set(c, (1 - KEYWORD_SHARE) * m + KEYWORD_SHARE * k);
-    }
-    if (!hasOther) belief.delete('other');
-    for (const cue of danger.cues) {
-      const c = DANGER_ITEMS[cue];
-      if (c && belief.has(c)) belief.set(c, belief.get(c)! + DANGER_PULL);
-    }
-    const total = [...belief.values()].reduce((a, b) => a + b, 0) || 1;
-    const ranked = [...belief].map(([c, v]) => [c, v / total] as const).sort((a, b) => b[1] - a[1]);
+    const ranked = rankCategories(tokens, kw, danger, t);
     const [code, confidence] = ranked[0] ?? ['other', 0];
     const item = district.catalogByCode.get(code);
 

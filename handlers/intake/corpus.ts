@@ -43,46 +43,52 @@ export class CorpusError extends Error {}
 export function readCorpus(path: string): Labelled[] {
   const out: Labelled[] = [];
   const problems: string[] = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((raw, i) => {
-      if (!raw.trim()) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        problems.push(`line ${i + 1}: not JSON`);
-        return;
-      }
-      const full = line.safeParse(json);
-      if (full.success) {
-        const r = full.data;
-        const stray = r.location.find((l) => !r.text.includes(l));
-        if (stray) problems.push(`line ${i + 1}: location "${stray}" is not in the text`);
-        if ((r.intent === 'report') !== (r.category !== null))
-          problems.push(`line ${i + 1}: a report needs a category and nothing else has one`);
-        out.push(r);
-        return;
-      }
-      const old = oldLine.safeParse(json);
-      if (old.success) {
-        const r = old.data;
-        out.push({
-          id: `old${i + 1}`,
-          text: r.text,
-          intent: 'report',
-          category: r.category,
-          emergency: r.emergency,
-          location: r.location ? [r.location] : [],
-          style: 'colloquial',
-          legacy: true,
-        });
-        return;
-      }
-      problems.push(
-        `line ${i + 1}: ${full.error.issues.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
-      );
-    });
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CorpusError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      problems.push(`line ${i + 1}: not JSON`);
+      return;
+    }
+    const full = line.safeParse(json);
+    if (full.success) {
+      const r = full.data;
+      const stray = r.location.find((l) => !r.text.includes(l));
+      if (stray) problems.push(`line ${i + 1}: location "${stray}" is not in the text`);
+      if ((r.intent === 'report') !== (r.category !== null))
+        problems.push(`line ${i + 1}: a report needs a category and nothing else has one`);
+      out.push(r);
+      return;
+    }
+    const old = oldLine.safeParse(json);
+    if (old.success) {
+      const r = old.data;
+      out.push({
+        id: `old${i + 1}`,
+        text: r.text,
+        intent: 'report',
+        category: r.category,
+        emergency: r.emergency,
+        location: r.location ? [r.location] : [],
+        style: 'colloquial',
+        legacy: true,
+      });
+      return;
+    }
+    problems.push(
+      `line ${i + 1}: ${full.error.issues.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
+    );
+  });
   if (problems.length) throw new CorpusError(`${path}:\n  ${problems.slice(0, 20).join('\n  ')}`);
   return out;
 }

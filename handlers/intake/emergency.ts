@@ -19,6 +19,8 @@ export interface EmergencyFinding {
   cues: string[];
   /** where each matched cue starts, for telling which of two matters is the urgent one */
   at: number[];
+  /** the kinds whose words appear at all, now or not (a past fire is still about a fire) */
+  mentioned: string[];
 }
 
 export type EmergencyDetector = (normalised: string) => EmergencyFinding;
@@ -72,7 +74,9 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     const text = maskLookAlikes(normalised);
     const cues: string[] = [];
     const at: number[] = [];
+    const mentioned: string[] = [];
     const consider = (kind: string, i: number, end: number) => {
+      if (!mentioned.includes(kind)) mentioned.push(kind);
       if (happeningNow(text, i, end)) {
         if (!cues.includes(kind)) cues.push(kind);
         at.push(i);
@@ -85,6 +89,6 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     for (const w of own)
       for (let i = text.indexOf(w); i !== -1; i = text.indexOf(w, i + 1))
         consider('district', i, i + w.length);
-    return { emergency: cues.length > 0, cues, at: at.sort((a, b) => a - b) };
+    return { emergency: cues.length > 0, cues, at: at.sort((a, b) => a - b), mentioned };
   };
 }

@@ -17,6 +17,8 @@ export interface KeywordScores {
   scores: Map<string, number>;
   /** per code, the words that scored, in text order */
   hits: Map<string, string[]>;
+  /** per code, where its first word starts */
+  first: Map<string, number>;
 }
 
 export type KeywordScorer = (masked: string) => KeywordScores;
@@ -93,11 +95,15 @@ export function keywordScorer(district: District): KeywordScorer {
       }
     }
     const hits = new Map<string, string[]>();
-    for (const [code, list] of found)
+    const first = new Map<string, number>();
+    for (const [code, list] of found) {
+      list.sort((a, b) => a.at - b.at);
       hits.set(
         code,
-        list.sort((a, b) => a.at - b.at).map((h) => h.word),
+        list.map((h) => h.word),
       );
-    return { scores, hits };
+      first.set(code, list[0].at);
+    }
+    return { scores, hits, first };
   };
 }
