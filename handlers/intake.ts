@@ -4,7 +4,7 @@ import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
 import { features } from './intake/features.ts';
-import { classifyIntent } from './intake/intent.ts';
+import { classifyIntent, type IntentTuning } from './intake/intent.ts';
 import { keywordScorer } from './intake/keywords.ts';
 import { findPlace, placeNames } from './intake/location.ts';
 import { loadModel } from './intake/model.ts';
@@ -61,6 +61,7 @@ export interface ParserOptions {
   weights?: URL;
   /** other weights for combining the model and the keywords (for tuning them on held-out lines) */
   tuning?: CategoryTuning;
+  intentTuning?: IntentTuning;
 }
 
 export function createParser(district: District, options: ParserOptions = {}): Parser {
@@ -82,12 +83,16 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const [code, confidence] = ranked[0] ?? ['other', 0];
     const item = district.catalogByCode.get(code);
 
-    const intent = classifyIntent(intentModel, {
-      text: t,
-      tokens,
-      matter: Math.max(0, ...kw.scores.values()),
-      emergency: danger.emergency,
-    }).intent;
+    const intent = classifyIntent(
+      intentModel,
+      {
+        text: t,
+        tokens,
+        matter: Math.max(0, ...kw.scores.values()),
+        emergency: danger.emergency,
+      },
+      options.intentTuning,
+    ).intent;
     const place = findPlace(text, t, district, names, ctx);
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];

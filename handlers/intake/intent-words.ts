@@ -22,6 +22,10 @@ export const FOLLOWUP = new RegExp(
   ].join('|'),
 );
 
+/** A message that opens by pointing back at an earlier one: 补充一下, 催一下, 追问. */
+export const FOLLOWUP_OPENING =
+  /^(补充|再补充|追问|催一下|催一哈|催办|跟进|还是那个|还是上次|关于(之前|上次|昨天))/;
+
 /** Asking for information rather than reporting a problem. */
 export const QUESTION = new RegExp(
   [

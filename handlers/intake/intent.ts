@@ -1,6 +1,6 @@
 // Is a message a new report, a thank-you, a follow-up, a question or chit-chat? The model's odds plus a few firm signals.
 import type { Intent } from './corpus.ts';
-import { BUT_ALSO, CHITCHAT, FOLLOWUP, QUESTION, THANKS } from './intent-words.ts';
+import { BUT_ALSO, CHITCHAT, FOLLOWUP, FOLLOWUP_OPENING, QUESTION, THANKS } from './intent-words.ts';
 import type { Model } from './model.ts';
 
 export interface IntentEvidence {
@@ -19,22 +19,45 @@ export interface IntentResult {
 
 const INTENTS: Intent[] = ['report', 'thanks', 'followup', 'question', 'chitchat'];
 
-/** Model odds are log2 odds; scaled so a firm signal below can outweigh a weak model lead. */
-const MODEL_SCALE = 0.25;
+export interface IntentTuning {
+  /** the model's log2 odds are scaled so that a firm signal below can outweigh a weak model lead */
+  modelScale: number;
+  thanks: number;
+  followup: number;
+  followupOpening: number;
+  question: number;
+  chitchat: number;
+  /** per unit of the best keyword score (up to 3): a described matter is a report */
+  matter: number;
+}
 
-export function classifyIntent(model: Model, e: IntentEvidence): IntentResult {
+export const INTENT_TUNING: IntentTuning = {
+  modelScale: 0.08,
+  thanks: 3,
+  followup: 2.5,
+  followupOpening: 2,
+  question: 1.5,
+  chitchat: 1.5,
+  matter: 0.8,
+};
+
+export function classifyIntent(
+  model: Model,
+  e: IntentEvidence,
+  w: IntentTuning = INTENT_TUNING,
+): IntentResult {
   const odds = model.odds(e.tokens);
-  const scores = new Map<Intent, number>(INTENTS.map((i) => [i, (odds.get(i) ?? 0) * MODEL_SCALE]));
+  const scores = new Map<Intent, number>(INTENTS.map((i) => [i, (odds.get(i) ?? 0) * w.modelScale]));
   const add = (i: Intent, v: number) => scores.set(i, scores.get(i)! + v);
   const t = e.text;
-  const thanks = THANKS.test(t);
   const more = BUT_ALSO.test(t);
-  if (thanks) add('thanks', more ? 0.5 : 3);
-  if (FOLLOWUP.test(t)) add('followup', 2.5);
-  if (QUESTION.test(t)) add('question', 1.5);
-  if (CHITCHAT.test(t)) add('chitchat', 1.5);
+  if (THANKS.test(t)) add('thanks', more ? w.thanks / 6 : w.thanks);
+  if (FOLLOWUP.test(t)) add('followup', w.followup);
+  if (FOLLOWUP_OPENING.test(t)) add('followup', w.followupOpening);
+  if (QUESTION.test(t)) add('question', w.question);
+  if (CHITCHAT.test(t)) add('chitchat', w.chitchat);
   // A described matter is a report, whatever else the message does; more so a danger.
-  add('report', Math.min(3, e.matter) * 0.8 + (more ? 1 : 0));
+  add('report', Math.min(3, e.matter) * w.matter + (more ? 1 : 0));
   if (e.emergency) add('report', 6);
   if (t.replace(/[^\p{Script=Han}a-z0-9]/gu, '').length <= 2) add('chitchat', 2);
   let best: Intent = 'report';

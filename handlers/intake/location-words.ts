@@ -21,15 +21,19 @@ export const NEAR_NAME_ENDINGS = '亭坊里口寺园场站院宫馆庙门阁塔�
 /** The same before 那/这 (水井坊那几家酒吧), where 楼梯口那些 and 顶楼那家 are no places. */
 export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里寺宫馆庙阁塔村湾坝城苑府堂厦乡';
 
-/** Words before 那几家/这边 that also make a name a place: 水井坊那几家酒吧. */
+/** Words before 那几家/这边 that also make a name a place: 水井坊那几家酒吧, 盐市口某烘焙店. */
 export const DEMONSTRATIVES = ['那', '这'];
+export const SOME = '某';
+
+/** Two-character words that begin a name with a character that otherwise ends a walk: 和平街, 上东大街. */
+export const NAME_OPENINGS = ['和平', '上东', '下东', '上河', '下河', '上池', '下池', '太平'];
 
 /** Filler a leftward walk may pick up in front of a name: 举报锦华路 is 锦华路. */
 export const LEADING_NOISE = words(
   '门口 出口 路口 旁边 这边 那边 这里 那里 就是 还有 现在 今天 昨天 晚上 早上 每天 一直 大家 东西 刚才',
   '反映 请问 麻烦 老是 经常 好像 发现 听说 位于 地址 地点 位置 报告 举报 投诉 一下 这个 那个 一个 整个',
   '我们 你们 他们 咱们 住在 就在 应该是 是在 路过 今早 昨晚 刚刚 下雨 一下雨 一到 沿线 辖区 片区 整条 喂',
-  '明天 后天 前天 老旧 老 新建 周边 沿街 雨 大雨',
+  '明天 后天 前天 老旧 老 新建 周边 沿街 雨 大雨 部分',
 ).sort((a, b) => b.length - a.length);
 
 /** Words after a place that are part of it: 东湖公园门口, 静康路口, 牛市口地铁站B口. */

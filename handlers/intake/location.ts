@@ -6,6 +6,7 @@ import {
   LANDMARK_SUFFIXES,
   LEADING_NOISE,
   NAME_END_STOP_CHARS,
+  NAME_OPENINGS,
   NEAR_NAME_ENDINGS,
   NEAR_WORDS,
   NEEDS_GATE,
@@ -20,6 +21,7 @@ import {
   PLACE_STOP_CHARS,
   PLAIN_LANDMARKS,
   RELATIVE_WORDS,
+  SOME,
 } from './location-words.ts';
 
 export interface Place {
@@ -63,8 +65,8 @@ const ROAD_TAIL = new RegExp(
 const CROSSING =
   /(?:和|与|跟|、)([\p{Script=Han}]{1,6}?(?:大道|路|街))(?:的)?(?:交叉口|十字路口|交界处|交汇处|路口)/uy;
 const BRIDGE = /桥/g;
-const WATER = /河|江|湖/g;
-const WATER_SECTION = /(?![那这某一])[\p{Script=Han}]{1,3}?段/uy;
+const WATER = /河|江|湖|渠/g;
+const WATER_SECTION = /(?![那这某一]|部分)[\p{Script=Han}]{1,3}?段/uy;
 // 一栋老房子 and 一共六栋楼 count buildings; they do not name one.
 const COUNTED = /(共|有|几|每|这|那|好|没)$/;
 const BUILDING = new RegExp(
@@ -127,7 +129,14 @@ export function findPlace(
     let s = i;
     const stops = (k: number) =>
       (lenientEnd && k === i - 1 ? NAME_END_STOP_CHARS : PLACE_STOP_CHARS).has(t[k]);
-    while (s > i - max && isHanzi(t[s - 1]) && !stops(s - 1) && free(s - 1, s)) s--;
+    while (s > i - max && isHanzi(t[s - 1]) && free(s - 1, s)) {
+      if (stops(s - 1)) {
+        // 和平街: the stop character opens the name, which ends the walk there.
+        if (NAME_OPENINGS.includes(t.slice(s - 1, s + 1))) s--;
+        break;
+      }
+      s--;
+    }
     for (let again = true; again; ) {
       again = false;
       for (const w of LEADING_NOISE)
@@ -198,6 +207,7 @@ export function findPlace(
   for (const [re, endings] of [
     [NEAR, NEAR_NAME_ENDINGS],
     [DEMONSTRATIVE, DEMONSTRATIVE_NAME_ENDINGS],
+    [new RegExp(SOME, 'g'), NEAR_NAME_ENDINGS],
   ] as const)
     for (const p of t.matchAll(re)) {
       const s = nameStart(p.index, 6, true);
