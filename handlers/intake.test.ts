@@ -165,7 +165,9 @@ describe('places', () => {
       '锦华苑小区3栋2单元门口',
     );
     expect(parse('晨辉社区锦华路88号门口下水道堵了').location).toBe('锦华路88号门口');
-    expect(parse('金像社区一号院的化粪池满了').location).toBe('一号院');
+    expect(parse('金像社区一号院的化粪池满了').location).toBe('金像社区一号院');
+    expect(parse('莲新社区3栋的电梯坏了').location).toBe('莲新社区3栋');
+    expect(parse('锦绣华庭3栋2单元楼道灯不亮').location).toBe('锦绣华庭3栋2单元');
     expect(parse('学校门口的小摊卖过期零食').location).toBe('学校门口');
     expect(parse('菜市场那个卖鱼的鱼都臭了').location).toBe('菜市场');
     expect(parse('停车场角落有辆车两年没动过').location).toBe('停车场');

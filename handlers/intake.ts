@@ -83,6 +83,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const [code, confidence] = ranked[0] ?? ['other', 0];
     const item = district.catalogByCode.get(code);
 
+    const place = findPlace(text, t, district, names, ctx);
     const intent = classifyIntent(
       intentModel,
       {
@@ -90,10 +91,10 @@ export function createParser(district: District, options: ParserOptions = {}): P
         tokens,
         matter: Math.max(0, ...kw.scores.values()),
         emergency: danger.emergency,
+        placed: place.location !== null,
       },
       options.intentTuning,
     ).intent;
-    const place = findPlace(text, t, district, names, ctx);
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];
     return {

@@ -11,6 +11,7 @@ import {
   PRESENT_STRONG,
   RESOLVED,
   RISK_AFTER,
+  THANKED,
 } from './emergency-words.ts';
 
 export interface EmergencyFinding {
@@ -57,7 +58,7 @@ function happeningNow(text: string, at: number, end: number): boolean {
   const now = PRESENT.test(clause);
   if (HYPOTHETICAL.test(before) || DENIED.test(text.slice(Math.max(0, at - 2), at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
-  if (RESOLVED.test(text) && !now) return false;
+  if ((RESOLVED.test(text) || THANKED.test(text)) && !now) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
   if (GENERIC_QUESTION.test(sentence) && !PRESENT.test(text)) return false;

@@ -18,6 +18,7 @@ export const FOLLOWUP = new RegExp(
     '怎么样了|咋样了|办得(怎么|咋)',
     '(还|一直|都|怎么|咋个|咋)(没|没有|莫|没得)(修|人|处理|解决|来|动静|回|结果|拆|弄|管)',
     '第[二三四五0-9]次反映',
+    '(上次|之前|上回|前几天|前两天|昨天|上周|早上|上午).{0,20}(什么时候|啥时候|多久|还要|后续|怎么样)',
     '地址写错|写错了|不是[0-9一二三四五六七八九十]+(栋|单元|号)',
   ].join('|'),
 );
@@ -37,6 +38,28 @@ export const QUESTION = new RegExp(
     '有没有|可不可以|能不能|可以.{0,6}吗|吗[?？]?$|不嘛[?？]?$|嘛[?？]$|[?？]$',
   ].join('|'),
 );
+
+/** A question about how things work in general, not about a problem at hand. */
+export const GENERAL_QUESTION =
+  /一般(要)?(多久|几天|多长时间)|电话(号码)?是多少|电话多少|(该|应该)(做什么|怎么做|找谁)|第一件事|怎么申请|怎么办理|在哪(里|儿)?(办|交|领|申请|打)|多少钱|几点(开|关|下班|上班)/;
+
+/**
+ * What a report says is wrong: broken, blocked, dirty, loud, unpaid, dangerous. A message with
+ * none of it is rarely a new report, whatever places or catalog words it names (今天菜市场的菜好便宜).
+ */
+export const PROBLEM = new RegExp(
+  [
+    '坏|不亮|没亮|黑|暗|堵|漏|臭|吵|噪|淹|积水|乱|占|违|欠|拖|没人|满了|溢|断|裂|倒|掉|塌|垮|着火|冒烟|烟雾|浓烟|黑烟',
+    '困|停电|没电|跳闸|过期|变质|发霉|霉|投诉|反映|举报|处理|解决|修|危险|隐患|脏|破|松|歪|晃|震|扰',
+    '私|堆|挡|卡|不动|故障|异响|抖|污|死鱼|发黑|排|偷|骗|咬|伤|血|晕|救|坑|洼|翘|缺|丢|没了|不见',
+    '臭味|异味|怪味|气味|味道(很|好|太|特别)?(大|重|冲)|燃气味|煤气味',
+    '停电|停水|停运|停了|不发|不给|工资|扔|甩|摊|扰民|管一管|管管|麻烦|请.{0,6}(来|处理|看)|恼火|遭|莫得|扯拐|闪',
+  ].join('|'),
+  'g',
+);
+/** Talk about the good things of the neighbourhood: 好香, 真不错, 一起去. */
+export const PLEASANT =
+  /不错|真好|好香|好吃|好热闹|热闹|好漂亮|漂亮|巴适|安逸|开心|快乐|推荐|一起|逛|好玩|拍照|舒服|可爱|好看|美/;
 
 /** Greetings, acknowledgements and talk. */
 export const CHITCHAT =

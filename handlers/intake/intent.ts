@@ -1,6 +1,16 @@
 // Is a message a new report, a thank-you, a follow-up, a question or chit-chat? The model's odds plus a few firm signals.
 import type { Intent } from './corpus.ts';
-import { BUT_ALSO, CHITCHAT, FOLLOWUP, FOLLOWUP_OPENING, QUESTION, THANKS } from './intent-words.ts';
+import {
+  BUT_ALSO,
+  CHITCHAT,
+  FOLLOWUP,
+  FOLLOWUP_OPENING,
+  GENERAL_QUESTION,
+  PLEASANT,
+  PROBLEM,
+  QUESTION,
+  THANKS,
+} from './intent-words.ts';
 import type { Model } from './model.ts';
 
 export interface IntentEvidence {
@@ -10,6 +20,8 @@ export interface IntentEvidence {
   /** how strongly the catalog's words point at a matter (the best keyword score) */
   matter: number;
   emergency: boolean;
+  /** the message names a place */
+  placed: boolean;
 }
 
 export interface IntentResult {
@@ -29,6 +41,10 @@ export interface IntentTuning {
   chitchat: number;
   /** per unit of the best keyword score (up to 3): a described matter is a report */
   matter: number;
+  /** per word of trouble (up to 2), and taken away when there is none */
+  problem: number;
+  generalQuestion: number;
+  place: number;
 }
 
 export const INTENT_TUNING: IntentTuning = {
@@ -37,8 +53,11 @@ export const INTENT_TUNING: IntentTuning = {
   followup: 2.5,
   followupOpening: 2,
   question: 1.5,
-  chitchat: 1.5,
-  matter: 0.8,
+  chitchat: 2.5,
+  matter: 0.5,
+  problem: 0.5,
+  generalQuestion: 2,
+  place: 0,
 };
 
 export function classifyIntent(
@@ -58,6 +77,11 @@ export function classifyIntent(
   if (CHITCHAT.test(t)) add('chitchat', w.chitchat);
   // A described matter is a report, whatever else the message does; more so a danger.
   add('report', Math.min(3, e.matter) * w.matter + (more ? 1 : 0));
+  const trouble = t.match(PROBLEM)?.length ?? 0;
+  add('report', trouble ? Math.min(2, trouble) * w.problem : -2 * w.problem);
+  if (GENERAL_QUESTION.test(t)) add('question', w.generalQuestion);
+  if (e.placed) add('report', w.place);
+  if (PLEASANT.test(t) && !trouble) add('chitchat', w.chitchat);
   if (e.emergency) add('report', 6);
   if (t.replace(/[^\p{Script=Han}a-z0-9]/gu, '').length <= 2) add('chitchat', 2);
   let best: Intent = 'report';

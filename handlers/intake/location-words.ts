@@ -7,7 +7,7 @@ const longestFirst = (list: string[]) => [...list].sort((a, b) => b.length - a.l
 /** Characters that cannot be part of a place name: they end the walk leftwards from 路/街/公园. */
 export const PLACE_STOP_CHARS = new Set([
   ...'的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很说去来看个条段处家边旁对面附近进倒出入得问某',
-  ...'里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元门那截头致因至离经',
+  ...'里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元那截头致因至离经',
 ]);
 
 /** The fewer characters that cannot end a name either: 太古里 and 牛市口 end in 里 and 口. */
@@ -16,10 +16,10 @@ export const NAME_END_STOP_CHARS = new Set([
 ]);
 
 /** What a name before 旁边/那边 must end in to be taken for a place: 合江亭, 水井坊, 太古里. */
-export const NEAR_NAME_ENDINGS = '亭坊里口寺园场站院宫馆庙门阁塔村湾坝城桥苑府堂巷厦乡';
+export const NEAR_NAME_ENDINGS = '亭坊里口寺园场站院宫馆庙门阁塔村湾坝城桥苑府堂巷厦乡岛';
 
 /** The same before 那/这 (水井坊那几家酒吧), where 楼梯口那些 and 顶楼那家 are no places. */
-export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里寺宫馆庙阁塔村湾坝城苑府堂厦乡';
+export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里口寺宫馆庙阁塔村湾坝城苑府堂厦乡岛';
 
 /** Words before 那几家/这边 that also make a name a place: 水井坊那几家酒吧, 盐市口某烘焙店. */
 export const DEMONSTRATIVES = ['那', '这'];
@@ -33,7 +33,7 @@ export const LEADING_NOISE = words(
   '门口 出口 路口 旁边 这边 那边 这里 那里 就是 还有 现在 今天 昨天 晚上 早上 每天 一直 大家 东西 刚才',
   '反映 请问 麻烦 老是 经常 好像 发现 听说 位于 地址 地点 位置 报告 举报 投诉 一下 这个 那个 一个 整个',
   '我们 你们 他们 咱们 住在 就在 应该是 是在 路过 今早 昨晚 刚刚 下雨 一下雨 一到 沿线 辖区 片区 整条 喂',
-  '明天 后天 前天 老旧 老 新建 周边 沿街 雨 大雨 部分',
+  '明天 后天 前天 老旧 老 新建 周边 沿街 雨 大雨 部分 安置 感谢 谢谢',
 ).sort((a, b) => b.length - a.length);
 
 /** Words after a place that are part of it: 东湖公园门口, 静康路口, 牛市口地铁站B口. */
@@ -62,6 +62,7 @@ export const LANDMARK_SUFFIXES = longestFirst(
   words(
     '农贸市场 菜市场 幼儿园 地铁站 公交站 体育馆 小区 广场 公园 市场 学校 小学 中学 医院 商场 超市',
     '大厦 酒店 银行 花园 家园 新村 大院 游乐场 停车场 篮球场 写字楼 商业街 步道 绿道 隧道 亭',
+    '苑 府 华庭 公馆 公寓 名门 名居 雅居 城 湾 大楼 宿舍 菜场 卫生院 派出所 政府 图书馆 体育场',
   ),
 );
 
@@ -91,13 +92,18 @@ export const NOT_A_ROAD_BEFORE: Record<string, string> = {
 };
 
 /** Names of things, not places, that a walk from a suffix may produce: 垃圾分类亭, 垃圾站那边. */
-export const NOT_A_NAME = /垃圾|充电|快递/;
+export const NOT_A_NAME = /垃圾|充电|快递|梯口|路口|门口|出口|入口|道口|巷子/;
 
 /** A landmark word followed by one of these is something else: 广场舞, 市场价. */
-export const NOT_A_LANDMARK: Record<string, string> = { 广场: '舞', 市场: '价监化经营部', 公园: '城' };
+export const NOT_A_LANDMARK: Record<string, string> = {
+  广场: '舞',
+  市场: '价监化经营部',
+  公园: '城',
+  城: '市管',
+};
 
-/** What may not follow a river's or lake's name: 合江亭 and 锦江区 are not rivers. */
-export const NOT_AFTER_WATER = '亭桥路街园楼寺馆站坊苑城村区道流沟堤';
+/** What may follow a river's or lake's name: 沙河边, 府南河有死鱼, 东湖水面, 沙河东湖段. */
+export const AFTER_WATER = '边里上水面畔岸段的有被又一那这中下内旁发漂臭出现飘东西南北沿两某部';
 
 /** Characters a water body's name may not start with: 小河沟 and 这条河 are not names. */
 export const NOT_A_WATER_NAME = '小大这那条一河江湖水';

@@ -1,6 +1,7 @@
 // Where a report is: road and number, community, 小区 and building, landmark; relative words become a note.
 import type { District } from '../../config/district.ts';
 import {
+  AFTER_WATER,
   DEMONSTRATIVE_NAME_ENDINGS,
   DEMONSTRATIVES,
   LANDMARK_SUFFIXES,
@@ -16,7 +17,6 @@ import {
   NOT_A_ROAD,
   NOT_A_ROAD_BEFORE,
   NOT_A_WATER_NAME,
-  NOT_AFTER_WATER,
   PLACE_EXTENSIONS,
   PLACE_STOP_CHARS,
   PLAIN_LANDMARKS,
@@ -65,7 +65,11 @@ const ROAD_TAIL = new RegExp(
 const CROSSING =
   /(?:和|与|跟|、)([\p{Script=Han}]{1,6}?(?:大道|路|街))(?:的)?(?:交叉口|十字路口|交界处|交汇处|路口)/uy;
 const BRIDGE = /桥/g;
+const UNIT = /社区|街道/g;
+// 谢谢社区, 冒充社区, 关注社区: a verb before 社区 is no community's name.
+const NOT_A_UNIT_NAME = /谢|感|注|需|冒|联系|找|问|请|叫|让|给|帮|由|向|跟|去|到|靠|是|由|和|们/;
 const WATER = /河|江|湖|渠/g;
+const RELATIVE_SET = new Set(RELATIVE_WORDS);
 const WATER_SECTION = /(?![那这某一]|部分)[\p{Script=Han}]{1,3}?段/uy;
 // 一栋老房子 and 一共六栋楼 count buildings; they do not name one.
 const COUNTED = /(共|有|几|每|这|那|好|没)$/;
@@ -75,6 +79,7 @@ const BUILDING = new RegExp(
 );
 const alternation = (list: string[]) => new RegExp(list.join('|'), 'g');
 const LANDMARK = alternation(LANDMARK_SUFFIXES);
+const LANDMARK_AT = new RegExp(`(?:${LANDMARK_SUFFIXES.join('|')})`, 'y');
 const NEAR = alternation(NEAR_WORDS);
 const NEAR_AFTER = new RegExp(`(?:${NEAR_WORDS.join('|')})`, 'y');
 const DEMONSTRATIVE = alternation(DEMONSTRATIVES);
@@ -159,6 +164,13 @@ export function findPlace(
 
   for (const { name, kind } of names)
     for (let i = t.indexOf(name); i !== -1; i = t.indexOf(name, i + 1)) claim(i, i + name.length, kind);
+  // Communities and streets the district file does not list (another district's, or a new one).
+  for (const u of t.matchAll(UNIT)) {
+    const s = nameStart(u.index, 6);
+    const name = t.slice(s, u.index);
+    if (name.length >= 2 && !NOT_A_UNIT_NAME.test(name))
+      claim(s, u.index + u[0].length, u[0] === '社区' ? 'community' : 'street');
+  }
   for (const r of t.matchAll(ROAD)) {
     const i = r.index;
     const after = t[i + r[0].length];
@@ -178,13 +190,33 @@ export function findPlace(
     end += tail.length;
     claim(s, end, tail.includes('号') ? 'numbered' : 'road');
   }
+  for (const r of t.matchAll(WATER)) {
+    const s = nameStart(r.index, 4);
+    const next = t[r.index + 1];
+    // 沙河 and 府南河 are places; 水流成河 is a figure of speech; 锦江区 and 合江亭 are not rivers.
+    const ends = next === undefined || !isHanzi(next) || AFTER_WATER.includes(next);
+    // 九眼桥河边, 东湖公园湖里: a landmark's name then the water, not the water's name.
+    const landmark = '桥亭园场站门路街'.includes(t[r.index - 1]);
+    if (r.index - s >= 1 && !NOT_A_WATER_NAME.includes(t[s]) && ends && t[s] !== '成' && !landmark) {
+      WATER_SECTION.lastIndex = r.index + 1;
+      claim(s, r.index + 1 + (WATER_SECTION.exec(t)?.[0].length ?? 0), 'river');
+    }
+  }
   for (const b of t.matchAll(BRIDGE)) {
-    const s = nameStart(b.index, 2);
+    let s = nameStart(b.index, 3);
+    // 锦江九眼桥: the river's name is not the bridge's.
+    while (s < b.index && '江河湖'.includes(t[s])) s++;
     if (b.index - s >= 1 && t[b.index + 1] !== '梁') claim(s, b.index + 1, 'landmark');
   }
   for (const l of t.matchAll(LANDMARK)) {
-    const end = l.index + l[0].length;
+    let end = l.index + l[0].length;
     if ((NOT_A_LANDMARK[l[0]] ?? '').includes(t[end] ?? '□')) continue;
+    // 锦华苑小区: a second place noun right after the first belongs to the same name.
+    for (LANDMARK_AT.lastIndex = end; LANDMARK_AT.test(t); LANDMARK_AT.lastIndex = end) {
+      const next = t.slice(end, LANDMARK_AT.lastIndex);
+      if ((NOT_A_LANDMARK[next] ?? '').includes(t[LANDMARK_AT.lastIndex] ?? '□')) break;
+      end = LANDMARK_AT.lastIndex;
+    }
     const s = nameStart(l.index, 8);
     if (l.index - s >= 2 && !NOT_A_NAME.test(t.slice(s, l.index))) claim(s, end, 'landmark');
     else if (
@@ -194,31 +226,27 @@ export function findPlace(
     )
       claim(l.index, end, 'plain');
   }
-  for (const r of t.matchAll(WATER)) {
-    const s = nameStart(r.index, 4);
-    const next = t[r.index + 1];
-    // 沙河 and 府南河 are places; 水流成河 is a figure of speech; 锦江区 and 合江亭 are not rivers.
-    const ends = next === undefined || !NOT_AFTER_WATER.includes(next);
-    if (r.index - s >= 1 && !NOT_A_WATER_NAME.includes(t[s]) && ends && t[s] !== '成') {
-      WATER_SECTION.lastIndex = r.index + 1;
-      claim(s, r.index + 1 + (WATER_SECTION.exec(t)?.[0].length ?? 0), 'river');
-    }
-  }
   for (const [re, endings] of [
     [NEAR, NEAR_NAME_ENDINGS],
     [DEMONSTRATIVE, DEMONSTRATIVE_NAME_ENDINGS],
-    [new RegExp(SOME, 'g'), NEAR_NAME_ENDINGS],
+    [new RegExp(SOME, 'g'), `${NEAR_NAME_ENDINGS}区`],
   ] as const)
     for (const p of t.matchAll(re)) {
       const s = nameStart(p.index, 6, true);
       const name = t.slice(s, p.index);
-      if (name.length >= 2 && endings.includes(t[p.index - 1]) && !NOT_A_NAME.test(name))
+      // Before 旁边/附近 most names are places, unless they end like a thing (垃圾桶旁边, 车旁边).
+      if (name.length >= 2 && endings.includes(name.at(-1) ?? '') && !NOT_A_NAME.test(name))
         claim(s, p.index, 'near');
     }
   for (const b of t.matchAll(BUILDING)) {
     const counted =
       /^[一两](栋|幢|座)/.test(b[0]) || COUNTED.test(t.slice(Math.max(0, b.index - 2), b.index));
-    if (!counted) claim(b.index, b.index + b[0].length, 'building');
+    if (counted) continue;
+    // A name right before the number is the estate's (锦绣华庭3栋, 龙湖三千城二期8栋).
+    const s = nameStart(b.index, 8);
+    const name = t.slice(s, b.index);
+    const named = name.length >= 2 && !RELATIVE_SET.has(name) && !NOT_A_NAME.test(name);
+    claim(named ? s : b.index, b.index + b[0].length, 'building');
   }
   // In a community's or street's own chat, short community names (晨辉 for 晨辉社区) are unambiguous enough.
   const street = ctx?.streetCode ?? (ctx?.communityCode && district.units.get(ctx.communityCode)?.parent);
@@ -246,8 +274,13 @@ function choose(text: string, t: string, parts: Part[]): Place {
   let best: Part[] = [];
   let bestRank = 0;
   for (const run of runs) {
-    // A community or street in front of a named place only says which part of town it is in.
-    while (run.length > 1 && (run[0].kind === 'street' || (RANK[run[0].kind] <= 2 && RANK[run[1].kind] >= 3)))
+    // A street in front of anything, or a community in front of a road, only says which part of
+    // town it is in; a community stays with its buildings and landmarks (晨辉社区3栋).
+    while (
+      run.length > 1 &&
+      (run[0].kind === 'street' ||
+        (run[0].kind === 'community' && ['road', 'numbered'].includes(run[1].kind)))
+    )
       run.shift();
     const rank = Math.max(...run.map((p) => RANK[p.kind]));
     if (rank > bestRank) {
