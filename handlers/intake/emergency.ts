@@ -3,7 +3,10 @@ import {
   DANGER_CUES,
   DENIED,
   DRILL,
+  FALSE_ALARM,
   GENERIC_QUESTION,
+  HABIT,
+  HOW_TO,
   HYPOTHETICAL,
   LOOK_ALIKES,
   PAST,
@@ -11,6 +14,7 @@ import {
   PRESENT_STRONG,
   RESOLVED,
   RISK_AFTER,
+  SOMEWHERE,
   THANKED,
 } from './emergency-words.ts';
 
@@ -48,7 +52,7 @@ export function maskLookAlikes(text: string): string {
  * around them. The words before are read up to the last character of the match, so a pattern
  * that starts at a person (下面有人走，担心哪天掉下来) is judged by what comes before its danger.
  */
-function happeningNow(text: string, at: number, end: number): boolean {
+function happeningNow(text: string, at: number, end: number, kind: string): boolean {
   const last = Math.max(at, end - 1);
   const [cs, ce] = span(text, last, CLAUSE_END);
   const [ss, se] = span(text, last, SENTENCE_END);
@@ -59,9 +63,12 @@ function happeningNow(text: string, at: number, end: number): boolean {
   if (HYPOTHETICAL.test(before) || DENIED.test(text.slice(Math.max(0, at - 2), at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
   if ((RESOLVED.test(text) || THANKED.test(text)) && !now) return false;
+  if (FALSE_ALARM.test(text)) return false;
+  if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
   if (GENERIC_QUESTION.test(sentence) && !PRESENT.test(text)) return false;
+  if (HOW_TO.test(text) && !SOMEWHERE.test(text)) return false;
   return true;
 }
 
@@ -78,7 +85,7 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     const mentioned: string[] = [];
     const consider = (kind: string, i: number, end: number) => {
       if (!mentioned.includes(kind)) mentioned.push(kind);
-      if (happeningNow(text, i, end)) {
+      if (happeningNow(text, i, end, kind)) {
         if (!cues.includes(kind)) cues.push(kind);
         at.push(i);
       }
