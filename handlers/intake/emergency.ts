@@ -7,6 +7,7 @@ import {
   GENERIC_QUESTION,
   HABIT,
   HOW_TO,
+  HOW_TO_FIRST,
   HYPOTHETICAL,
   LOOK_ALIKES,
   PAST,
@@ -67,8 +68,10 @@ function happeningNow(text: string, at: number, end: number, kind: string): bool
   if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
-  if (GENERIC_QUESTION.test(sentence) && !PRESENT.test(text)) return false;
-  if (HOW_TO.test(text) && !SOMEWHERE.test(text)) return false;
+  // A general question (着火了应该先打119还是找物业) names no place and no moment.
+  if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
+    return false;
+  if (HOW_TO_FIRST.test(text) && !PRESENT.test(text)) return false;
   return true;
 }
 
