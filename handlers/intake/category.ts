@@ -19,16 +19,19 @@ export interface CategoryTuning {
   firstPull: number;
   /** a keyword score that clearly names a matter */
   clear: number;
+  /** the share of its belief `other` keeps: the largest class in training, it should not win by its size */
+  otherShare: number;
 }
 
 export const TUNING: CategoryTuning = {
   keywordShare: 0.3,
   temperature: 0.15,
   doubt: 0.4,
-  dangerPull: 0.5,
+  dangerPull: 1,
   unmentioned: 0.3,
   firstPull: 0.6,
   clear: 0.85,
+  otherShare: 0.7,
 };
 
 /** Danger kinds (from the emergency detector) that speak for a catalog item. */
@@ -93,6 +96,7 @@ export function categoryRanker(
       const m = fromModel.get(c) ?? (fromModel.size ? 0 : c === 'other' ? 1 : 0);
       belief.set(c, (1 - tuning.keywordShare) * m + tuning.keywordShare * k);
     }
+    if (belief.has('other')) belief.set('other', belief.get('other')! * tuning.otherShare);
     // A fire, a gas leak or someone stuck in a lift is named by its own words, whatever else is said.
     const spoken = new Set(danger.mentioned.flatMap((kind) => DANGER_ITEMS[kind] ?? []));
     if (/电梯|轿厢/.test(text)) spoken.add('trapped_lift');

@@ -42,7 +42,7 @@ export const QUESTION = new RegExp(
 
 /** A question about how things work in general, not about a problem at hand. */
 export const GENERAL_QUESTION =
-  /一般(要)?(多久|几天|多长时间)|电话(号码)?是多少|电话多少|(该|应该)(做什么|怎么做|找谁)|第一件事|怎么申请|怎么办理|在哪(里|儿)?(办|交|领|申请|打)|多少钱|几点(开|关|下班|上班)/;
+  /^(请问|问一下|问一哈|问下|想问|咨询)|归哪个部门|哪个部门(管|负责)|谁管|找哪个|打什么电话|怎么投诉|怎么反映|一般(要)?(多久|几天|多长时间)|电话(号码)?是多少|电话多少|(该|应该)(做什么|怎么做|找谁)|第一件事|怎么申请|怎么办理|在哪(里|儿)?(办|交|领|申请|打)|多少钱|几点(开|关|下班|上班)/;
 
 /**
  * What a report says is wrong: broken, blocked, dirty, loud, unpaid, dangerous. A message with

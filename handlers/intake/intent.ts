@@ -50,7 +50,7 @@ export interface IntentTuning {
 export const INTENT_TUNING: IntentTuning = {
   modelScale: 0.08,
   thanks: 3,
-  followup: 2.5,
+  followup: 3.5,
   followupOpening: 2,
   question: 1.5,
   chitchat: 2.5,
