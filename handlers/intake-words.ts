@@ -1,4 +1,4 @@
-// Built-in word lists for intake: everyday phrasings per catalog code, danger phrases, and look-alikes to ignore.
+// Built-in word lists for the catalog scorer: everyday phrasings per catalog code, danger words, look-alikes to ignore.
 
 // Space-separated so a list stays a few lines long whatever the formatter does to arrays.
 const words = (...lines: string[]): readonly string[] => lines.join(' ').split(/\s+/).filter(Boolean);
@@ -108,21 +108,14 @@ export const BUILTIN_SYNONYMS: Record<string, readonly string[]> = {
 };
 
 /**
- * Danger phrases that make a report an emergency on top of the district's `emergency_words`.
- * Recall comes first: a false alarm costs a phone call, a missed one costs more.
+ * Danger words weigh double for the category (电梯里有人被困 is trapped_lift, not a lift fault).
+ * Whether a report is an emergency is the emergency detector's to say (handlers/intake/emergency.ts).
  */
 export const DANGER_WORDS: readonly string[] = words(
   '着火 起火 冒烟 爆炸 煤气味 燃气味 天然气味 漏气 燃气泄漏 煤气泄漏 困人 被困 困在电梯 卡在电梯',
   '电梯里出不来 触电 坍塌 塌了 倒塌 塌陷 有人受伤 受伤 流血 救命 漏电 烧起来 失火 火灾 浓烟 明火',
   '砸到人 砸伤 砸到 臭鸡蛋味 火花 晕倒 昏倒 昏迷 倒地 倒在地上 不省人事 打120 打119 叫救护车 抽搐 自燃 火好大 火很大 大火 火苗',
 );
-
-/** Danger patterns that need two words together (a smell alone is not a gas leak). */
-export const DANGER_PATTERNS: readonly RegExp[] = [
-  /(燃气|煤气|天然气|液化气).{0,12}(味|泄漏|漏)|(味|闻到).{0,12}(燃气|煤气|天然气|液化气)/,
-  /掉下来.{0,8}砸|砸.{0,3}(人|车|头)/,
-  /电线.{0,6}掉(在)?地上/,
-];
 
 /**
  * Look-alikes masked out before matching, so their characters cannot form keywords:
@@ -134,35 +127,3 @@ export const MASKED_PHRASES: readonly (string | RegExp)[] = [
   // 万一着火 is a hazard, not a fire. Not 怕: in Sichuanese 怕是着火了 means it probably is on fire.
   /(?<=(万一|如果|要是|一旦|容易|防止|预防|以免|避免).{0,4})(着火|起火|失火|火灾|爆炸)/g,
 ];
-
-// ---- places ----
-
-/** Characters that cannot be part of a place name: they end the walk leftwards from 路/街/公园. */
-export const PLACE_STOP_CHARS: readonly string[] = [
-  ...'的了在是我你他她它们这那哪有和与及到从往向把被给让跟就都也还又很太说去来看个条段处家边旁对面附近',
-  ...'里内外上下前后左右着过吗呢吧啊呀哦嘛请帮快区省县镇座每些点楼栋号单元门',
-];
-
-/** Filler a leftward walk may pick up in front of a name: 举报锦华路 is 锦华路. */
-export const LEADING_NOISE: readonly string[] = words(
-  '门口 出口 路口 旁边 这边 那边 这里 那里 就是 还有 现在 今天 昨天 晚上 早上 每天 一直 大家 东西',
-  '反映 请问 麻烦 老是 经常 好像 发现 听说 位于 地址 地点 位置 报告 举报 投诉 一下 这个 那个 一个 整个',
-);
-
-/** Words that extend a place: 东湖公园旁边, 锦华路口. Longest first, as regex alternatives. */
-export const POSITION_WORDS: readonly string[] = words(
-  '交叉口 门口 大门 东门 西门 南门 北门 正门 侧门 后门 旁边 对面 附近 后面 里面 外面 楼下 边上 周边',
-  '入口 出口 背后 隔壁 下面 桥下 桥头 路口 那边 这边 一带 口',
-);
-
-/** After a name, these make it a landmark on their own (合江亭旁边); 后面/里面 are too vague for that. */
-export const NEAR_WORDS: readonly string[] = words('门口 旁边 对面 附近 隔壁 那边 这边 一带');
-
-/** Place nouns that end a landmark's name: 锦华苑小区, 东湖公园. Longest first, as regex alternatives. */
-export const LANDMARK_SUFFIXES: readonly string[] = words(
-  '农贸市场 菜市场 幼儿园 地铁站 公交站 体育馆 小区 广场 公园 市场 学校 小学 中学 医院 商场 超市',
-  '大厦 酒店 银行 花园',
-);
-
-/** 路灯, 路面, 路人 and 街道 are not roads: the character after 路/街 that rules a road out. */
-export const NOT_A_ROAD: Record<string, string> = { 路: '灯面人过线况牌费由径子', 街: '道坊' };
