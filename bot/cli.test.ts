@@ -74,14 +74,28 @@ describe('huying command line', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toEqual({
+    expect(lines[0]).toMatchObject({
       category: 'street_light',
       tier: 'general',
       departments: ['cgw'],
       emergency: false,
       location: '晨辉路12号',
+      intent: 'report',
     });
+    expect(lines[0].confidence).toBeGreaterThan(0.5);
     expect(lines[1]).toMatchObject({ category: 'trapped_lift', emergency: true });
+  });
+
+  it('scores the parser on a labelled file, and names a file it cannot read', () => {
+    const ok = huying(
+      ['parse', '--eval', join(import.meta.dirname, '..', 'test', 'fixtures', 'reports.jsonl')],
+      {},
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/category: \d+\.\d% \(\d+\/171 reports\)/);
+    const missing = huying(['parse', '--eval', '/nonexistent/labelled.jsonl'], {});
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read /nonexistent/labelled.jsonl');
   });
 });
 

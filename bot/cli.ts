@@ -31,9 +31,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     details: 'Uses DATABASE_URL, or the embedded database in HUYING_DATA_DIR when it is unset.',
   },
   parse: {
-    usage: 'parse',
-    summary: 'read reports (one per line) on stdin, write JSON lines',
-    details: 'Each line out: {"category", "tier", "departments", "emergency", "location"}.',
+    usage: 'parse [--eval FILE]',
+    summary: 'read reports (one per line) on stdin, write JSON lines; --eval scores the parser',
+    details:
+      'Each line out: {"category", "tier", "departments", "emergency", "location", "intent", "confidence"}.\n--eval FILE: a labelled corpus (JSON lines); prints accuracy per field and the most common confusions.',
+    options: { eval: { value: 'FILE', help: 'score the parser on a labelled file instead' } },
   },
   'check-config': {
     usage: 'check-config [FILE]',
@@ -234,12 +236,22 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'parse': {
+      const file = values.eval as string | undefined;
       const env = loadEnv();
-      const [{ runParseCli }, { loadDistrict }] = await Promise.all([
+      const [{ CorpusError, runEvalCli, runParseCli }, { loadDistrict }] = await Promise.all([
         import('../handlers/intake-cli.ts'),
         import('../config/district.ts'),
       ]);
-      await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
+      if (!file) {
+        await runParseCli(process.stdin, process.stdout, loadDistrict(env.HUYING_CONFIG));
+        return 0;
+      }
+      try {
+        runEvalCli(file, process.stdout, loadDistrict(env.HUYING_CONFIG));
+      } catch (e) {
+        if (e instanceof CorpusError) return fail(e.message);
+        throw e;
+      }
       return 0;
     }
     case 'lark': {

@@ -84,10 +84,19 @@ export function triageCard(
   d: District,
   call: Call,
   suggested: { lead: string | null; co: string[] },
+  /** when the parser is unsure of the category: its confidence and best guesses */
+  unsure?: { confidence: number; alternatives: { name: string; score: number }[] },
 ): Message {
   const no = call.no;
   const suggestion = [suggested.lead, ...suggested.co].filter(Boolean).map((u) => unitName(d, u));
+  // Unsure: say so, and offer the likeliest categories; 呼叫 with a category calls with its tier and lead.
+  const guesses = unsure?.alternatives.slice(0, 3) ?? [];
   return {
+    ...(unsure && {
+      text: `呼应助手不确定这是哪类问题（把握 ${Math.round(unsure.confidence * 100)}%），可按下面的类别呼叫：${guesses
+        .map((a) => `${a.name}（${Math.round(a.score * 100)}%）`)
+        .join('、')}`,
+    }),
     kind: 'triage',
     callNo: no,
     title: `${call.emergency ? '【紧急】' : ''}新呼叫待研判 ${no}`,
@@ -108,6 +117,7 @@ export function triageCard(
       { label: '提交呼应办', command: say.toOffice(no) },
       { label: '提交区领导', command: say.toLeaders(no) },
       { label: '撤销', command: say.cancel(no), style: 'danger', needsText: '撤销理由' },
+      ...guesses.map((a) => ({ label: `按「${a.name}」呼叫`, command: say.call(no, a.name) })),
     ],
     form: {
       command: `呼叫 ${no} {tier} {lead} {co}`,

@@ -1,8 +1,11 @@
-// `huying parse` over in-memory streams: one JSON line per non-blank report, keys in a fixed order.
+// `huying parse` over in-memory streams: one JSON line per non-blank report, keys in a fixed order; `--eval` scores a labelled file.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
-import { runParseCli } from './intake-cli.ts';
+import { CorpusError, runEvalCli, runParseCli } from './intake-cli.ts';
 
 function collector() {
   const chunks: string[] = [];
@@ -18,7 +21,7 @@ function collector() {
 describe('runParseCli', () => {
   const district = loadDistrict();
 
-  it('writes one line per report, skipping blank lines', async () => {
+  it('writes one line per report, skipping blank lines, with intent and confidence last', async () => {
     const input = Readable.from([
       '书院街45号有人在楼顶搭违建\n\n   \n',
       '3单元一股燃气味\r\n问一下社保卡怎么办理',
@@ -28,24 +31,34 @@ describe('runParseCli', () => {
     expect(count).toBe(3);
     const lines = out.text().trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe(
-      '{"category":"illegal_build","tier":"general","departments":["cgw","zjj"],"emergency":false,"location":"书院街45号"}',
-    );
-    expect(JSON.parse(lines[1])).toEqual({
-      category: 'gas_leak',
-      tier: 'emergency',
-      departments: ['yjj'],
-      emergency: true,
-      location: '3单元',
-    });
-    expect(Object.keys(JSON.parse(lines[2]))).toEqual([
+    const first = JSON.parse(lines[0]);
+    expect(Object.keys(first)).toEqual([
       'category',
       'tier',
       'departments',
       'emergency',
       'location',
+      'intent',
+      'confidence',
     ]);
-    expect(JSON.parse(lines[2])).toMatchObject({ category: 'other', departments: [], location: null });
+    expect(first).toMatchObject({
+      category: 'illegal_build',
+      tier: 'general',
+      departments: ['cgw', 'zjj'],
+      emergency: false,
+      location: '书院街45号',
+      intent: 'report',
+    });
+    expect(first.confidence).toBeGreaterThan(0.5);
+    expect(JSON.parse(lines[1])).toMatchObject({
+      category: 'gas_leak',
+      tier: 'emergency',
+      departments: ['yjj'],
+      emergency: true,
+      location: '3单元',
+      intent: 'report',
+    });
+    expect(JSON.parse(lines[2])).toMatchObject({ intent: 'question', emergency: false, location: null });
   });
 
   it('handles reports split across chunks and empty input', async () => {
@@ -55,5 +68,64 @@ describe('runParseCli', () => {
     const empty = collector();
     expect(await runParseCli(Readable.from([]), empty.stream, district)).toBe(0);
     expect(empty.text()).toBe('');
+  });
+});
+
+describe('runEvalCli', () => {
+  const district = loadDistrict();
+  const dir = mkdtempSync(join(tmpdir(), 'huying-eval-'));
+  const line = (o: object) => JSON.stringify({ style: 'colloquial', location: [], emergency: false, ...o });
+
+  it('prints accuracy per field, parse times and the commonest confusions', () => {
+    const file = join(dir, 'labelled.jsonl');
+    writeFileSync(
+      file,
+      [
+        line({
+          id: 'a1',
+          text: '锦华路88号的路灯不亮了',
+          intent: 'report',
+          category: 'street_light',
+          location: ['锦华路88号'],
+        }),
+        // labelled garbage on purpose: the parser says street_light, a confusion to count
+        line({
+          id: 'a2',
+          text: '东大街的路灯坏了三天了',
+          intent: 'report',
+          category: 'garbage',
+          location: ['东大街'],
+        }),
+        line({
+          id: 'a3',
+          text: '电梯卡在两层中间，我妈在里面',
+          intent: 'report',
+          category: 'trapped_lift',
+          emergency: true,
+        }),
+        line({ id: 'a4', text: '谢谢，路灯修好了', intent: 'thanks', category: null }),
+      ].join('\n'),
+    );
+    const out = collector();
+    runEvalCli(file, out.stream, district);
+    const text = out.text();
+    expect(text).toContain('category: 66.7% (2/3 reports)');
+    expect(text).toContain('tier: 66.7% (2/3)');
+    expect(text).toContain('emergency recall: 100.0% (1/1)');
+    expect(text).toContain('false alarms: 0.0% (0/3)');
+    expect(text).toContain('intent: 100.0% (4/4)');
+    expect(text).toContain('location: 100.0% (4/4)');
+    expect(text).toMatch(/parse time per report: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(text).toContain('1  garbage → street_light');
+  });
+
+  it('refuses a file it cannot read or a line without its labels, naming the line', () => {
+    expect(() => runEvalCli(join(dir, 'missing.jsonl'), collector().stream, district)).toThrow(CorpusError);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(
+      bad,
+      `${line({ id: 'b1', text: '路灯坏了', intent: 'report', category: 'street_light' })}\n{"text":"x"}\n`,
+    );
+    expect(() => runEvalCli(bad, collector().stream, district)).toThrow(/line 2:/);
   });
 });

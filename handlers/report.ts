@@ -6,7 +6,7 @@ import { draftCard, triageCard } from './cards.ts';
 import type { CommandOf } from './commands.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
-import { createParser, type Draft } from './intake.ts';
+import { createParser, type Draft, LOW_CONFIDENCE } from './intake.ts';
 import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
 import { requestDispatch } from './shared.ts';
@@ -157,12 +157,15 @@ export async function report(
       text: parsed.text,
       source: cmd.source,
       draft: { category: draft.category, tier, lead: draft.lead, co: draft.co, confidence: draft.confidence },
+      intent: parsed.intent,
       duplicateOf: duplicate?.no ?? null,
       alerted: emergency ? ['leaders', 'office'] : [],
     });
     const suggested = { lead: draft.lead, co: draft.co };
     await w.reply(draftCard(d, call, draft.departments), call.id);
-    const triage = triageCard(d, call, suggested);
+    // A category the parser guessed (not one given by another system) at low confidence: offer the alternatives.
+    const unsure = !cmd.category && parsed.confidence < LOW_CONFIDENCE ? parsed : undefined;
+    const triage = triageCard(d, call, suggested, unsure);
     if (duplicate) {
       triage.fields!.push({
         label: '疑似重复',

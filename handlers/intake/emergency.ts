@@ -1,0 +1,105 @@
+// The emergency detector: people or property in danger now, found by patterns; worries, past events and drills are not.
+import {
+  DANGER_CUES,
+  DENIED,
+  DRILL,
+  FALSE_ALARM,
+  GENERIC_QUESTION,
+  HABIT,
+  HOW_TO,
+  HOW_TO_FIRST,
+  HYPOTHETICAL,
+  LOOK_ALIKES,
+  PAST,
+  PRESENT,
+  PRESENT_STRONG,
+  RESOLVED,
+  RISK_AFTER,
+  SOMEWHERE,
+  THANKED,
+} from './emergency-words.ts';
+
+export interface EmergencyFinding {
+  emergency: boolean;
+  /** the kinds of danger that matched (fire, gas, trapped, …, or `district` for the district's own words) */
+  cues: string[];
+  /** where each matched cue starts, for telling which of two matters is the urgent one */
+  at: number[];
+  /** the kinds whose words appear at all, now or not (a past fire is still about a fire) */
+  mentioned: string[];
+}
+
+export type EmergencyDetector = (normalised: string) => EmergencyFinding;
+
+const SENTENCE_END = /[。！？!?；;\n]/;
+const CLAUSE_END = /[。！？!?；;\n，,、 ]/;
+
+function span(text: string, at: number, end: RegExp): [number, number] {
+  let s = at;
+  while (s > 0 && !end.test(text[s - 1])) s--;
+  let e = at;
+  while (e < text.length && !end.test(text[e])) e++;
+  return [s, e];
+}
+
+export function maskLookAlikes(text: string): string {
+  let out = text;
+  for (const re of LOOK_ALIKES) out = out.replace(re, (x) => '□'.repeat(x.length));
+  return out;
+}
+
+/**
+ * Whether the danger words from `at` to `end` speak of something happening now, by the words
+ * around them. The words before are read up to the last character of the match, so a pattern
+ * that starts at a person (下面有人走，担心哪天掉下来) is judged by what comes before its danger.
+ */
+function happeningNow(text: string, at: number, end: number, kind: string): boolean {
+  const last = Math.max(at, end - 1);
+  const [cs, ce] = span(text, last, CLAUSE_END);
+  const [ss, se] = span(text, last, SENTENCE_END);
+  const clause = text.slice(cs, ce);
+  const sentence = text.slice(ss, se);
+  const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
+  const now = PRESENT.test(clause);
+  if (HYPOTHETICAL.test(before) || DENIED.test(text.slice(Math.max(0, at - 2), at))) return false;
+  if (RISK_AFTER.test(text.slice(end))) return false;
+  if ((RESOLVED.test(text) || THANKED.test(text)) && !now) return false;
+  if (FALSE_ALARM.test(text)) return false;
+  if (kind === 'fire' && HABIT.test(clause)) return false;
+  if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
+  if (DRILL.test(text) && !now) return false;
+  // A general question (着火了应该先打119还是找物业) names no place and no moment.
+  if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
+    return false;
+  if (HOW_TO_FIRST.test(text) && !PRESENT.test(text)) return false;
+  return true;
+}
+
+/**
+ * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
+ * question makes an emergency. `districtWords` (the district file's emergency_words) are cues too.
+ */
+export function emergencyDetector(districtWords: readonly string[]): EmergencyDetector {
+  const own = districtWords.map((w) => w.normalize('NFKC').toLowerCase()).filter(Boolean);
+  return (normalised) => {
+    const text = maskLookAlikes(normalised);
+    const cues: string[] = [];
+    const at: number[] = [];
+    const mentioned: string[] = [];
+    const consider = (kind: string, i: number, end: number) => {
+      if (!mentioned.includes(kind)) mentioned.push(kind);
+      if (happeningNow(text, i, end, kind)) {
+        if (!cues.includes(kind)) cues.push(kind);
+        at.push(i);
+      }
+    };
+    for (const [kind, re] of Object.entries(DANGER_CUES)) {
+      const global = new RegExp(re.source, 'g');
+      for (const m of text.matchAll(global)) consider(kind, m.index, m.index + m[0].length);
+    }
+    for (const w of own)
+      for (let i = text.indexOf(w); i !== -1; i = text.indexOf(w, i + 1))
+        consider('district', i, i + w.length);
+    return { emergency: cues.length > 0, cues, at: at.sort((a, b) => a - b), mentioned };
+  };
+}

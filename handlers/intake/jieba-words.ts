@@ -1,0 +1,23 @@
+// Frequencies and IDF values from jieba's own word lists, looked up once per word per process.
+import { dict, idf } from '@node-rs/jieba/dict';
+
+// Looked-up numbers (NaN: not in the file), kept so a second parser need not rescan 11 MB.
+const looked = { dict: new Map<string, number>(), idf: new Map<string, number>() };
+
+/** The number after each of `words` in a jieba word list (dict.txt: frequency; idf.txt: IDF). */
+export function lookUp(list: 'dict' | 'idf', words: Set<string>): Map<string, number> {
+  const cache = looked[list];
+  const missing = new Set([...words].filter((w) => !cache.has(w)));
+  if (missing.size) {
+    for (const w of missing) cache.set(w, Number.NaN);
+    const file = list === 'dict' ? dict : idf;
+    for (const line of new TextDecoder().decode(file).split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0 && missing.has(line.slice(0, sp)))
+        cache.set(line.slice(0, sp), Number.parseFloat(line.slice(sp + 1)));
+    }
+  }
+  const out = new Map<string, number>();
+  for (const w of words) if (!Number.isNaN(cache.get(w))) out.set(w, cache.get(w)!);
+  return out;
+}

@@ -1,0 +1,52 @@
+// `npm run train`: trains the category and intent models from the training corpus and writes the weights.
+// Deterministic: the same corpus (and district words) gives byte-identical files.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadDistrict } from '../../config/district.ts';
+import { type Labelled, readCorpus } from './corpus.ts';
+import { features } from './features.ts';
+import { keywordScorer } from './keywords.ts';
+import { trainModel, WEIGHTS_URL } from './model.ts';
+import { cleanText, normalise } from './normalize.ts';
+
+export const TRAIN_URL = new URL('../../test/fixtures/corpus/train.jsonl', import.meta.url);
+
+/** Every `k`-th line (1-based) is held out: the development split used before the test split exists. */
+export const isHeldOut = (index: number, k: number) => k > 0 && (index + 1) % k === 0;
+
+export function trainWeights(lines: Labelled[]): { category: string; intent: string } {
+  // The sample district's words go into the segmenter first, as they do when the service parses.
+  keywordScorer(loadDistrict());
+  const tokens = lines.map((r) => features(normalise(cleanText(r.text))));
+  const reports = lines.flatMap((r, i) =>
+    r.intent === 'report' ? [{ tokens: tokens[i], label: r.category! }] : [],
+  );
+  return {
+    category: trainModel(reports),
+    intent: trainModel(lines.map((r, i) => ({ tokens: tokens[i], label: r.intent }))),
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      holdout: { type: 'string', default: '0' },
+      out: { type: 'string' },
+      corpus: { type: 'string' },
+    },
+  });
+  const k = Number(values.holdout);
+  const all = readCorpus(values.corpus ?? TRAIN_URL.pathname);
+  const lines = all.filter((_, i) => !isHeldOut(i, k));
+  const weights = trainWeights(lines);
+  const dir = values.out ? new URL(`file://${values.out.replace(/\/?$/, '/')}`) : WEIGHTS_URL;
+  mkdirSync(dir, { recursive: true });
+  for (const [name, json] of Object.entries(weights))
+    writeFileSync(new URL(`${name}.json`, dir), `${json}\n`);
+  const size = Object.values(weights).reduce((s, j) => s + j.length, 0);
+  console.log(
+    `trained on ${lines.length} of ${all.length} lines; weights ${(size / 1024).toFixed(0)} KiB in ${dir.pathname}`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

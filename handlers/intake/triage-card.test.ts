@@ -1,0 +1,64 @@
+// When the parser is unsure of a report's category, the street's triage card says so and offers its three best guesses.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type World, world } from '../../test/world.ts';
+import { createParser, LOW_CONFIDENCE } from '../intake.ts';
+
+let w: World;
+beforeAll(async () => {
+  w = await world();
+});
+afterAll(async () => w?.close());
+
+async function report(text: string) {
+  const o = await w.say(w.actors.resident, text, 'oc_sample_chenhui');
+  expect(o).toMatchObject({ ok: true });
+  return (o as { callNo: string }).callNo;
+}
+
+describe('the triage card of an uncertain report', () => {
+  // Two matters the catalog covers in one breath, neither clearly the point.
+  const unsureText = '楼下乱糟糟的，有堆东西，也有点味道';
+
+  it('says the bot is unsure and offers the top three categories as 呼叫 buttons', async () => {
+    const parsed = createParser(w.ctx.district)(unsureText);
+    expect(parsed.confidence).toBeLessThan(LOW_CONFIDENCE);
+    const no = await report(unsureText);
+    const triage = (await w.outbox('jinhualu')).at(-1)!.message;
+    expect(triage).toMatchObject({ kind: 'triage', callNo: no });
+    expect(triage.text).toContain('不确定');
+    const offered = triage.buttons!.filter((b) => b.label.startsWith('按「'));
+    expect(offered.map((b) => b.command)).toEqual(parsed.alternatives.map((a) => `呼叫 ${no} ${a.name}`));
+    expect(offered).toHaveLength(3);
+    const event = await w.t.db
+      .selectFrom('call_events as e')
+      .innerJoin('calls as c', 'c.id', 'e.call_id')
+      .select('e.payload')
+      .where('c.no', '=', no)
+      .where('e.kind', '=', 'reported')
+      .executeTakeFirstOrThrow();
+    expect(event.payload).toMatchObject({ intent: parsed.intent, draft: { confidence: parsed.confidence } });
+
+    // Pressing one calls with that category's tier and lead department.
+    const choice = parsed.alternatives.find((a) => w.ctx.district.catalogByCode.get(a.category)?.lead)!;
+    const item = w.ctx.district.catalogByCode.get(choice.category)!;
+    const button = offered.find((b) => b.command.endsWith(choice.name))!;
+    expect(await w.say(w.actors.liang, button.command)).toMatchObject({ ok: true });
+    const row = await w.t.db.selectFrom('calls').selectAll().where('no', '=', no).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ category_code: item.code, tier: item.tier });
+    expect((await w.call(no)).assignments[0]).toMatchObject({ unit: item.lead, role: 'lead' });
+  });
+
+  it('stays as it was for a report the parser is sure of', async () => {
+    const no = await report('晨辉路12号路灯不亮了，晚上很黑');
+    const triage = (await w.outbox('jinhualu')).at(-1)!.message;
+    expect(triage.callNo).toBe(no);
+    expect(triage.text).toBeUndefined();
+    expect(triage.buttons!.map((b) => b.label)).toEqual([
+      '按建议呼叫',
+      '自行处置',
+      '提交呼应办',
+      '提交区领导',
+      '撤销',
+    ]);
+  });
+});
