@@ -10,7 +10,6 @@ import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
 import { parseCommand } from '../handlers/grammar.ts';
 import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
-import { parserFor } from '../handlers/report.ts';
 import { cleanDeep } from '../handlers/text.ts';
 import { runWork } from '../handlers/work.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
@@ -230,21 +229,9 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       );
       return { status: 'hint', actor };
     }
-    // Nonsense gets a question back, not a call: nothing recognisable, nowhere, and short.
-    const draft = parserFor(ctx.district)(text);
-    const chinese = draft.text.match(/[\u4e00-\u9fa5]/g)?.length ?? 0;
-    if (draft.category === 'other' && !draft.location && chinese < 4 && !inbound.images.length) {
-      await tell(
-        notice(
-          '没看懂您反映的问题',
-          '请写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮。发送「帮助」查看说明。',
-          'info',
-        ),
-      );
-      return { status: 'hint', actor };
-    }
+    // what it amounts to (a report, thanks, a follow-up, a question) is the mechanism's to say
     return finish(
-      await execute(ctx, inv, { type: 'report', text, images: inbound.images, source: inbound.platform }),
+      await execute(ctx, inv, { type: 'said', text, images: inbound.images, source: inbound.platform }),
       inbound,
       actor,
     );

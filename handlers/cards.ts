@@ -229,25 +229,38 @@ export function dispatchCard(
 ): Message {
   const no = call.no;
   const self = a.role === 'self';
+  // with no 报到 time limit (a simple matter's co-department), the assignment starts acknowledged
+  const reported = a.state !== 'dispatched';
   return {
     kind: 'dispatch',
     callNo: no,
     assignmentId: a.id,
-    title: self ? `街道自行处置 ${no}` : `${call.emergency ? '【紧急】' : ''}新呼叫请报到 ${no}`,
+    title: self
+      ? `街道自行处置 ${no}`
+      : `${call.emergency ? '【紧急】' : ''}新呼叫请${reported ? '办理' : '报到'} ${no}`,
     tone: call.emergency ? 'danger' : 'warning',
     urgent: call.emergency,
     fields: [...baseFields(d, call), ...assignmentFields(d, a)],
     images: photoImages(call.images),
     mentions,
-    buttons: self
-      ? [
-          { label: '反馈进展', command: say.progress(no), needsText: '处置进展' },
-          { label: '办结', command: say.resolve(no), style: 'primary', needsText: '办理结果' },
-        ]
-      : [
-          { label: '报到', command: say.acknowledge(no, a.unit_code), style: 'primary' },
-          { label: '退回', command: `退回 ${no} `, style: 'danger', needsText: '退回理由（错派原因）' },
-        ],
+    buttons: [
+      ...(reported
+        ? [
+            { label: '反馈进展', command: say.progress(no), needsText: '处置进展' },
+            { label: '办结', command: say.resolve(no), style: 'primary' as const, needsText: '办理结果' },
+          ]
+        : [{ label: '报到', command: say.acknowledge(no, a.unit_code), style: 'primary' as const }]),
+      ...(self
+        ? []
+        : [
+            {
+              label: '退回',
+              command: `退回 ${no} `,
+              style: 'danger' as const,
+              needsText: '退回理由（错派原因）',
+            },
+          ]),
+    ],
   };
 }
 
@@ -408,4 +421,6 @@ export const EVENT_NAMES: Record<string, string> = {
   archived: '备案',
   spot_checked: '暗访督查',
   emergency_alert: '紧急报告',
+  followed_up: '追问',
+  thanked: '致谢',
 };

@@ -26,6 +26,14 @@ export const commandSchema = z.discriminatedUnion('type', [
     emergency: z.boolean().default(false),
     source: z.string().default('chat'),
   }),
+  /** something said to the bot in a chat where reports belong: a report, or thanks, a follow-up,
+   * a question (handlers/heard.ts decides) */
+  z.object({
+    type: z.literal('said'),
+    text: z.string().trim().min(1).max(2000, '内容过长，请精简到2000字以内'),
+    images: z.array(z.string()).max(9).default([]),
+    source: z.string().default('chat'),
+  }),
   z.object({
     type: z.literal('triage'),
     ref,

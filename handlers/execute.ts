@@ -9,6 +9,7 @@ import { acknowledge, progress, resolve, returnAssignment } from './department.t
 import { addCo, dispatch, reassign, setDeadline } from './dispatch.ts';
 import { Refusal } from './errors.ts';
 import { GRAMMAR, grammarFor } from './grammar.ts';
+import { heard } from './heard.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { report } from './report.ts';
@@ -108,6 +109,10 @@ async function run(ctx: Ctx, inv: Invocation, cmd: Command) {
     }
     case 'report':
       return report(ctx, actor, origin, cmd, inv.chatUnit ?? null);
+    case 'said': {
+      const h = await heard(ctx, actor, origin, cmd, inv.chatUnit ?? null);
+      return 'call' in h ? h.call : undefined;
+    }
     case 'triage':
       return triage(ctx, actor, origin, cmd);
     case 'dispatch':

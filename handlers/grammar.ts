@@ -29,6 +29,12 @@ export const GRAMMAR: { usage: string; meaning: string; who: string; roles: Pers
     who: '居民、网格员',
     roles: ['resident', 'grid_worker', ...STREET],
   },
+  {
+    usage: '反映 <问题描述>',
+    meaning: '明确反映一个新问题（不论内容像不像致谢或询问）',
+    who: '居民、网格员',
+    roles: ['resident', 'grid_worker', ...STREET],
+  },
   { usage: '查询 0001', meaning: '查看呼叫单状态与时间线', who: '所有人', roles: EVERYONE },
   { usage: '我的待办', meaning: '列出等我处理的事项', who: '工作人员', roles: STAFF },
   {
@@ -174,6 +180,13 @@ export function parseCommand(text: string, d: District): ParseResult {
   const need = (usage: string): ParseResult => ({ ok: false, hint: `格式：${usage}` });
   const textAfter = (n: number) => rest.trim().split(/\s+/).slice(n).join(' ').trim();
   switch (head) {
+    case '反映': {
+      // a new report, said outright (after the bot asked whether a thank-you or a question was one)
+      const words = rest.trim();
+      return words
+        ? { ok: true, command: { type: 'report', text: words, images: [], emergency: false, source: 'chat' } }
+        : need('反映 问题和地点');
+    }
     case '查询':
       return no ? { ok: true, command: { type: 'query', ref: no } } : need('查询 0001');
     case '报到':

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type World, world } from '../test/world.ts';
 import { commandOfPress } from './messages.ts';
+import { findChat, resolveActor } from './people.ts';
 
 let w: World;
 beforeAll(async () => {
@@ -113,5 +114,62 @@ describe('an emergency’s reporter', () => {
     const told = await lastTo('chenhui');
     expect(told.title).toBe(`区城管委已响应 ${no}`);
     expect(told.text).toContain('已由区城管委接手处置');
+  });
+});
+
+describe('thanks, follow-ups and questions are not new reports', () => {
+  const calls = async () => (await w.t.db.selectFrom('calls').select('id').execute()).length;
+  const said = (text: string, actor = w.actors.otherResident) =>
+    w.run(actor, { type: 'said', text, images: [] }, 'oc_sample_chenhui');
+
+  it('joins a thank-you to the call it thanks for, and a follow-up to the open call it asks about', async () => {
+    const { liang, cgw, otherResident } = w.actors;
+    const fixed = (await w.say(otherResident, '晨辉路66号路灯不亮了', 'oc_sample_chenhui')) as {
+      callNo: string;
+    };
+    ok(await w.say(liang, `呼叫 ${fixed.callNo}`));
+    ok(await w.say(cgw, `报到 ${fixed.callNo}`));
+    ok(await w.say(cgw, `办结 ${fixed.callNo} 已更换灯泡`));
+    const open = (await w.say(otherResident, '晨辉路9号下水道堵了，积水很深', 'oc_sample_chenhui')) as {
+      callNo: string;
+    };
+    const before = await calls();
+    ok(await said('晨辉路66号的路灯修好了，谢谢你们'));
+    ok(await said('上次说的下水道咋个还没人来修'));
+    expect(await calls()).toBe(before);
+    expect(await w.events(fixed.callNo)).toContain('thanked');
+    expect(await w.events(open.callNo)).toContain('followed_up');
+    // the street hears the follow-up
+    expect((await lastTo('jinhualu')).title).toBe(`反映人追问 ${open.callNo}`);
+  });
+
+  it('asks before making a call of a thank-you it cannot place, and answers a question without one', async () => {
+    const stranger = await w.t.db
+      .selectFrom('people')
+      .select('id')
+      .where('name', '=', '王阿姨')
+      .executeTakeFirst();
+    expect(stranger).toBeDefined();
+    const before = await calls();
+    ok(await said('谢谢你们上次帮忙', w.actors.resident));
+    const asked = (await lastTo('chenhui'))!;
+    if (asked.title === '这是要反映新问题吗？') {
+      expect(asked.buttons).toEqual([
+        { label: '作为新问题反映', command: '反映 谢谢你们上次帮忙', style: 'primary' },
+      ]);
+      expect(asked.private).toBe(true);
+    }
+    ok(await said('请问在哪里反映噪音问题'));
+    expect((await lastTo('chenhui')).text).toContain('@呼应 写明什么问题、在哪里');
+    expect(await calls()).toBe(before);
+    // said outright, it is a report
+    ok(await w.say(w.actors.otherResident, '反映 晨辉路5号垃圾桶坏了', 'oc_sample_chenhui'));
+    expect(await calls()).toBe(before + 1);
+  });
+
+  it('takes an emergency as a report, whatever else the words sound like', async () => {
+    const before = await calls();
+    ok(await said('谢谢你们快来 晨辉路3号楼道里全是烟 有人出不来'));
+    expect(await calls()).toBe(before + 1);
   });
 });
