@@ -3,6 +3,7 @@
 import { type Context, Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../config/log.ts';
+import { withTimeout } from '../jobs/lane.ts';
 
 export type AppEnv = { Variables: { requestId: string; log: Logger } };
 
@@ -53,7 +54,7 @@ export function createApp(opts: { log: Logger; checks: ReadinessCheck[] }): Hono
     const results = await Promise.all(
       opts.checks.map(async (ch) => {
         try {
-          await withTimeout(ch.check(), 2000);
+          await withTimeout(ch.check(), 2000, ch.name);
           return { name: ch.name, ok: true as const };
         } catch (e) {
           return { name: ch.name, ok: false as const, reason: (e as Error).message };
@@ -72,20 +73,4 @@ export function createApp(opts: { log: Logger; checks: ReadinessCheck[] }): Hono
   });
   app.notFound((c) => c.json({ error: 'not_found', message: '没有这个地址' }, 404));
   return app;
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

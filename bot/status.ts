@@ -4,10 +4,11 @@
 // or a Chinese page of the same for a browser.
 import type { Hono } from 'hono';
 import { sql } from 'kysely';
+import { withTimeout } from '../jobs/lane.ts';
 import { adminHtml, mountAdminAssets } from './admin/html.ts';
 import { queueCounts } from './admin/queues.ts';
 import { statusPage } from './admin/status-page.ts';
-import { type AppEnv, withTimeout } from './app.ts';
+import type { AppEnv } from './app.ts';
 import { adminAuth } from './auth.ts';
 import { enabledPlatforms, type Services } from './services.ts';
 import { VERSION } from './version.ts';
@@ -117,7 +118,7 @@ export async function collectStatus(s: StatusContext): Promise<Record<string, Re
   const entries = await Promise.all(
     Object.entries(STATUS_SECTIONS).map(async ([name, section]) => {
       try {
-        return [name, await withTimeout(section(s), 3000)] as const;
+        return [name, await withTimeout(section(s), 3000, name)] as const;
       } catch (e) {
         return [name, { error: (e as Error).message }] as const;
       }

@@ -21,7 +21,7 @@ async function insertCall() {
       community_code: 'chenhui',
       category_code: 'street_light',
       tier: 'general',
-      mode: 'general',
+      mode: 'direct',
       state: 'reported',
       created_at: now,
       updated_at: now,

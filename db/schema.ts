@@ -55,6 +55,35 @@ export interface CallNumbersTable {
   last: number;
 }
 
+/** Where a call stands (handlers/calls.ts has the moves between them). */
+export const CALL_STATES = [
+  'reported',
+  'triaged',
+  'called',
+  'dispatched',
+  'acknowledged',
+  'in_progress',
+  'resolved',
+  'returned',
+  'reopened',
+  'closed',
+  'archived',
+  'merged',
+  'cancelled',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+export type CallTier = 'simple' | 'general' | 'complex' | 'key' | 'emergency';
+/** self: the street handles it; direct: the street calls the department; office, reverse: they dispatch */
+export type CallMode = 'self' | 'direct' | 'office' | 'reverse';
+export type AssignmentState =
+  | 'dispatched'
+  | 'acknowledged'
+  | 'in_progress'
+  | 'resolved'
+  | 'returned'
+  | 'reassigned'
+  | 'cancelled';
+
 export interface CallsTable {
   id: Generated<string>;
   no: string;
@@ -72,9 +101,9 @@ export interface CallsTable {
   street_code: string;
   community_code: string | null;
   category_code: string;
-  tier: string;
-  mode: string;
-  state: string;
+  tier: CallTier;
+  mode: CallMode;
+  state: CallState;
   emergency: Generated<boolean>;
   merged_into_id: BigId | null;
   images: ColumnType<string[], string | undefined, string>;
@@ -99,7 +128,7 @@ export interface AssignmentsTable {
   unit_code: string;
   role: 'lead' | 'co' | 'self';
   round: Generated<number>;
-  state: string;
+  state: AssignmentState;
   dispatched_by_person_id: BigId | null;
   dispatched_by_unit: string | null;
   dispatched_at: Timestamp;

@@ -2,26 +2,22 @@
 // state, unit and deadline; what waits on a person.
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import type { Assignment, Call, Database } from '../db/schema.ts';
+import {
+  type Assignment,
+  CALL_STATES,
+  type Call,
+  type CallState,
+  type CallTier,
+  type Database,
+} from '../db/schema.ts';
 import { refuse } from './errors.ts';
 import { type Actor, isStreetStaff } from './people.ts';
 import { readTimeline, type TimelineEvent } from './personal.ts';
 
-export const OPEN_CALL_STATES = [
-  'reported',
-  'triaged',
-  'called',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'resolved',
-  'returned',
-  'reopened',
-] as const;
+export const OPEN_CALL_STATES = CALL_STATES.slice(0, 9) as readonly CallState[];
 /** Open and still being worked on: where a new report of the same matter belongs. */
 export const WORKING_CALL_STATES = OPEN_CALL_STATES.filter((s) => s !== 'resolved' && s !== 'returned');
-export const CALL_STATES = [...OPEN_CALL_STATES, 'closed', 'archived', 'merged', 'cancelled'] as const;
-export type CallState = (typeof CALL_STATES)[number];
+export { CALL_STATES, type CallState };
 
 /**
  * The allowed moves of a call's state (a command may also leave it unchanged). The
@@ -126,10 +122,10 @@ export async function callDetails(db: Db | Transaction<Database>, callId: string
 export const isActive = (a: Assignment) => (ACTIVE_ASSIGNMENT_STATES as readonly string[]).includes(a.state);
 
 export interface CallFilter {
-  state?: string;
+  state?: CallState;
   street?: string;
   department?: string;
-  tier?: string;
+  tier?: CallTier;
   overdue?: boolean;
   from?: Date;
   to?: Date;
@@ -192,7 +188,7 @@ export async function pendingFor(db: Db, actor: Actor): Promise<{ call: Call; wh
     return calls.map((call) => ({ call, what: call.state === 'resolved' ? '待结案' : '待研判' }));
   }
   if (actor.role === 'office_staff' || actor.role === 'leader') {
-    const tiers = actor.role === 'office_staff' ? ['complex'] : ['key', 'emergency'];
+    const tiers: CallTier[] = actor.role === 'office_staff' ? ['complex'] : ['key', 'emergency'];
     const calls = await db
       .selectFrom('calls')
       .selectAll()

@@ -153,7 +153,7 @@ export function commandOfPress(card: Message, press: Press): { command: string }
     // the words come with the command (typed into the press), or as the one field of a small form
     const typed = pressed.startsWith(`${base} `) ? pressed.slice(base.length + 1) : '';
     const filled =
-      pressed === base && press.form ? Object.values(press.form).find((v) => v && v.trim()) : undefined;
+      pressed === base && press.form ? Object.values(press.form).find((v) => v?.trim()) : undefined;
     const words = (typed || filled || '').replace(/\s+/g, ' ').trim();
     if (pressed !== base && !typed) continue;
     if (!words) return { refused: `请填写${b.needsText}` };

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type World, world } from '../test/world.ts';
 import { commandOfPress } from './messages.ts';
-import { findChat, resolveActor } from './people.ts';
 
 let w: World;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
 // scheduled or fired twice still makes one reminder.
 import { sql } from 'kysely';
 import type { NotifyTarget } from '../config/district.ts';
-import type { Assignment, Call } from '../db/schema.ts';
+import type { Assignment, AssignmentState, Call } from '../db/schema.ts';
 import { unitName } from './cards.ts';
 import type { Ctx } from './context.ts';
 import { say } from './grammar.ts';
@@ -32,7 +32,7 @@ export interface TimerSpec {
 }
 
 /** Which assignment states still wait for each deadline. */
-export const ASSIGNMENT_WAITS: Record<TimerSpec['kind'], string[]> = {
+export const ASSIGNMENT_WAITS: Record<TimerSpec['kind'], AssignmentState[]> = {
   ack: ['dispatched'],
   resolve: ['dispatched', 'acknowledged', 'in_progress'],
 };

@@ -1,6 +1,6 @@
 // Small pieces the flows share: call modes, unit checks, state derivation, notifications.
 import type { District, Tier } from '../config/district.ts';
-import type { Assignment, Call } from '../db/schema.ts';
+import type { Assignment, Call, CallState } from '../db/schema.ts';
 import { assignmentsOf, isActive, STATE_NAMES } from './calls.ts';
 import { dispatchCard, dispatchRequestCard, unitName } from './cards.ts';
 import { deadlinesFor } from './deadlines.ts';
@@ -26,7 +26,7 @@ export function assertDepartment(d: District, code: string): void {
 }
 
 /** The call's state after its assignments changed. */
-export function deriveState(call: Call, assignments: Assignment[]): string {
+export function deriveState(call: Call, assignments: Assignment[]): CallState {
   const active = assignments.filter(isActive);
   if (!active.length) return assignments.some((a) => a.state === 'returned') ? 'returned' : call.state;
   if (active.every((a) => a.state === 'resolved')) return 'resolved';
@@ -37,7 +37,12 @@ export function deriveState(call: Call, assignments: Assignment[]): string {
 }
 
 /** Moves the call to `state`; a new state is a new wait (or none): its reminders are derived anew. */
-export async function setCallState(w: Work, call: Call, state: string, extra: Record<string, unknown> = {}) {
+export async function setCallState(
+  w: Work,
+  call: Call,
+  state: CallState,
+  extra: Record<string, unknown> = {},
+) {
   const moved = state !== call.state;
   await w.trx
     .updateTable('calls')

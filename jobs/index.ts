@@ -9,12 +9,13 @@ import { renewClaims } from '../db/outbox.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import type { BullMqDriver } from './bullmq.ts';
+import { exclusiveLane, type Lane, openLane, withTimeout } from './lane.ts';
 import { DEFAULT_LINE_WATCH, type LineWatch, watchLines } from './lines.ts';
 import type { MemoryDriver } from './memory.ts';
 import type { PlatformSender } from './platform.ts';
 import { backoffDelay, type JobOptions, type QueueDriver } from './queue.ts';
 import { type RecoveryParts, reconcileTimers, recover } from './recovery.ts';
-import { createRelay, exclusiveLane, type Lane, type Relay, type SendJobData, withTimeout } from './relay.ts';
+import { createRelay, type Relay, type SendJobData } from './relay.ts';
 import { startSchedules } from './schedules.ts';
 import {
   createLimiters,
@@ -25,9 +26,9 @@ import {
   senderReady,
   sendOutboxJob,
   type WebhookDelivery,
-  webhookLoader,
 } from './send.ts';
 import { enqueueTimers, removeObsoleteTimers } from './timers.ts';
+import { deliverWebhookRow } from './webhook-delivery.ts';
 
 /** What the job layer needs of the wiring (bot/wiring.ts's Services has all of it). */
 export interface JobServices {
@@ -71,7 +72,7 @@ export interface JobsOptions {
   concurrency?: { send?: number; timers?: number };
   /** the monthly bulletin and daily digest (default on) */
   schedules?: boolean;
-  /** webhook delivery (default: jobs/webhook-delivery.ts's deliverWebhookRow, when it exists) */
+  /** webhook delivery (default: jobs/webhook-delivery.ts's deliverWebhookRow) */
   webhook?: WebhookDelivery;
 }
 
@@ -99,7 +100,7 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       { role },
       'the in-process queue needs --role all (web and worker in one process); set REDIS_URL to split roles',
     );
-  const lane: Lane = embedded ? exclusiveLane() : (fn) => fn();
+  const lane: Lane = embedded ? exclusiveLane() : openLane;
   const sendQ = driver.queue('send');
   const timersQ = driver.queue('timers');
   const sendJobOptions: JobOptions = {
@@ -155,7 +156,7 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       log,
       senders: services.senders,
       limiters: createLimiters(limits, bull?.connection, bull?.prefix),
-      webhook: opts.webhook ? async () => opts.webhook! : webhookLoader(),
+      webhook: opts.webhook ?? deliverWebhookRow,
       handOn: relay.handOn,
       leaseMs,
       owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

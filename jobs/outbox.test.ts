@@ -17,7 +17,6 @@ import { bullmqDriver, driverFactories, redisUrl, until } from '../test/queues.t
 import { sayOnLark } from '../test/world.ts';
 import { type JobServices, type Jobs, type JobsOptions, startJobs } from './index.ts';
 import type { QueueDriver } from './queue.ts';
-import { webhookLoader } from './send.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const COMMUNITY = 'oc_sample_chenhui';
@@ -284,13 +283,6 @@ describe.each(driverFactories)('outbox delivery on %s', (_name, make) => {
       (await rows(r)).filter((x) => x.kind === 'webhook').map((x) => (x.payload as { event: string }).event),
     );
     expect(seen[0].event).toBe('created');
-  });
-});
-
-describe('webhook delivery before its module exists', () => {
-  it('is a retryable send error', async () => {
-    const load = webhookLoader('./no-such-webhook-delivery.ts');
-    await expect(load()).rejects.toMatchObject({ name: 'SendError', kind: 'retry' });
   });
 });
 

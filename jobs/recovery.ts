@@ -4,8 +4,9 @@
 import type { Logger } from '../config/log.ts';
 import { releaseAllClaims } from '../db/outbox.ts';
 import type { Ctx } from '../handlers/context.ts';
+import type { Lane } from './lane.ts';
 import type { Queue } from './queue.ts';
-import { type Lane, outboxNow, type Relay } from './relay.ts';
+import { outboxNow, type Relay } from './relay.ts';
 import { scheduleTimers } from './timers.ts';
 
 export interface RecoveryParts {

@@ -6,6 +6,7 @@
 import type { Logger } from '../config/log.ts';
 import { type LineRow, lineHeads, nextInLine, PRIORITY, rowsAfter } from '../db/outbox.ts';
 import type { Ctx } from '../handlers/context.ts';
+import { type Lane, withTimeout } from './lane.ts';
 import type { JobOptions, Queue } from './queue.ts';
 
 export type { LineRow as GroupRow } from '../db/outbox.ts';
@@ -42,18 +43,6 @@ export interface RelayOptions {
    * with the same id would be taken for a duplicate (default 10 s).
    */
   sweepIdMs?: number;
-}
-
-export type Lane = <T>(fn: () => Promise<T>) => Promise<T>;
-
-/** One piece of database work at a time: embedded PGlite mixes up concurrent connections. */
-export function exclusiveLane(): Lane {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (fn) => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => {});
-    return run;
-  };
 }
 
 export interface Relay {
@@ -157,12 +146,4 @@ export function createRelay(o: RelayOptions): Relay {
       while (running) await running;
     },
   };
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

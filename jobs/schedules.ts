@@ -2,15 +2,18 @@
 // month before), the daily 08:30 digest of open and overdue items to each department, and,
 // when the district file sets a retention period, the monthly personal-data sweep.
 import type { Logger } from '../config/log.ts';
+import { archiveDue } from '../handlers/archive.ts';
 import { unitName } from '../handlers/cards.ts';
 import type { Ctx } from '../handlers/context.ts';
 import type { Message } from '../handlers/messages.ts';
 import { systemActor } from '../handlers/people.ts';
 import { lateness } from '../handlers/remind.ts';
+import { publishMonthlyBulletin } from '../handlers/reports/bulletin.ts';
+import { eraseOlderThan, parsePeriod } from '../handlers/retention.ts';
 import { runWork } from '../handlers/work.ts';
 import { formatShanghai, isWorkingDay } from '../handlers/worktime.ts';
+import type { Lane } from './lane.ts';
 import type { Queue } from './queue.ts';
-import type { Lane } from './relay.ts';
 
 const TZ = 'Asia/Shanghai';
 export const BULLETIN_CRON = '0 9 1 * *';
@@ -27,21 +30,10 @@ export function previousMonth(now: Date): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
-/** The bulletin module is another part's: absent, the run is logged and skipped. */
-export async function runMonthlyBulletin(ctx: Ctx, log: Logger, path = '../handlers/reports/bulletin.ts') {
+/** The month before's bulletin, to the office and the leaders (once: a re-run queues nothing). */
+export async function runMonthlyBulletin(ctx: Ctx, log: Logger) {
   const month = previousMonth(ctx.clock.now());
-  let mod: { publishMonthlyBulletin?: (ctx: Ctx, month: string) => Promise<unknown> };
-  try {
-    mod = await import(/* @vite-ignore */ new URL(path, import.meta.url).href);
-  } catch (err) {
-    log.warn({ err, month }, 'monthly bulletin skipped: the bulletin module is not available');
-    return 'skipped';
-  }
-  if (typeof mod.publishMonthlyBulletin !== 'function') {
-    log.warn({ month }, 'monthly bulletin skipped: no publishMonthlyBulletin');
-    return 'skipped';
-  }
-  await mod.publishMonthlyBulletin(ctx, month);
+  await publishMonthlyBulletin(ctx, month);
   log.info({ month }, 'monthly bulletin published');
   return 'published';
 }
@@ -56,7 +48,6 @@ export async function runRetention(ctx: Ctx, log: Logger) {
     log.info('retention sweep skipped: the district file sets no retention.personal_data');
     return null;
   }
-  const { eraseOlderThan, parsePeriod } = await import('../handlers/retention.ts');
   return eraseOlderThan(ctx, parsePeriod(text));
 }
 
@@ -142,7 +133,6 @@ export async function startSchedules(
       else if (job.name === 'digest') log.info({ departments: await sendDigests(ctx) }, 'daily digest sent');
       else if (job.name === 'archive') {
         // closed calls not fully scored: a reminder on working day 3, archived after day 5
-        const { archiveDue } = await import('../handlers/archive.ts');
         log.info(await archiveDue(ctx), 'archiving sweep done');
       } else if (job.name === 'retention') await runRetention(ctx, log);
     }),

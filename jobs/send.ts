@@ -98,8 +98,8 @@ export interface SendDeps {
   log: Logger;
   senders: Map<string, PlatformSender>;
   limiters: Limiters;
-  /** jobs/webhook-delivery.ts's deliverWebhookRow, looked up when a webhook row comes */
-  webhook(): Promise<WebhookDelivery>;
+  /** delivers a webhook row (jobs/webhook-delivery.ts's deliverWebhookRow; tests hand in others) */
+  webhook: WebhookDelivery;
   /** queues the next rows of a line once this one is sent or failed */
   handOn(row: LineRow): Promise<void>;
   /** how long a claim holds a row unless renewed: a worker that dies mid-send frees it after this */
@@ -198,7 +198,7 @@ async function deliverClaimed(deps: SendDeps, claimed: ClaimedRow, job: Job): Pr
     const batch = await batchOf(deps, claimed);
     await deps.limiters.take(row.platform, chat);
     if (row.kind === 'webhook') {
-      const messageId = ((await (await deps.webhook())(ctx, row)) as { messageId?: string })?.messageId;
+      const messageId = ((await deps.webhook(ctx, row)) as { messageId?: string })?.messageId;
       await markSent(ctx.db, [row.id], { at: ctx.clock.now(), platformMessageId: messageId ?? null });
     } else if ((await deliverBatch(ctx, deps.senders, batch)) === 'not_ready') {
       await releaseClaim(ctx.db, row.id, outboxNow(ctx));
@@ -236,26 +236,4 @@ async function deliverClaimed(deps: SendDeps, claimed: ClaimedRow, job: Job): Pr
     if (job.isFinalAttempt) return 'retry';
     throw err;
   }
-}
-
-/** The webhook module is another part's; until it exists, webhook rows retry. */
-export function webhookLoader(path = './webhook-delivery.ts'): () => Promise<WebhookDelivery> {
-  let found: WebhookDelivery | undefined;
-  return async () => {
-    if (found) return found;
-    let mod: { deliverWebhookRow?: WebhookDelivery };
-    try {
-      mod = await import(/* @vite-ignore */ new URL(path, import.meta.url).href);
-    } catch (e) {
-      throw new SendError('retry', `webhook delivery is not available (${(e as Error).message})`, {
-        platform: 'webhook',
-      });
-    }
-    if (typeof mod.deliverWebhookRow !== 'function')
-      throw new SendError('retry', 'webhook delivery is not available (no deliverWebhookRow)', {
-        platform: 'webhook',
-      });
-    found = mod.deliverWebhookRow;
-    return found;
-  };
 }

@@ -1,19 +1,22 @@
 // Timer instants from deadlines (working time, wall-clock for emergencies, the ladder) and the
 // schedules' small rules, without a queue or a database.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
-import { silentLogger } from '../config/log.ts';
-import type { Ctx } from '../handlers/context.ts';
+import type { AssignmentState } from '../db/schema.ts';
 import { timersFor } from '../handlers/timers.ts';
 import { addDuration, parseDuration } from '../handlers/worktime.ts';
-import { previousMonth, runMonthlyBulletin } from './schedules.ts';
+import { previousMonth } from './schedules.ts';
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
 
 describe('timer instants', () => {
   const district = loadDistrict();
-  const assignment = (dispatched: string, ack: Date | null, resolve: Date, state = 'dispatched') => ({
+  const assignment = (
+    dispatched: string,
+    ack: Date | null,
+    resolve: Date,
+    state: AssignmentState = 'dispatched',
+  ) => ({
     id: '7',
     call_id: '3',
     state,
@@ -83,10 +86,5 @@ describe('monthly bulletin', () => {
     expect(previousMonth(new Date('2026-12-01T01:00:00Z'))).toBe('2026-11');
     expect(previousMonth(new Date('2026-12-31T16:30:00Z'))).toBe('2026-12'); // 1 Jan 00:30 in Shanghai
     expect(previousMonth(new Date('2027-01-01T01:00:00Z'))).toBe('2026-12');
-  });
-
-  it('is skipped with a log line while its module is missing', async () => {
-    const ctx = { clock: new ManualClock('2026-12-01T01:00:00Z') } as unknown as Ctx;
-    expect(await runMonthlyBulletin(ctx, silentLogger, './no-such-bulletin.ts')).toBe('skipped');
   });
 });

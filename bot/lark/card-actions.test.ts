@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverOutboxRow, drainOutbox } from '../../jobs/deliver.ts';
 import { SendError } from '../../jobs/platform.ts';
 import { larkIds } from '../../test/fakes/lark-events.ts';
-import { cardActions, type LarkHarness, larkHarness } from './test-harness.ts';
+import { cardActions, type LarkHarness, larkHarness } from '../../test/harness/lark.ts';
 
 /** Report, deliver, press 按建议呼叫, deliver: returns the dispatch card in the department's chat. */
 async function dispatched(h: LarkHarness, text: string) {

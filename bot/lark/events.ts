@@ -2,6 +2,7 @@
 // (duplicates end here), answer at once, and do the work without keeping Lark waiting.
 import type { Logger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
+import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import {
@@ -84,29 +85,6 @@ export function answerFor(r: RouteResult): CardAnswer {
   };
 }
 
-type Lane = <T>(fn: () => Promise<T>, urgent?: boolean) => Promise<T>;
-
-/** A lock handed on in order, urgent waiters (events Lark is waiting on) first. */
-export function exclusiveLane(): Lane {
-  let busy = false;
-  const urgentWaiting: (() => void)[] = [];
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    const next = urgentWaiting.shift() ?? waiting.shift();
-    if (next) next();
-    else busy = false;
-  };
-  return async (fn, urgent = false) => {
-    if (busy) await new Promise<void>((resolve) => (urgent ? urgentWaiting : waiting).push(resolve));
-    else busy = true;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  };
-}
-
 /**
  * A small in-process work queue: bounded concurrency (a number, or asked again before each
  * start), and a way to wait until it is empty.
@@ -152,7 +130,7 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   /** lines about one delivery: with its request's id when it came by webhook */
   const logOf = (requestLog?: Logger) => (requestLog ? requestLog.child({ platform: 'lark' }) : log);
   const budget = opts.cardBudgetMs ?? 2000;
-  const lane: Lane = opts.exclusive ? exclusiveLane() : (fn) => fn();
+  const lane: Lane = opts.exclusive ? exclusiveLane() : openLane;
   // Answers first: while events keep arriving with a backlog in hand (a flood), the work after
   // the answers runs one at a time, leaving the cores to the answers Lark waits for (late ones
   // are retried, which feeds the flood); once the flood passes it runs at full width again.

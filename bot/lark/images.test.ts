@@ -8,8 +8,8 @@ import { generatedImages, type ImageSource } from '../../handlers/images.ts';
 import type { Message } from '../../handlers/messages.ts';
 import { publishMonthlyBulletin } from '../../handlers/reports/bulletin.ts';
 import type { OutgoingMessage } from '../../jobs/platform.ts';
+import { type LarkHarness, larkHarness } from '../../test/harness/lark.ts';
 import { LarkSender } from './sender.ts';
-import { type LarkHarness, larkHarness } from './test-harness.ts';
 
 const imgElements = (card: any) => (card?.body?.elements ?? []).filter((e: any) => e.tag === 'img');
 

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../handlers/messages.ts';
 import { larkEvent } from '../../test/fakes/lark-events.ts';
+import { cardActions } from '../../test/harness/lark.ts';
 import { flattenEnvelope, normalizeCardAction } from './inbound.ts';
 import { CARD_LIMIT_BYTES, cardBytes, escapeMarkdown, NONE_VALUE, renderCard } from './render.ts';
-import { cardActions } from './test-harness.ts';
 
 const triage: Message = {
   kind: 'triage',

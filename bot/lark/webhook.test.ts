@@ -8,7 +8,7 @@ import {
   type LarkHarness,
   larkHarness,
   VERIFICATION_TOKEN,
-} from './test-harness.ts';
+} from '../../test/harness/lark.ts';
 
 const REPORT = '晨辉路12号路灯不亮了，晚上很黑';
 const resident = 'ou_resident_webhook';

@@ -2,7 +2,7 @@
 // code, status and a date window of at most 90 days (1,000 results at most).
 import type { District } from '../../config/district.ts';
 import type { Db } from '../../db/connect.ts';
-import type { Assignment, Call } from '../../db/schema.ts';
+import type { Assignment, Call, CallState } from '../../db/schema.ts';
 import { CALL_STATES, callRefPattern } from '../../handlers/calls.ts';
 import { maskPhones, unitName } from '../../handlers/cards.ts';
 import { readTimeline } from '../../handlers/personal.ts';
@@ -55,7 +55,7 @@ export function parseW3(name: string, text: string): Date {
 export interface RequestQuery {
   ids: string[];
   serviceCodes: string[];
-  states: string[] | null;
+  states: CallState[] | null;
   from: Date;
   to: Date;
 }

@@ -1,7 +1,7 @@
 // The XML writer: escaping, lists by the Spark convention, characters XML cannot carry.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseXml, toPlain } from './test-harness.ts';
+import { parseXml, toPlain } from '../../test/harness/open311.ts';
 import { escapeXml, xmlDocument } from './xml.ts';
 
 describe('xml', () => {

@@ -2,6 +2,7 @@
 // in the README from RATE_DEFINITIONS): what the bulletin, the exports and the annual result read.
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
+import type { CallState } from '../../db/schema.ts';
 import { ENDED_ASSIGNMENT_STATES } from '../calls.ts';
 
 /** [from, to): instants. Months and years are cut at Asia/Shanghai midnight. */
@@ -133,7 +134,7 @@ export function emptyRates(): UnitRates {
   };
 }
 
-const EXCLUDED_CALL_STATES = ['merged', 'cancelled'];
+const EXCLUDED_CALL_STATES: CallState[] = ['merged', 'cancelled'];
 const ENDED = [...ENDED_ASSIGNMENT_STATES];
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const ACK = ['a.ack_due_at', 'a.acknowledged_at'] as const;

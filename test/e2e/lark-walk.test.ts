@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLarkApi } from '../../bot/lark/client.ts';
 import { LarkSender } from '../../bot/lark/sender.ts';
-import { cardActions } from '../../bot/lark/test-harness.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { systemClock } from '../../config/clock.ts';
 import { loadEnv } from '../../config/env.ts';
@@ -15,6 +14,7 @@ import type { PlatformSender } from '../../jobs/platform.ts';
 import { freshDb, type TestDb } from '../db.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
+import { cardActions } from '../harness/lark.ts';
 import { redisEnv } from '../queues.ts';
 
 const KEY = 'walk-encrypt-key-0123456789';

@@ -9,7 +9,6 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { asXmlText, parseXml, TEST_API_KEY, toPlain } from '../../bot/open311/test-harness.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { systemClock } from '../../config/clock.ts';
 import { defaultDistrictPath, loadDistrict, parseDistrict } from '../../config/district.ts';
@@ -20,6 +19,7 @@ import { execute } from '../../handlers/execute.ts';
 import { resolveActor } from '../../handlers/people.ts';
 import { browserTitle, launchChromium, skipBrowser } from '../browser.ts';
 import { freshDb, type TestDb } from '../db.ts';
+import { asXmlText, parseXml, TEST_API_KEY, toPlain } from '../harness/open311.ts';
 import { redisEnv } from '../queues.ts';
 import { sayOnLark } from '../world.ts';
 

@@ -4,6 +4,9 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN311_PATH, open311Routes } from '../../bot/open311/index.ts';
+import { ManualClock } from '../../config/clock.ts';
+import { silentLogger } from '../../config/log.ts';
+import { freshDb, rowCount, type TestDb } from '../db.ts';
 import {
   CONTENT_TYPES,
   districtWith,
@@ -12,10 +15,7 @@ import {
   form,
   lightReport,
   open311Client,
-} from '../../bot/open311/test-harness.ts';
-import { ManualClock } from '../../config/clock.ts';
-import { silentLogger } from '../../config/log.ts';
-import { freshDb, rowCount, type TestDb } from '../db.ts';
+} from '../harness/open311.ts';
 import { MONDAY_10 } from '../world.ts';
 
 let t: TestDb;

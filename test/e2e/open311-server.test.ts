@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { TEST_API_KEY } from '../../bot/open311/test-harness.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { defaultDistrictPath } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { freshDb, type TestDb } from '../db.ts';
+import { TEST_API_KEY } from '../harness/open311.ts';
 import { redisEnv } from '../queues.ts';
 
 const TOKEN = 'server-admin-token-0123456789';

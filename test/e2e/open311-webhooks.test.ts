@@ -4,13 +4,6 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN311_PATH, open311Routes } from '../../bot/open311/index.ts';
-import {
-  districtWith,
-  type FakeSubscriber,
-  startSubscriber,
-  TEST_API_KEY,
-  TEST_WEBHOOK_SECRET,
-} from '../../bot/open311/test-harness.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { OutboxRow } from '../../db/schema.ts';
@@ -21,6 +14,13 @@ import { WEBHOOK_EVENTS } from '../../handlers/work.ts';
 import { SendError } from '../../jobs/platform.ts';
 import { deliverWebhookRow, signWebhook } from '../../jobs/webhook-delivery.ts';
 import { freshDb, type TestDb } from '../db.ts';
+import {
+  districtWith,
+  type FakeSubscriber,
+  startSubscriber,
+  TEST_API_KEY,
+  TEST_WEBHOOK_SECRET,
+} from '../harness/open311.ts';
 import { MONDAY_10 } from '../world.ts';
 
 let t: TestDb;

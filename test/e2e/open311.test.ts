@@ -4,6 +4,12 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN311_PATH, open311Routes } from '../../bot/open311/index.ts';
+import { ManualClock } from '../../config/clock.ts';
+import { silentLogger } from '../../config/log.ts';
+import type { Ctx } from '../../handlers/context.ts';
+import { execute } from '../../handlers/execute.ts';
+import { resolveActor } from '../../handlers/people.ts';
+import { freshDb, rowCount, type TestDb } from '../db.ts';
 import {
   asXmlText,
   CONTENT_TYPES,
@@ -16,13 +22,7 @@ import {
   parseXml,
   TEST_API_KEY,
   toPlain,
-} from '../../bot/open311/test-harness.ts';
-import { ManualClock } from '../../config/clock.ts';
-import { silentLogger } from '../../config/log.ts';
-import type { Ctx } from '../../handlers/context.ts';
-import { execute } from '../../handlers/execute.ts';
-import { resolveActor } from '../../handlers/people.ts';
-import { freshDb, rowCount, type TestDb } from '../db.ts';
+} from '../harness/open311.ts';
 import { MONDAY_10 } from '../world.ts';
 
 const PUBLIC = 'https://huying.example.gov.cn';

@@ -42,7 +42,6 @@ const events = async (no: string) =>
 describe('every waiting state is chased', () => {
   let untriaged = '';
   let complex = '';
-  const key = '';
 
   it('reminds the street of a report it has not triaged, then its head, then the office', async () => {
     const said = await sim.say('晨辉社区居民', 'sim-chenhui', '@呼应 晨辉路50号路灯不亮了');

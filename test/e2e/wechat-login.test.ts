@@ -3,10 +3,10 @@
 // (on its Lark chat), and /admin/wechat shows the state and the QR code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wechatAdminRoutes } from '../../bot/wechat/index.ts';
-import { ADMIN_TOKEN, type WechatWorld, wechatWorld } from '../../bot/wechat/test-harness.ts';
 import { notice } from '../../handlers/messages.ts';
 import { systemActor } from '../../handlers/people.ts';
 import { runWork } from '../../handlers/work.ts';
+import { ADMIN_TOKEN, type WechatWorld, wechatWorld } from '../harness/wechat.ts';
 
 let w: WechatWorld;
 beforeAll(async () => {

@@ -2,9 +2,9 @@
 // 东湖社区居民群 → the street's 呼叫 → 城管委's 报到 and 办结 → 结案 → 评分 → archived; the bot
 // answers in each room with the exact words to reply, and ignores itself and unbound rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WechatWorld, wechatWorld } from '../../bot/wechat/test-harness.ts';
 import type { ManualClock } from '../../config/clock.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
+import { type WechatWorld, wechatWorld } from '../harness/wechat.ts';
 
 let w: WechatWorld;
 beforeAll(async () => {

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { TEST_API_KEY } from '../../bot/open311/test-harness.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { defaultDistrictPath } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { larkEvent, signedRequest } from '../fakes/lark-events.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
+import { TEST_API_KEY } from '../harness/open311.ts';
 import { type ServerStorage, serverStorage } from '../server-storage.ts';
 
 const KEY = 'fuzz-encrypt-key-0123456789abcdef';

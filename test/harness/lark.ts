@@ -2,26 +2,26 @@
 // real SDK, and helpers to post signed (and encrypted) events to its webhook.
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { createLarkApi, type LarkApi } from '../../bot/lark/client.ts';
+import { createLarkEvents, type LarkEvents } from '../../bot/lark/events.ts';
+import { LarkSender } from '../../bot/lark/sender.ts';
+import { larkWebhook } from '../../bot/lark/webhook.ts';
+import { createRouter, type Router } from '../../bot/router.ts';
 import { systemClock } from '../../config/clock.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { generatedImages } from '../../handlers/images.ts';
 import { drainOutbox } from '../../jobs/deliver.ts';
 import type { PlatformSender } from '../../jobs/platform.ts';
-import { freshDb, type TestDb } from '../../test/db.ts';
+import { freshDb, type TestDb } from '../db.ts';
 import {
   type CardActionOpts,
   larkEvent,
   larkIds,
   type MessageOpts,
   signedRequest,
-} from '../../test/fakes/lark-events.ts';
-import { type FakeLark, startFakeLark } from '../../test/fakes/lark-open-api.ts';
-import { createRouter, type Router } from '../router.ts';
-import { createLarkApi, type LarkApi } from './client.ts';
-import { createLarkEvents, type LarkEvents } from './events.ts';
-import { LarkSender } from './sender.ts';
-import { larkWebhook } from './webhook.ts';
+} from '../fakes/lark-events.ts';
+import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
 
 export const ENCRYPT_KEY = 'kB7qM2xV9pL4sT1wQz8r';
 export const VERIFICATION_TOKEN = 'v_test_verification_token';

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { parse as parseYaml } from 'yaml';
+import { LIST_ITEMS } from '../../bot/open311/xml.ts';
 import { type District, defaultDistrictPath, parseDistrict } from '../../config/district.ts';
 import { verifyHuyingSignature } from '../../jobs/webhook-delivery.ts';
-import { LIST_ITEMS } from './xml.ts';
 
 export interface XmlNode {
   name: string;

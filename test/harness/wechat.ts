@@ -7,17 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBox } from 'file-box';
 import { parse as parseYaml } from 'yaml';
+import type { Runtime } from '../../bot/runtime.ts';
+import { createServices, type Services } from '../../bot/services.ts';
+import { startWechat, type WechatHandle } from '../../bot/wechat/index.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type District, defaultDistrictPath, parseDistrict } from '../../config/district.ts';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { drainOutbox } from '../../jobs/deliver.ts';
 import type { QueueDriver } from '../../jobs/queue.ts';
-import { freshDb, type TestDb } from '../../test/db.ts';
-import { MONDAY_10 } from '../../test/world.ts';
-import type { Runtime } from '../runtime.ts';
-import { createServices, type Services } from '../services.ts';
-import { startWechat, type WechatHandle } from './index.ts';
+import { freshDb, type TestDb } from '../db.ts';
+import { MONDAY_10 } from '../world.ts';
 
 export const ROOMS = {
   community: '东湖社区居民群',
