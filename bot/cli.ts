@@ -193,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { values, positionals } = parsed;
-  const { loadEnv } = await import('../config/env.ts');
+  const { loadServiceEnv: loadEnv } = await import('./adapters.ts');
   switch (command) {
     case 'serve': {
       const role = (values.role ?? 'all') as Role;
@@ -273,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const { loadDistrict } = await import('../config/district.ts');
       const d = loadDistrict(positionals[0] ?? loadEnv().HUYING_CONFIG);
+      (await import('./adapters.ts')).checkDistrictPlatforms(d);
       console.log(
         `${d.source}: ok (${d.units.size} units, ${d.catalog.length} catalog items, ${d.chats.length} chats)`,
       );

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../config/clock.ts';
-import { loadEnv } from '../config/env.ts';
 import { createLogger, type Logger, resolveLogFormat } from '../config/log.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { larkEvent, signedRequest } from '../test/fakes/lark-events.ts';
 import { redisEnv } from '../test/queues.ts';
+import { loadServiceEnv } from './adapters.ts';
 import { createApp } from './app.ts';
 import { createLarkEvents } from './lark/events.ts';
 import { larkWebhook } from './lark/webhook.ts';
@@ -45,7 +45,13 @@ describe('log lines of a request on the running service (simulator)', () => {
       dir = mkdtempSync(join(tmpdir(), 'huying-logs-'));
       where.HUYING_DATA_DIR = dir;
     }
-    const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', HUYING_SIM: 'on', NODE_ENV: 'test', ...where });
+    const env = loadServiceEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HUYING_SIM: 'on',
+      NODE_ENV: 'test',
+      ...where,
+    });
     server = await startServer(env, { log });
     base = `http://127.0.0.1:${server.port}`;
   });

@@ -2,7 +2,6 @@
 // run), and the monthly schedule, which is there only when the district file sets a period.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import { ERASED } from '../handlers/personal.ts';
 import { exclusiveLane } from '../jobs/lane.ts';
@@ -10,6 +9,7 @@ import { MemoryDriver } from '../jobs/memory.ts';
 import { startSchedules } from '../jobs/schedules.ts';
 import { until } from '../test/queues.ts';
 import { type World, world } from '../test/world.ts';
+import { loadServiceEnv } from './adapters.ts';
 import type { CliIo } from './reports-cli.ts';
 import { RETENTION_USAGE, retentionCli } from './retention-cli.ts';
 
@@ -32,7 +32,7 @@ function io() {
   const err: string[] = [];
   return { out, err, io: { out: (t) => out.push(t), err: (t) => err.push(t), cwd: '.' } as CliIo };
 }
-const env = () => loadEnv({ DATABASE_URL: w.t.url, LOG_LEVEL: 'silent' });
+const env = () => loadServiceEnv({ DATABASE_URL: w.t.url, LOG_LEVEL: 'silent' });
 
 describe('huying retention', () => {
   it('wants a period, from --older-than or the district file, and refuses a bad one', async () => {
@@ -65,6 +65,7 @@ describe('huying retention', () => {
       "  timeline events with a resident's name or phone numbers: 1",
       '  satisfaction answers unlinked from their person: 0',
       expect.stringMatching(/^ {2}old messages would erase: outbox \d+, inbound events 0, simulator 0$/),
+      '  attached photos would erase: 0',
     ]);
     expect(await reporter()).toBe('王阿姨');
 

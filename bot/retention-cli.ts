@@ -29,6 +29,7 @@ export function reportLines(r: RetentionReport): string[] {
     `  timeline events with a resident's name or phone numbers: ${r.events}`,
     `  satisfaction answers unlinked from their person: ${r.satisfaction}`,
     `  old messages ${verb}: outbox ${r.outbox}, inbound events ${r.inboundEvents}, simulator ${r.simMessages}`,
+    `  attached photos ${verb}: ${r.attachments}`,
   ];
 }
 

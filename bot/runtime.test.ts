@@ -1,10 +1,10 @@
 // The runtime built from the environment: deployments (or a test and a server) sharing one Redis
 // database keep apart by their queue prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { queuePrefix, redisUrl } from '../test/queues.ts';
+import { loadServiceEnv } from './adapters.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 describe.skipIf(!redisUrl || !process.env.DATABASE_URL)('queue prefix (HUYING_QUEUE_PREFIX)', () => {
@@ -12,7 +12,7 @@ describe.skipIf(!redisUrl || !process.env.DATABASE_URL)('queue prefix (HUYING_QU
   const runtimes: Runtime[] = [];
   const runtime = async (prefix?: string) => {
     const r = await createRuntime(
-      loadEnv({
+      loadServiceEnv({
         DATABASE_URL: t.url,
         REDIS_URL: redisUrl,
         ...(prefix ? { HUYING_QUEUE_PREFIX: prefix } : {}),
@@ -42,6 +42,6 @@ describe.skipIf(!redisUrl || !process.env.DATABASE_URL)('queue prefix (HUYING_QU
   });
 
   it('refuses a prefix that is not a plain word', () => {
-    expect(() => loadEnv({ HUYING_QUEUE_PREFIX: 'a b:c' })).toThrow(/HUYING_QUEUE_PREFIX/);
+    expect(() => loadServiceEnv({ HUYING_QUEUE_PREFIX: 'a b:c' })).toThrow(/HUYING_QUEUE_PREFIX/);
   });
 });

@@ -1,6 +1,5 @@
 // What every part of a running process shares: the runtime, the handler context with its router,
 // the platform senders, the listeners on commits and what to stop at shutdown.
-import { type Env, simulatorMode } from '../config/env.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import { createRouter, type Router } from './router.ts';
@@ -66,16 +65,4 @@ export function startInboxSweep(services: Services, everyMs = INBOX_SWEEP_MS) {
     clearInterval(timer);
     await busy;
   });
-}
-
-/**
- * Messages go only to chats on platforms that are switched on. The simulator is one of them only
- * when it runs alone: as a sandbox beside a real platform it has a world of its own.
- */
-export function enabledPlatforms(env: Env): string[] {
-  return [
-    ...(simulatorMode(env) === 'alone' ? ['sim'] : []),
-    ...(env.LARK_APP_ID ? ['lark'] : []),
-    ...(env.WECHATY_PUPPET ? ['wechat'] : []),
-  ];
 }

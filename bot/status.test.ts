@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { systemClock } from '../config/clock.ts';
 import { defaultDistrictPath } from '../config/district.ts';
-import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import { MemoryDriver } from '../jobs/memory.ts';
 import { browserTitle, launchChromium, skipBrowser } from '../test/browser.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { redisEnv, until } from '../test/queues.ts';
+import { loadServiceEnv } from './adapters.ts';
 import { mountQueueAdmin } from './admin/queues.ts';
 import type { AppEnv } from './app.ts';
 import { type Server, startServer } from './server.ts';
@@ -60,7 +60,7 @@ beforeAll(async () => {
     t = await freshDb();
     Object.assign(where, { DATABASE_URL: t.url }, redisEnv());
   } else where.HUYING_DATA_DIR = join(dir, 'data');
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     ...where,

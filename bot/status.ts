@@ -4,13 +4,15 @@
 // or a Chinese page of the same for a browser.
 import type { Hono } from 'hono';
 import { sql } from 'kysely';
+import { lastSent as lastSentRows } from '../db/outbox.ts';
 import { withTimeout } from '../jobs/lane.ts';
+import { enabledPlatforms } from './adapters.ts';
 import { adminHtml, mountAdminAssets } from './admin/html.ts';
 import { queueCounts } from './admin/queues.ts';
 import { statusPage } from './admin/status-page.ts';
 import type { AppEnv } from './app.ts';
 import { adminAuth } from './auth.ts';
-import { enabledPlatforms, type Services } from './services.ts';
+import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
 
 export interface StatusContext {
@@ -59,16 +61,7 @@ export const STATUS_SECTIONS: Record<string, StatusSection> = {
   async integrations({ services }) {
     const { ctx, senders, runtime } = services;
     // The outbox keeps every delivery with its time: the last one per platform and per webhook.
-    const sent = await ctx.db
-      .selectFrom('outbox')
-      .select((eb) => [
-        'platform',
-        sql<string | null>`case when platform = 'webhook' then chat_id end`.as('target'),
-        eb.fn.max('sent_at').as('last'),
-      ])
-      .where('state', '=', 'sent')
-      .groupBy(['platform', sql`case when platform = 'webhook' then chat_id end`])
-      .execute();
+    const sent = await lastSentRows(ctx.db);
     const lastSent = (platform: string, target: string | null = null) =>
       iso(sent.find((r) => r.platform === platform && r.target === target)?.last);
     const requests = ctx.district.open311.clients.length

@@ -1,11 +1,18 @@
 // Puts the parts together for a role: the handler context, the router, each platform's
 // adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
-import { simulatorMode } from '../config/env.ts';
+import {
+  ADAPTERS,
+  checkDistrictPlatforms,
+  enabledPlatforms,
+  platformLabels,
+  platformLimits,
+  realPlatformConfigured,
+} from './adapters.ts';
 import type { AppEnv } from './app.ts';
 import { bodyCaps, refuseNul } from './edge.ts';
 import type { Runtime } from './runtime.ts';
-import { createServices, enabledPlatforms, type Role, type Services, startInboxSweep } from './services.ts';
+import { createServices, type Role, type Services, startInboxSweep } from './services.ts';
 
 export interface Wiring {
   services: Services;
@@ -13,6 +20,7 @@ export interface Wiring {
 }
 
 export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Promise<Wiring> {
+  checkDistrictPlatforms(runtime.district);
   const services = createServices(runtime, role);
   services.ctx.platforms = enabledPlatforms(runtime.env);
   const web = role !== 'worker';
@@ -21,15 +29,11 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   app.use('*', refuseNul());
   app.use('*', bodyCaps());
 
-  // --- platform adapters (each mounts its routes and registers its sender) ---
-  // WeChat: one session, in the process that runs the send worker; wechaty loads only when configured.
-  if (runtime.env.WECHATY_PUPPET)
-    await (await import('./wechat/index.ts')).mountWechat(app, services, { worker });
-  const sim = simulatorMode(runtime.env);
-  if (sim === 'alone') await (await import('./sim/index.ts')).mountSimulator(app, services, { web });
-  if (sim === 'sandbox' && web) await (await import('./sim/sandbox.ts')).mountSandbox(app, services);
-  if (runtime.env.LARK_APP_ID)
-    await (await import('./lark/adapter.ts')).mountLark(app, services, { web, worker });
+  // --- platform adapters: each mounts its routes (web) and registers its sender (where it sends) ---
+  const real = realPlatformConfigured(runtime.env);
+  for (const adapter of ADAPTERS)
+    if (adapter.configured(runtime.env, { realPlatformConfigured: real }) || adapter.sandbox)
+      await adapter.mount({ app, services, roles: { web, worker }, realPlatformConfigured: real });
   // --- APIs ---
   if (web) (await import('./api/reports.ts')).mountReportsApi(app, services);
   if (web) {
@@ -38,7 +42,10 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
     (await import('./sheet.ts')).mountSheet(app, services);
   }
   // --- jobs ---
-  await (await import('../jobs/index.ts')).startJobs(services);
+  await (await import('../jobs/index.ts')).startJobs(services, {
+    limits: platformLimits(),
+    labels: platformLabels(),
+  });
   await (await import('./admin/queues.ts')).mountQueueAdmin(app, services);
 
   startInboxSweep(services, runtime.env.HUYING_INBOX_SWEEP_MS);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultDistrictPath, loadDistrict, parseDistrict } from './district.ts';
-import { loadEnv, simulatorMode } from './env.ts';
+import { loadEnv } from './env.ts';
 import { ConfigError } from './errors.ts';
 
 const sample = () => parse(readFileSync(defaultDistrictPath, 'utf8'));
@@ -105,7 +105,6 @@ describe('environment', () => {
     expect(env).toMatchObject({
       PORT: 3000,
       HUYING_CLOCK: 'system',
-      LARK_MODE: 'webhook',
       LOG_LEVEL: 'info',
     });
     expect(env.DATABASE_URL).toBeUndefined();
@@ -127,22 +126,6 @@ describe('environment', () => {
       'LOG_LEVEL',
       'PORT',
       'REDIS_URL',
-    ]);
-    expect(problems(() => loadEnv({ LARK_APP_ID: 'cli_x' }))).toEqual([
-      'LARK_APP_SECRET: required when LARK_APP_ID is set',
-    ]);
-  });
-
-  it('runs the simulator alone only where no real platform is configured, and as a sandbox only with the admin login', () => {
-    const lark = { LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 'secret' };
-    expect(simulatorMode(loadEnv({}))).toBe('alone');
-    expect(simulatorMode(loadEnv({ NODE_ENV: 'production' }))).toBe('off');
-    expect(simulatorMode(loadEnv({ ...lark }))).toBe('off');
-    expect(simulatorMode(loadEnv({ ...lark, HUYING_SIM: 'on', ADMIN_TOKEN: 'a'.repeat(16) }))).toBe(
-      'sandbox',
-    );
-    expect(problems(() => loadEnv({ ...lark, HUYING_SIM: 'on' }))).toEqual([
-      'HUYING_SIM: "on" beside a real chat platform runs the simulator as a sandbox behind the admin login: set ADMIN_TOKEN',
     ]);
   });
 });

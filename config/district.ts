@@ -25,8 +25,8 @@ export const PERSON_ROLES = [
 export type PersonRole = (typeof PERSON_ROLES)[number];
 export const CHAT_ROLES = ['community', 'street', 'department', 'office', 'leader'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
-export const PLATFORMS = ['lark', 'wechat', 'sim'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+/** A chat platform's name ('lark'…): which exist is the bot's registry's to say (bot/adapters.ts). */
+const platformName = z.string().regex(/^[a-z][a-z0-9]*$/, 'must be a platform name (lower-case letters)');
 export const NOTIFY_TARGETS = ['assignee_chat', 'department_head', 'office', 'leaders'] as const;
 export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
 /** Who a waiting call's ladder tells: the chat of whoever it waits on, that unit's head, the office, the leaders. */
@@ -68,23 +68,55 @@ const ladder = (steps: { after: string; notify: WaitTarget }[]) => z.array(waitS
 
 const chatBinding = z
   .object({
-    platform: z.enum(PLATFORMS),
+    platform: platformName,
     chat_id: z.string().min(1).optional(),
+    /** a chat some platforms know only by its topic (a WeChat room): bound as "topic:<topic>" */
     room_topic: z.string().min(1).optional(),
     unit: z.string().min(1),
     role: z.enum(CHAT_ROLES),
   })
-  .refine((c) => c.chat_id || c.room_topic, 'needs chat_id (or room_topic for WeChat rooms)');
+  .refine((c) => c.chat_id || c.room_topic, 'needs chat_id (or room_topic, for a chat known by its topic)')
+  .transform((c) => ({ ...c, chat_id: c.chat_id ?? `topic:${c.room_topic}` }));
 
-const person = z.object({
-  name: z.string().min(1),
-  unit: z.string().min(1),
-  role: z.enum(PERSON_ROLES),
-  lark_open_id: z.string().min(1).optional(),
-  wechat_id: z.string().min(1).optional(),
-  wechat_name: z.string().min(1).optional(),
-  phone: z.string().optional(),
-});
+/**
+ * A person's ids on the platforms, by platform: `ids: { lark: ou_…, wechat: wxid_… }`. Older files
+ * give them as `<platform>_open_id` / `<platform>_id`, or `<platform>_name` for a platform that knows
+ * people only by their display name (bound as "name:<name>"); those still read.
+ */
+const LEGACY_ID = /^([a-z][a-z0-9]*)_(open_id|user_id|id)$/;
+const LEGACY_NAME = /^([a-z][a-z0-9]*)_name$/;
+const person = z
+  .object({
+    name: z.string().min(1),
+    unit: z.string().min(1),
+    role: z.enum(PERSON_ROLES),
+    phone: z.string().optional(),
+    ids: z.record(platformName, z.string().min(1)).default({}),
+  })
+  .catchall(z.string().min(1))
+  .superRefine((p, ctx) => {
+    for (const key of Object.keys(p))
+      if (
+        !['name', 'unit', 'role', 'phone', 'ids'].includes(key) &&
+        !LEGACY_ID.test(key) &&
+        !LEGACY_NAME.test(key)
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is not a field of a person (platform ids go under ids: { <platform>: <id> })',
+        });
+  })
+  .transform(({ name, unit, role, phone, ids, ...legacy }) => {
+    const all: Record<string, string> = { ...ids };
+    for (const [key, value] of Object.entries(legacy)) {
+      const id = LEGACY_ID.exec(key);
+      const byName = LEGACY_NAME.exec(key);
+      if (id) all[id[1]] ??= value;
+      else if (byName) all[byName[1]] ??= `name:${value}`;
+    }
+    return { name, unit, role, phone, ids: all };
+  });
 
 const catalogItem = z.object({
   code,

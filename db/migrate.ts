@@ -6,7 +6,7 @@ import * as m0002 from './migrations/2026-12-01T0002-inbound-replay.ts';
 import * as m0003 from './migrations/2026-12-01T0003-outbox-priority.ts';
 import * as m0004 from './migrations/2026-12-01T0004-retention.ts';
 import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
-import * as m0006 from './migrations/2026-12-01T0006-sim-images.ts';
+import * as m0006 from './migrations/2026-12-01T0006-attachments.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
@@ -15,7 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T0003-outbox-priority': m0003,
   '2026-12-01T0004-retention': m0004,
   '2026-12-01T0005-call-waits': m0005,
-  '2026-12-01T0006-sim-images': m0006,
+  '2026-12-01T0006-attachments': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

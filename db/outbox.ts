@@ -1,14 +1,127 @@
-// The outbox's lines, in one place: which row of a chat may go now (priority, then age, never
-// ahead of an older row of the same call), claims and their leases (renewed while held), the
-// batches merged under a flood, and the outcome of a send. What waits where: outbox-lines.ts.
+// The outbox, in one place: the rows written (messages, card updates, webhook pushes), which row
+// of a chat may go now (priority, then age, never ahead of an older row of the same call), claims
+// and their leases (renewed while held), the batches merged under a flood, and the outcome of a
+// send. What waits where: outbox-lines.ts.
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database, OutboxRow } from './schema.ts';
+import type { Database, NewOutboxRow, OutboxRow } from './schema.ts';
 
 /** A row's place in its chat's line: urgent rows go ahead of routine ones. */
 export const PRIORITY = { routine: 0, urgent: 1 } as const;
 
 /** The database or a transaction. */
 type Q = Kysely<Database>;
+
+// --- writing ----------------------------------------------------------------------------------
+
+/**
+ * Writes rows in one statement, in the order given; rows whose idempotency key is already
+ * written are left out (a bulletin queued twice, a card update retried). Returns how many were
+ * written.
+ */
+export async function queueRows(db: Q, rows: NewOutboxRow[]): Promise<number> {
+  if (!rows.length) return 0;
+  const r = await db
+    .insertInto('outbox')
+    .values(rows)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** Whether any row's idempotency key starts with `prefix` (what was queued once per period). */
+export async function queuedWithPrefix(db: Q, prefix: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('idempotency_key', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    .limit(1)
+    .executeTakeFirst();
+  return !!row;
+}
+
+// --- reading -----------------------------------------------------------------------------------
+
+export function outboxRow(db: Q, id: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The newest row's id ('0' when none): rows written after it have greater ids. */
+export async function newestRowId(db: Q): Promise<string> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  return String(row?.id ?? '0');
+}
+
+/** Whether a row to `platform` written after `after` still waits to be sent. */
+export async function pendingAfter(db: Q, platform: string, after: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('platform', '=', platform)
+    .where('state', '=', 'pending')
+    .where('id', '>', after)
+    .limit(1)
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** Whether a row to one of these platforms waits that may go at `now` (not merged, not held). */
+export async function dueRows(db: Q, platforms: string[], now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('state', '=', 'pending')
+    .where('platform', 'in', platforms.length ? platforms : ['-'])
+    .where('available_at', '<=', now)
+    .where(notMember('outbox') as RawBuilder<boolean>)
+    .limit(1)
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** Pending chat rows (no webhooks) to these platforms, oldest first. */
+export function pendingMessages(db: Q, platforms: string[], limit: number): Promise<OutboxRow[]> {
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('state', '=', 'pending')
+    .where('kind', '!=', 'webhook')
+    .where('platform', 'in', platforms.length ? platforms : ['-'])
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** An older pending push of the same subscriber and call, which `row` must wait for. */
+export async function olderPush(db: Q, row: OutboxRow): Promise<string | undefined> {
+  const older = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('kind', '=', 'webhook')
+    .where('chat_id', '=', row.chat_id)
+    .where('call_id', row.call_id === null ? 'is' : '=', row.call_id)
+    .where('state', '=', 'pending')
+    .where('id', '<', row.id)
+    .limit(1)
+    .executeTakeFirst();
+  return older?.id;
+}
+
+/** When each platform last sent (webhooks: each subscriber). */
+export function lastSent(db: Q) {
+  return db
+    .selectFrom('outbox')
+    .select((eb) => [
+      'platform',
+      sql<string | null>`case when platform = 'webhook' then chat_id end`.as('target'),
+      eb.fn.max('sent_at').as('last'),
+    ])
+    .where('state', '=', 'sent')
+    .groupBy(['platform', sql`case when platform = 'webhook' then chat_id end`])
+    .execute();
+}
 
 /** What places a row in a line. */
 export type LineRow = Pick<OutboxRow, 'id' | 'platform' | 'chat_id' | 'kind' | 'call_id' | 'priority'>;

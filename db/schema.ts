@@ -274,7 +274,8 @@ export interface SimMessagesTable {
   updated_at: Timestamp;
 }
 
-export interface SimImagesTable {
+/** photos people attached where their platform keeps none; retention empties old ones */
+export interface AttachmentsTable {
   id: Generated<string>;
   chat_id: string;
   mime: string;
@@ -301,7 +302,7 @@ export interface Database {
   inbound_events: InboundEventsTable;
   sent_messages: SentMessagesTable;
   sim_messages: SimMessagesTable;
-  sim_images: SimImagesTable;
+  attachments: AttachmentsTable;
 }
 
 export type Unit = Selectable<UnitsTable>;

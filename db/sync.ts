@@ -50,7 +50,7 @@ export async function syncDistrict(db: Db, d: District): Promise<void> {
       .execute();
 
     for (const c of d.chats) {
-      const chatId = c.chat_id ?? `topic:${c.room_topic}`;
+      const chatId = c.chat_id;
       const row = {
         unit_code: unitCodeOf(c.unit),
         role: c.role,
@@ -65,10 +65,7 @@ export async function syncDistrict(db: Db, d: District): Promise<void> {
     }
 
     for (const p of d.people) {
-      const ids: [string, string | undefined][] = [
-        ['lark', p.lark_open_id],
-        ['wechat', p.wechat_id ?? (p.wechat_name ? `name:${p.wechat_name}` : undefined)],
-      ];
+      const ids = Object.entries(p.ids);
       // A configured person is found again by any of their identities, else by unit + name.
       let personId: string | undefined;
       for (const [platform, id] of ids) {

@@ -105,7 +105,7 @@ describe('pressing a button on a card', () => {
 describe('the long-line warning', () => {
   it('tells the office where, how many and how long, ahead of routine messages', () => {
     const m = lineWarning({
-      platform: 'lark',
+      platform: '飞书',
       name: '晨辉社区',
       waiting: 240,
       urgent: 2,

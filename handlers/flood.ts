@@ -108,14 +108,8 @@ export function pressedUpdate(card: Message, command: string, note: string): Mes
   };
 }
 
-const PLATFORM_NAMES: Record<string, string> = {
-  lark: '飞书',
-  wechat: '微信',
-  sim: '模拟器',
-  webhook: '外部系统推送',
-};
-
 export interface LongLine {
+  /** the platform, as people call it (飞书) */
   platform: string;
   /** the chat's name (its unit's), or its id */
   name: string;
@@ -135,7 +129,7 @@ export function lineWarning(l: LongLine): Message {
     tone: 'warning',
     urgent: true,
     fields: [
-      { label: '群', value: `${l.name}（${PLATFORM_NAMES[l.platform] ?? l.platform}）` },
+      { label: '群', value: `${l.name}（${l.platform}）` },
       { label: '待发消息', value: `${l.waiting} 条${l.urgent ? `（其中紧急 ${l.urgent} 条）` : ''}` },
       { label: '最早一条已等待', value: minutes(l.oldestWaitSeconds) },
       { label: '积压已持续', value: minutes(l.longForSeconds) },

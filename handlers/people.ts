@@ -1,6 +1,6 @@
 // Who is acting: people known by their platform identities; an unknown sender in a
 // community chat becomes a resident of that community.
-import type { PersonRole, Platform } from '../config/district.ts';
+import type { PersonRole } from '../config/district.ts';
 import type { Db } from '../db/connect.ts';
 import type { ChatBinding } from '../db/schema.ts';
 
@@ -51,7 +51,7 @@ export async function actorById(db: Db, personId: string): Promise<Actor | undef
  */
 export async function resolveActor(
   db: Db,
-  who: { platform: Platform; userId: string; displayName?: string },
+  who: { platform: string; userId: string; displayName?: string },
   chat?: ChatBinding,
 ): Promise<Actor> {
   const known = await db

@@ -9,6 +9,8 @@ import { type Actor, ROLE_NAMES } from './people.ts';
 
 /** What a reader sees where a personal value was erased. */
 export const ERASED = '已按保留期限删除';
+/** an attachment emptied by retention has this for its type, and no bytes */
+export const ERASED_MIME = 'erased';
 /** The same inside a text: "联系［已按保留期限删除］". */
 export const ERASED_IN_TEXT = `［${ERASED}］`;
 

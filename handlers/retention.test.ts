@@ -117,6 +117,23 @@ beforeAll(async () => {
       },
     ])
     .execute();
+  await m.t.db
+    .insertInto('attachments')
+    .values([
+      {
+        chat_id: 'sim-chenhui',
+        mime: 'image/png',
+        bytes: Buffer.from('old photo'),
+        created_at: new Date('2026-12-02T02:00:00Z'),
+      },
+      {
+        chat_id: 'sim-chenhui',
+        mime: 'image/png',
+        bytes: Buffer.from('new photo'),
+        created_at: new Date('2026-12-10T02:00:00Z'),
+      },
+    ])
+    .execute();
   // 2027-01-05 10:00 in Shanghai: the cutoff of 30 days falls on 2026-12-06
   await m.clock.set(new Date('2027-01-05T02:00:00Z'));
   before = await snapshot();
@@ -204,6 +221,7 @@ describe('the retention sweep', () => {
     expect(r.inboundEvents).toBeGreaterThanOrEqual(6);
     expect(r.outbox).toBeGreaterThan(0);
     expect(r.simMessages).toBe(1);
+    expect(r.attachments).toBe(1);
     expect((await callRow(oldNo)).reporter_name).toBe('王阿姨');
     expect((await timelineOf(oldNo))[0].actor_label).toBe('王阿姨');
   });
@@ -317,6 +335,11 @@ describe('the retention sweep', () => {
       .execute();
     expect(sim.map((r) => (r.body as { text: string }).text)).toEqual([ERASED, '@呼应 井盖松动 13700002222']);
     expect(sim[0].body).toMatchObject({ persona: 'resident-chenhui' });
+    const photos = await m.t.db.selectFrom('attachments').select(['mime', 'bytes']).orderBy('id').execute();
+    expect(photos.map((p) => [p.mime, Buffer.from(p.bytes).toString()])).toEqual([
+      ['erased', ''],
+      ['image/png', 'new photo'],
+    ]);
   });
 
   it('leaves the bulletin’s figures as they were', async () => {
@@ -332,6 +355,7 @@ describe('the retention sweep', () => {
       outbox: 0,
       inboundEvents: 0,
       simMessages: 0,
+      attachments: 0,
     });
   });
 });

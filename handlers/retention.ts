@@ -6,7 +6,7 @@ import { sql, type Transaction } from 'kysely';
 import { RETENTION_PERIOD_PATTERN } from '../config/district.ts';
 import type { Database } from '../db/schema.ts';
 import type { Ctx } from './context.ts';
-import { ERASED, erasePhones } from './personal.ts';
+import { ERASED, ERASED_MIME, erasePhones } from './personal.ts';
 
 /** Calls in these states are finished; an open call is never erased, however old. */
 export const FINISHED_STATES = ['closed', 'archived', 'cancelled', 'merged'] as const;
@@ -53,6 +53,8 @@ export interface RetentionReport {
   outbox: number;
   inboundEvents: number;
   simMessages: number;
+  /** attached photos emptied */
+  attachments: number;
 }
 
 const erasedMark = (now: Date) => JSON.stringify({ erased: ERASED, erased_at: now.toISOString() });
@@ -173,6 +175,12 @@ const MESSAGE_SWEEPS = {
       then jsonb_build_object('kind', 'notice', 'title', ${ERASED}::text, 'tone', 'neutral', 'erased', ${now.toISOString()}::text)
       else jsonb_build_object('text', ${ERASED}::text, 'persona', body->'persona', 'erased', ${now.toISOString()}::text) end`,
   },
+  attachments: {
+    table: 'attachments',
+    key: sql`id`,
+    where: (cutoff: Date) => sql`created_at < ${cutoff} and mime <> ${ERASED_MIME}`,
+    set: (_now: Date) => sql`mime = ${ERASED_MIME}, bytes = ''::bytea`,
+  },
 } as const;
 const SWEEPS = Object.keys(MESSAGE_SWEEPS) as (keyof typeof MESSAGE_SWEEPS)[];
 
@@ -236,6 +244,7 @@ export async function eraseOlderThan(
     outbox: 0,
     inboundEvents: 0,
     simMessages: 0,
+    attachments: 0,
   };
   if (opts.dryRun) return countDue(ctx, cutoff, report);
   for (;;) {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from '../config/log.ts';
-import { PRIORITY } from '../db/outbox.ts';
+import { PRIORITY, queueRows } from '../db/outbox.ts';
 import type { Database } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
@@ -82,27 +82,26 @@ async function queueWebhooks(
     .select(['no', 'state', 'tier', 'category_code', 'street_code', 'community_code'])
     .where('id', '=', callId)
     .executeTakeFirstOrThrow();
-  for (const s of subscribers)
-    await w.trx
-      .insertInto('outbox')
-      .values({
-        created_at: w.now,
-        kind: 'webhook',
-        platform: 'webhook',
-        chat_id: s.name,
-        call_id: callId,
-        payload: JSON.stringify({
-          id: `${eventId}`,
-          event: name,
-          kind,
-          at: w.now.toISOString(),
-          call: { ...call },
-          data,
-        }),
-        idempotency_key: `webhook:${s.name}:${eventId}`,
-        available_at: w.now,
-      })
-      .execute();
+  await queueRows(
+    w.trx,
+    subscribers.map((s) => ({
+      created_at: w.now,
+      kind: 'webhook',
+      platform: 'webhook',
+      chat_id: s.name,
+      call_id: callId,
+      payload: JSON.stringify({
+        id: `${eventId}`,
+        event: name,
+        kind,
+        at: w.now.toISOString(),
+        call: { ...call },
+        data,
+      }),
+      idempotency_key: `webhook:${s.name}:${eventId}`,
+      available_at: w.now,
+    })),
+  );
 }
 
 export async function runWork<T>(

@@ -3,7 +3,7 @@
 // message (the batch's first row's key), and each is recorded with that message's id. The
 // queue-driven relay and the retry policy are built around this.
 
-import { markSent, type SentRecord } from '../db/outbox.ts';
+import { markSent, pendingMessages, type SentRecord } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { mergeMessages } from '../handlers/flood.ts';
@@ -93,15 +93,7 @@ export async function deliverBatch(
 export async function drainOutbox(ctx: Ctx, senders: Map<string, PlatformSender>): Promise<number> {
   let n = 0;
   for (;;) {
-    const rows = await ctx.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('state', '=', 'pending')
-      .where('kind', '!=', 'webhook')
-      .where('platform', 'in', [...senders.keys()].length ? [...senders.keys()] : ['-'])
-      .orderBy('id')
-      .limit(100)
-      .execute();
+    const rows = await pendingMessages(ctx.db, [...senders.keys()], 100);
     const ready = rows.filter((r) => senders.get(r.platform)?.ready());
     if (!ready.length) return n;
     for (const r of ready) {

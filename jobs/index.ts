@@ -5,17 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isManualClock } from '../config/clock.ts';
-import { renewClaims } from '../db/outbox.ts';
+import { dueRows, renewClaims } from '../db/outbox.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
 import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import type { BullMqDriver } from './bullmq.ts';
 import { exclusiveLane, type Lane, openLane, withTimeout } from './lane.ts';
-import { DEFAULT_LINE_WATCH, type LineWatch, watchLines } from './lines.ts';
+import { DEFAULT_LINE_WATCH, type LineWatch, type PlatformLabels, watchLines } from './lines.ts';
 import type { MemoryDriver } from './memory.ts';
 import type { PlatformSender } from './platform.ts';
 import { backoffDelay, type JobOptions, type QueueDriver } from './queue.ts';
 import { type RecoveryParts, reconcileTimers, recover } from './recovery.ts';
-import { createRelay, type Relay, type SendJobData } from './relay.ts';
+import { createRelay, outboxNow, type Relay, type SendJobData } from './relay.ts';
 import { startSchedules } from './schedules.ts';
 import {
   createLimiters,
@@ -67,8 +67,10 @@ export interface JobsOptions {
   lineWatchMs?: number;
   /** first retry delay of a send; doubles each time (default 1 s) */
   retryBaseMs?: number;
-  /** sends per second per platform and per chat, over DEFAULT_LIMITS */
+  /** sends per second per platform and per chat (each adapter's), over DEFAULT_LIMITS */
   limits?: RateLimits;
+  /** what people call each platform (each adapter's), in warnings to the office */
+  labels?: PlatformLabels;
   concurrency?: { send?: number; timers?: number };
   /** the monthly bulletin and daily digest (default on) */
   schedules?: boolean;
@@ -215,7 +217,7 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     const watch = lineWatchOf(services.runtime.env, opts.lineWatch);
     // Waits are on the wall clock: a demo's manual clock would make every line look old.
     if (watch && !isManualClock(ctx.clock))
-      every(opts.lineWatchMs ?? 10_000, 'line watch', () => lane(() => watchLines(ctx, watch)));
+      every(opts.lineWatchMs ?? 10_000, 'line watch', () => lane(() => watchLines(ctx, watch, opts.labels)));
     const schedules =
       opts.schedules !== false ? await startSchedules(ctx, driver.queue('schedules'), log, lane) : undefined;
     // Redis came back, perhaps empty: every timer, unsent row and schedule again from the database
@@ -252,10 +254,16 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
   if (worker && driver.kind === 'memory' && isManualClock(ctx.clock)) {
     const memory = driver as MemoryDriver;
     const off = ctx.clock.onAdvance(async () => {
-      for (let round = 0; round < 3; round++) {
+      // until nothing that can go now waits: rows of one chat go one after another, each handed
+      // on when the one before it went, so a few rounds are not always enough
+      for (let round = 0; round < 200; round++) {
         await jobs.settle();
         await memory.idle();
+        const platforms = [...services.senders.keys()].filter(ready);
+        if (round >= 2 && !(await dueRows(ctx.db, [...platforms, 'webhook'], outboxNow(ctx)))) return;
+        if (round >= 2) await new Promise((r) => setTimeout(r, 5));
       }
+      log.warn('the manual clock moved on while messages due at this instant were still unsent');
     });
     services.stoppers.unshift(async () => off());
   }

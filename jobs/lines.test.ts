@@ -2,9 +2,9 @@
 // line stays long: once per episode, with two workers looking, and again in a new episode.
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadServiceEnv } from '../bot/adapters.ts';
 import type { AppEnv } from '../bot/app.ts';
 import type { Services } from '../bot/services.ts';
-import { loadEnv } from '../config/env.ts';
 import { COMMUNITY, type JobsRig, jobsRig, STREET } from '../test/jobs-rig.ts';
 import { driverFactories, until } from '../test/queues.ts';
 import type { Backlog } from './lines.ts';
@@ -43,7 +43,7 @@ describe.each(driverFactories)('long lines on %s', (_name, make) => {
     const app = new Hono<AppEnv>();
     const services = {
       ...r.services,
-      runtime: { ...r.services.runtime, env: loadEnv({ ADMIN_TOKEN }) },
+      runtime: { ...r.services.runtime, env: loadServiceEnv({ ADMIN_TOKEN }) },
     } as unknown as Services;
     await (await import('../bot/admin/queues.ts')).mountQueueAdmin(app, services);
     expect((await app.request('/api/outbox/backlog')).status).toBe(401);

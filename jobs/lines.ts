@@ -61,6 +61,10 @@ export interface LineWatch {
   warnAfterSeconds: number;
 }
 
+/** what people call each platform (the adapters'; webhook rows are pushes to other systems) */
+export type PlatformLabels = Record<string, string>;
+const OWN_LABELS: PlatformLabels = { webhook: '外部系统推送' };
+
 export const DEFAULT_LINE_WATCH: LineWatch = { warnCount: 200, warnWaitSeconds: 60, warnAfterSeconds: 60 };
 
 /**
@@ -68,7 +72,7 @@ export const DEFAULT_LINE_WATCH: LineWatch = { warnCount: 200, warnWaitSeconds: 
  * half of both thresholds) end theirs; an episode that lasted warnAfterSeconds warns the office,
  * once. Returns how many lines are long and how many warnings were written.
  */
-export async function watchLines(ctx: Ctx, o: LineWatch, now = new Date()) {
+export async function watchLines(ctx: Ctx, o: LineWatch, labels: PlatformLabels = {}, now = new Date()) {
   const { lines } = await outboxBacklog(ctx, now);
   const over = (l: LineReport, k: number) =>
     l.waiting >= o.warnCount * k || l.oldestWaitSeconds >= o.warnWaitSeconds * k;
@@ -83,7 +87,7 @@ export async function watchLines(ctx: Ctx, o: LineWatch, now = new Date()) {
     for (const t of taken) {
       const l = long.find((x) => x.platform === t.platform && x.chatId === t.chat_id)!;
       const message = lineWarning({
-        platform: l.platform,
+        platform: labels[l.platform] ?? OWN_LABELS[l.platform] ?? l.platform,
         name: l.name,
         waiting: l.waiting,
         urgent: l.urgent,

@@ -3,11 +3,11 @@
 // retries, permanent refusals, a worker dying mid-send, a logged-out platform, two workers.
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadServiceEnv } from '../bot/adapters.ts';
 import type { AppEnv } from '../bot/app.ts';
 import type { Services } from '../bot/services.ts';
 import { type Clock, systemClock } from '../config/clock.ts';
 import { loadDistrict } from '../config/district.ts';
-import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
@@ -148,7 +148,7 @@ describe.each(driverFactories)('outbox delivery on %s', (_name, make) => {
     const app = new Hono<AppEnv>();
     const services = {
       ...r.services,
-      runtime: { ...r.services.runtime, env: loadEnv({ ADMIN_TOKEN }) },
+      runtime: { ...r.services.runtime, env: loadServiceEnv({ ADMIN_TOKEN }) },
     } as unknown as Services;
     await (await import('../bot/admin/queues.ts')).mountQueueAdmin(app, services);
     expect((await app.request('/api/outbox/failed')).status).toBe(401);
@@ -292,7 +292,7 @@ describe.skipIf(!redisUrl)('queue dashboard', () => {
     try {
       const app = new Hono<AppEnv>();
       const services = {
-        runtime: { env: loadEnv({ ADMIN_TOKEN }), queues: driver },
+        runtime: { env: loadServiceEnv({ ADMIN_TOKEN }), queues: driver },
         ctx: { db: null },
       } as unknown as Services;
       await (await import('../bot/admin/queues.ts')).mountQueueAdmin(app, services);

@@ -22,6 +22,7 @@ import {
   markFailed,
   markSent,
   mergeCandidates,
+  outboxRow,
   releaseClaim,
   scheduleRetry,
 } from '../db/outbox.ts';
@@ -37,12 +38,13 @@ import { outboxNow, type SendJobData } from './relay.ts';
 /** sends per second: per app (platform) and per chat */
 export type RateLimits = Record<string, { app: number; chat: number }>;
 
-/** Lark allows 50 sends/s per app and 5/s per chat; the others are configurable. */
+/**
+ * Webhook pushes, and any platform the caller gave no limits for; each chat platform's own come
+ * from its adapter (startJobs' limits).
+ */
 export const DEFAULT_LIMITS: RateLimits = {
-  lark: { app: 50, chat: 5 },
-  wechat: { app: 5, chat: 1 },
-  sim: { app: 200, chat: 50 },
   webhook: { app: 50, chat: 10 },
+  default: { app: 50, chat: 5 },
 };
 
 export const MAX_SEND_ATTEMPTS = 8;
@@ -144,7 +146,7 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
       return 'not_ready';
     }
     // Not ours to send now; find out why (the common case took one statement above).
-    const row = await ctx.db.selectFrom('outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
+    const row = await outboxRow(ctx.db, outboxId);
     if (!row) return 'done';
     // Already sent or failed: a duplicate job, or one whose worker died before handing on.
     if (row.state !== 'pending') {

@@ -2,6 +2,7 @@
 // with the subscriber's secret; classifies failures for the send worker's retry policy.
 // The send worker marks the row sent or failed; this module only delivers.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { olderPush } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { addDuration, parseDuration } from '../handlers/worktime.ts';
@@ -49,17 +50,8 @@ function retryAfter(value: string | null): number | undefined {
 
 /** Throws 'retry' while an older row of the same subscriber and call is still pending. */
 async function assertFirstOfCall(ctx: Ctx, row: OutboxRow) {
-  const older = await ctx.db
-    .selectFrom('outbox')
-    .select('id')
-    .where('kind', '=', 'webhook')
-    .where('chat_id', '=', row.chat_id)
-    .where('call_id', row.call_id === null ? 'is' : '=', row.call_id)
-    .where('state', '=', 'pending')
-    .where('id', '<', row.id)
-    .limit(1)
-    .executeTakeFirst();
-  if (older) throw fail('retry', `waiting for an earlier event of this call (outbox ${older.id})`);
+  const older = await olderPush(ctx.db, row);
+  if (older) throw fail('retry', `waiting for an earlier event of this call (outbox ${older})`);
 }
 
 export interface DeliveryOptions {

@@ -8,18 +8,52 @@ import type { FakeLark } from './fakes/lark-open-api.ts';
 /**
  * Every outbox row of the Lark chats reached the fake API exactly once: by its own uuid, or
  * (merged under a flood) inside the message of the row it was merged into, whose uuid is there
- * once; and nothing reached it that no row asked for.
+ * once; and nothing reached it that no row asked for. A private answer goes by Lark's ephemeral
+ * route, which takes no uuid: those are counted per chat and person, at least once, and exactly
+ * once unless a process was killed mid-send (`privateRepeats`: a resend may show it twice to
+ * the one person it is for).
  */
-export async function checkEveryRowOnce(db: Db, fake: FakeLark): Promise<string[]> {
+export async function checkEveryRowOnce(
+  db: Db,
+  fake: FakeLark,
+  o: { privateRepeats?: boolean } = {},
+): Promise<string[]> {
   const problems: string[] = [];
-  const rows = await db
+  const all = await db
     .selectFrom('outbox as o')
     .leftJoin('calls as c', 'c.id', 'o.call_id')
-    .select(['o.id', 'o.kind', 'o.state', 'o.idempotency_key', 'o.merged_into', 'c.no'])
+    .select([
+      'o.id',
+      'o.kind',
+      'o.state',
+      'o.idempotency_key',
+      'o.merged_into',
+      'o.payload',
+      'o.chat_id',
+      'c.no',
+    ])
     .where('o.platform', '=', 'lark')
     .where('o.kind', '=', 'message')
     .orderBy('o.id')
     .execute();
+  const privateTo = (r: (typeof all)[number]) => (r.payload as { privateTo?: string }).privateTo;
+  const rows = all.filter((r) => !privateTo(r));
+  const wanted = new Map<string, number>();
+  for (const r of all.filter(privateTo)) {
+    if (r.state !== 'sent') problems.push(`private row ${r.id} (${r.no ?? 'no call'}) is ${r.state}`);
+    const key = `${r.chat_id} ${privateTo(r)}`;
+    wanted.set(key, (wanted.get(key) ?? 0) + 1);
+  }
+  const shown = new Map<string, number>();
+  for (const e of fake.ephemeral) {
+    const key = `${e.chat_id} ${e.open_id}`;
+    shown.set(key, (shown.get(key) ?? 0) + 1);
+  }
+  for (const [who, n] of wanted) {
+    const got = shown.get(who) ?? 0;
+    if (got < n || (got > n && !o.privateRepeats))
+      problems.push(`${n} private answers to ${who}, ${got} reached the API`);
+  }
   const byUuid = new Map<string, number>();
   for (const s of fake.sent) if (s.uuid) byUuid.set(s.uuid, (byUuid.get(s.uuid) ?? 0) + 1);
   const keyOf = new Map(rows.map((r) => [r.id, larkUuid(r.idempotency_key)]));

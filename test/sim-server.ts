@@ -1,8 +1,9 @@
 // Test-only: the real server with the simulator on, the way `HUYING_CLOCK=manual npm start` runs
 // it, keeping its data where test/server-storage.ts says.
+
+import { loadServiceEnv } from '../bot/adapters.ts';
 import { type Server, startServer } from '../bot/server.ts';
 import type { Clock } from '../config/clock.ts';
-import { loadEnv } from '../config/env.ts';
 import { silentLogger } from '../config/log.ts';
 import { serverStorage } from './server-storage.ts';
 
@@ -25,7 +26,7 @@ export async function startSimServer(
 ): Promise<SimServer> {
   // Redis only when asked for: the manual clock drives only the in-process queue
   const storage = await serverStorage({ redis: !!o.redis && !!process.env.DATABASE_URL });
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     ...storage.env,

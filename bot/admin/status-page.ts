@@ -1,5 +1,6 @@
 // The Chinese page of GET /status: each known section in words and tables; a section this page
 // does not know yet (added to STATUS_SECTIONS later) still shows, as its JSON.
+import { platformLabel } from '../adapters.ts';
 import { adminPage, beijingTime, escapeHtml, facts, table } from './html.ts';
 
 type Section = Record<string, any>;
@@ -9,7 +10,6 @@ export const ROLE_NAMES: Record<string, string> = {
   web: '网页（接收平台事件与接口请求）',
   worker: '后台任务（发送、提醒、升级、通报）',
 };
-const PLATFORM_NAMES: Record<string, string> = { lark: '飞书', wechat: '微信', sim: '模拟器' };
 export const QUEUE_NAMES_ZH: Record<string, string> = {
   send: '发送（send）',
   timers: '提醒与升级（timers）',
@@ -65,7 +65,7 @@ const RENDER: Record<string, (s: Section) => string> = {
     `<h3>聊天平台</h3>${table(
       ['平台', '本进程有发送端', '最近一次成功发送'],
       (s.platforms ?? []).map((p: Section) => [
-        escapeHtml(PLATFORM_NAMES[p.name] ?? p.name),
+        escapeHtml(platformLabel(p.name)),
         p.sender ? '是' : '否',
         beijingTime(p.lastSentAt),
       ]),

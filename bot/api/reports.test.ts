@@ -7,8 +7,8 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnv } from '../../config/env.ts';
 import { type Month, seedMonth } from '../../test/fixtures/month.ts';
+import { loadServiceEnv } from '../adapters.ts';
 import { type CliIo, reportsCli } from '../reports-cli.ts';
 import { reportsApi } from './reports.ts';
 
@@ -232,7 +232,7 @@ describe('huying bulletin / survey import / supervise', () => {
     const err: string[] = [];
     return { out, err, io: { out: (t) => out.push(t), err: (t) => err.push(t), cwd: dir } as CliIo };
   };
-  const env = () => loadEnv({ DATABASE_URL: m.t.url, LOG_LEVEL: 'silent' });
+  const env = () => loadServiceEnv({ DATABASE_URL: m.t.url, LOG_LEVEL: 'silent' });
 
   it('prints the bulletin and writes its chart', async () => {
     const x = io();

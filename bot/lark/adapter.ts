@@ -4,9 +4,11 @@ import type { Hono } from 'hono';
 import type { Env } from '../../config/env.ts';
 import type { Logger } from '../../config/log.ts';
 import { generatedImages } from '../../handlers/images.ts';
+import { envOf } from '../adapter.ts';
 import type { AppEnv } from '../app.ts';
 import type { Services } from '../services.ts';
 import { createLarkApi, type LarkApi } from './client.ts';
+import { LARK_ENV } from './env.ts';
 import { createLarkEvents, type LarkEvents } from './events.ts';
 import { LarkSender } from './sender.ts';
 import { larkWebhook } from './webhook.ts';
@@ -22,7 +24,8 @@ export interface LarkAdapter {
 }
 
 /** Why the webhook may not run with this environment, or undefined when it may. */
-export function webhookRefusal(env: Env): string | undefined {
+export function webhookRefusal(raw: Env): string | undefined {
+  const env = envOf(raw, LARK_ENV);
   if (env.LARK_ENCRYPT_KEY || env.NODE_ENV !== 'production') return undefined;
   return 'LARK_ENCRYPT_KEY is not set: the Lark webhook stays off in production (unsigned requests could be forged)';
 }
@@ -50,7 +53,7 @@ export async function mountLark(
   services: Services,
   roles: { web: boolean; worker: boolean },
 ): Promise<LarkAdapter | undefined> {
-  const env = services.runtime.env;
+  const env = envOf(services.runtime.env, LARK_ENV);
   if (!env.LARK_APP_ID || !env.LARK_APP_SECRET) return undefined;
   const log = services.ctx.log.child({ platform: 'lark' });
   const api = createLarkApi(

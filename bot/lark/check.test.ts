@@ -1,7 +1,7 @@
 // `huying lark check` against the fake Open API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnv } from '../../config/env.ts';
 import { type FakeLark, startFakeLark } from '../../test/fakes/lark-open-api.ts';
+import { loadServiceEnv } from '../adapters.ts';
 import { larkCheckCli } from './check.ts';
 
 describe('larkCheckCli', () => {
@@ -13,7 +13,7 @@ describe('larkCheckCli', () => {
 
   const run = async (vars: Record<string, string>) => {
     const lines: string[] = [];
-    const code = await larkCheckCli(loadEnv(vars), (l) => lines.push(l));
+    const code = await larkCheckCli(loadServiceEnv(vars), (l) => lines.push(l));
     return { code, text: lines.join('\n') };
   };
   const creds = () => ({ LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.url });

@@ -2,8 +2,10 @@
 // the developer console (scopes, events, callback URL or long connection).
 import type { Env } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
+import { envOf } from '../adapter.ts';
 import { webhookRefusal } from './adapter.ts';
 import { createLarkApi } from './client.ts';
+import { LARK_ENV } from './env.ts';
 
 export const LARK_SCOPES: { scope: string; why: string }[] = [
   { scope: 'im:message', why: '读取与发送消息 (read and send messages)' },
@@ -27,7 +29,8 @@ export const LARK_CALLBACKS: { name: string; why: string }[] = [
 type Out = (line: string) => void;
 
 /** Prints the report; returns the exit code (0 ok, 1 Lark refused or unreachable, 2 not configured). */
-export async function larkCheckCli(env: Env, out: Out = (l) => console.log(l)): Promise<number> {
+export async function larkCheckCli(raw: Env, out: Out = (l) => console.log(l)): Promise<number> {
+  const env = envOf(raw, LARK_ENV);
   if (!env.LARK_APP_ID || !env.LARK_APP_SECRET) {
     out('Lark is not configured: set LARK_APP_ID and LARK_APP_SECRET (see docs/lark-setup.md).');
     return 2;

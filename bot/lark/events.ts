@@ -1,6 +1,7 @@
 // What both transports (webhook and long connection) do with an event: normalise, record it once
 // (duplicates end here), answer at once, and do the work without keeping Lark waiting.
 import type { Logger } from '../../config/log.ts';
+import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
 import type { Inbound } from '../inbound.ts';
@@ -170,9 +171,8 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   async function queueCardUpdate(inbound: Inbound, r: RouteResult) {
     if (!r.cardUpdate || !inbound.messageId) return;
     const now = ctx.clock.now();
-    await ctx.db
-      .insertInto('outbox')
-      .values({
+    await queueRows(ctx.db, [
+      {
         created_at: now,
         kind: 'card_update',
         platform: 'lark',
@@ -181,9 +181,8 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
         payload: JSON.stringify({ message: r.cardUpdate, platformMessageId: inbound.messageId }),
         idempotency_key: `lark:card_update:${inbound.eventId ?? `${inbound.messageId}:${now.getTime()}`}`,
         available_at: now,
-      })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
+      },
+    ]);
     ctx.afterCommit?.({ outbox: true, timers: [] });
   }
 

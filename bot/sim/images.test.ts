@@ -1,13 +1,15 @@
 // The monthly bulletin in the simulator: the card reaches the office chat and its chart is
 // served as a real PNG for the page to show inline.
 import { Hono } from 'hono';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { ManualClock } from '../../config/clock.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { publishMonthlyBulletin } from '../../handlers/reports/bulletin.ts';
+import { startJobs } from '../../jobs/index.ts';
+import { MemoryDriver } from '../../jobs/memory.ts';
 import { freshDb, type TestDb } from '../../test/db.ts';
 import { until } from '../../test/queues.ts';
+import { loadServiceEnv } from '../adapters.ts';
 import type { AppEnv } from '../app.ts';
 import type { Runtime } from '../runtime.ts';
 import { createServices } from '../services.ts';
@@ -20,19 +22,22 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 it('posts the bulletin card with its chart to the office chat', async () => {
+  const clock = new ManualClock('2026-12-01T01:00:00Z');
   const runtime = {
-    env: loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    env: loadServiceEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
     district: t.district,
     log: silentLogger,
-    clock: new ManualClock('2026-12-01T01:00:00Z'),
+    clock,
     database: t,
-    queues: undefined as unknown as Runtime['queues'],
+    queues: new MemoryDriver(clock, (err) => console.error(err)),
     close: async () => {},
   } satisfies Runtime;
   const services = createServices(runtime, 'all');
   services.ctx.platforms = ['sim'];
   const app = new Hono<AppEnv>();
   await mountSimulator(app, services, { web: true });
+  const jobs = await startJobs(services, { schedules: false });
+  onTestFinished(() => jobs.stop());
   await publishMonthlyBulletin(services.ctx, '2026-11');
   let card: { images?: { ref: string; alt: string }[]; title: string } | undefined;
   await until(async () => {

@@ -1,5 +1,5 @@
-// Switches the simulator on: its chats and personas, its sender, interim delivery of its
-// outbox rows, and (in a web role) the page and API at /sim — behind the admin login when it
+// Switches the simulator on: its chats and personas, its sender (its rows go out through the job
+// layer like every platform's), and (in a web role) the page and API at /sim — behind the admin login when it
 // runs as a sandbox beside a real platform.
 import type { Hono } from 'hono';
 import type { AppEnv } from '../app.ts';
@@ -19,8 +19,7 @@ export async function mountSimulator(
   await setupSimulator(ctx.db, ctx.district);
   const sender = new SimSender(ctx.db, ctx.clock, new SimFeed());
   services.senders.set('sim', sender);
-  const delivery = simDelivery(services, sender);
-  services.stoppers.push(async () => delivery.stop());
+  const delivery = simDelivery(ctx, 'sim');
   if (opts.web) {
     if (opts.login) {
       app.use('/sim', opts.login.guard);

@@ -15,7 +15,11 @@ import { createServices, type Services, startInboxSweep } from '../services.ts';
 import { mountSimulator } from './index.ts';
 import { simLogin } from './login.ts';
 
-export async function mountSandbox(app: Hono<AppEnv>, main: Services): Promise<void> {
+export async function mountSandbox(
+  app: Hono<AppEnv>,
+  main: Services,
+  limits: { app: number; chat: number },
+): Promise<void> {
   const { env } = main.runtime;
   if (!env.ADMIN_TOKEN) throw new Error('the simulator sandbox needs ADMIN_TOKEN'); // loadEnv refuses earlier
   const log = main.runtime.log.child({ sandbox: true });
@@ -42,7 +46,7 @@ export async function mountSandbox(app: Hono<AppEnv>, main: Services): Promise<v
   const services = createServices(runtime, 'all');
   services.ctx.platforms = ['sim'];
   await mountSimulator(app, services, { web: true, login: simLogin(env.ADMIN_TOKEN) });
-  await startJobs(services);
+  await startJobs(services, { limits: { sim: limits } });
   startInboxSweep(services, env.HUYING_INBOX_SWEEP_MS);
   main.stoppers.push(async () => {
     for (const s of services.stoppers.reverse()) await s();

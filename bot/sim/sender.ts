@@ -8,6 +8,7 @@ import type { Db } from '../../db/connect.ts';
 import { isRowId } from '../../db/ids.ts';
 import type { SimMessage } from '../../db/schema.ts';
 import type { Message } from '../../handlers/messages.ts';
+import { ERASED_MIME } from '../../handlers/personal.ts';
 import type { OutgoingMessage, PlatformSender } from '../../jobs/platform.ts';
 
 /** A sim message as the API and the page see it. */
@@ -172,7 +173,7 @@ export class SimSender implements PlatformSender {
     const images: string[] = [];
     for (const p of photos) {
       const { id } = await this.db
-        .insertInto('sim_images')
+        .insertInto('attachments')
         .values({ chat_id: chatId, mime: p.mime, bytes: p.bytes })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -201,9 +202,10 @@ export class SimSender implements PlatformSender {
   async photo(ref: string): Promise<{ mime: string; bytes: Buffer } | undefined> {
     if (!ref.startsWith(SIM_PHOTO) || !isRowId(ref.slice(SIM_PHOTO.length))) return undefined;
     return this.db
-      .selectFrom('sim_images')
+      .selectFrom('attachments')
       .select(['mime', 'bytes'])
       .where('id', '=', ref.slice(SIM_PHOTO.length))
+      .where('mime', '<>', ERASED_MIME)
       .executeTakeFirst();
   }
 }

@@ -3,10 +3,12 @@
 
 import type { Hono } from 'hono';
 import { generatedImages } from '../../handlers/images.ts';
+import { envOf } from '../adapter.ts';
 import type { AppEnv } from '../app.ts';
 import type { Services } from '../services.ts';
 import { createWechatAdapter, type WechatStatus } from './adapter.ts';
 import { wechatAdminRoutes } from './admin.ts';
+import { WECHAT_ENV } from './env.ts';
 import { type WechatBotLike, WechatSender } from './sender.ts';
 
 export type { WechatStatus } from './adapter.ts';
@@ -32,7 +34,7 @@ export async function startWechat(
   services: Services,
   opts: { puppet?: unknown; wait?: boolean } = {},
 ): Promise<WechatHandle> {
-  const { env } = services.runtime;
+  const env = envOf(services.runtime.env, WECHAT_ENV);
   const puppet = opts.puppet ?? env.WECHATY_PUPPET;
   if (!puppet) throw new Error('startWechat: no puppet (set WECHATY_PUPPET)');
   const adapter = createWechatAdapter({
@@ -67,7 +69,7 @@ export async function mountWechat(
   services: Services,
   roles: { worker: boolean },
 ): Promise<WechatHandle | undefined> {
-  const { env } = services.runtime;
+  const env = envOf(services.runtime.env, WECHAT_ENV);
   if (!env.WECHATY_PUPPET) return undefined;
   if (!roles.worker) {
     app.get('/admin/wechat', (c) =>

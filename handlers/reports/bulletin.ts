@@ -1,5 +1,7 @@
 // The monthly bulletin (一月一通报): district totals, the departments' ranking and the
 // streets' figures for a month in Asia/Shanghai, as data, as a card with a chart, as tables.
+
+import { queuedWithPrefix, queueRows } from '../../db/outbox.ts';
 import { unitName } from '../cards.ts';
 import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
@@ -228,12 +230,7 @@ export async function publishMonthlyBulletin(
 ): Promise<{ month: string; queued: number; skipped: boolean }> {
   const prefix = `bulletin:${month}:`;
   parseMonth(month);
-  const done = await ctx.db
-    .selectFrom('outbox')
-    .select('id')
-    .where('idempotency_key', 'like', `${prefix}%`)
-    .executeTakeFirst();
-  if (done) {
+  if (await queuedWithPrefix(ctx.db, prefix)) {
     ctx.log.info({ month }, 'monthly bulletin already queued; skipped');
     return { month, queued: 0, skipped: true };
   }
@@ -247,25 +244,19 @@ export async function publishMonthlyBulletin(
       .orderBy('unit_code')
       .orderBy('chat_id')
       .execute();
-    let n = 0;
-    for (const c of chats) {
-      const r = await w.trx
-        .insertInto('outbox')
-        .values({
-          created_at: w.now,
-          kind: 'message',
-          platform: c.platform,
-          chat_id: c.chat_id,
-          call_id: null,
-          payload: JSON.stringify({ message, replyTo: null }),
-          idempotency_key: `${prefix}${c.platform}:${c.chat_id}`,
-          available_at: w.now,
-        })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst();
-      n += Number(r.numInsertedOrUpdatedRows ?? 0);
-    }
-    return n;
+    return queueRows(
+      w.trx,
+      chats.map((c) => ({
+        created_at: w.now,
+        kind: 'message',
+        platform: c.platform,
+        chat_id: c.chat_id,
+        call_id: null,
+        payload: JSON.stringify({ message, replyTo: null }),
+        idempotency_key: `${prefix}${c.platform}:${c.chat_id}`,
+        available_at: w.now,
+      })),
+    );
   });
   // Rows written outside runWork's own senders: tell the relay ourselves.
   if (queued) ctx.afterCommit?.({ outbox: true, timers: [] });

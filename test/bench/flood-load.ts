@@ -37,8 +37,10 @@ const fixtures = new URL('../fixtures/reports.jsonl', import.meta.url);
 const reports = readFileSync(fixtures, 'utf8')
   .split('\n')
   .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { text: string; emergency: boolean })
-  .filter((r) => !r.emergency)
+  .map((l) => JSON.parse(l) as { text: string; emergency: boolean; category: string })
+  // reports only: questions and thanks are answered without a call (handlers/heard.ts), and a
+  // word or two (好吵) gets a question back
+  .filter((r) => !r.emergency && r.category !== 'other' && r.text.length > 4)
   .map((r) => r.text.replace(/^@\S+\s*/, ''));
 const residents = Array.from({ length: 200 }, () => larkIds.openId());
 const total = Math.round(settings.seconds * settings.ratePerSecond);

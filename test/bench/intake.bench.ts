@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import { startServer } from '../../bot/server.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
@@ -75,7 +75,7 @@ const summary = (r: CannonResult) => ({
 async function run(): Promise<Record<string, unknown>> {
   const fake = await startFakeLark();
   const database = await benchDatabase();
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     ...database.vars,

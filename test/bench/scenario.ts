@@ -228,7 +228,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
           : secs(Math.max(0, ...sentAt.map((t) => t! - killedAt))),
       };
     }
-    const result = await measure(db, fake, posted, { loadEnd, drainedAt, kill });
+    const result = await measure(db, fake, posted, { loadEnd, drainedAt, kill, killed: !!(kill || o.crash) });
     if (o.crash) {
       const answered = posted.filter((p) => p.status >= 200 && p.status < 300).map((p) => p.messageId);
       const made = await db
@@ -258,9 +258,9 @@ async function measure(
   db: Db,
   fake: FakeLark,
   posted: Posted[],
-  o: { loadEnd: number; drainedAt: number | null; kill: ScenarioResult['kill'] },
+  o: { loadEnd: number; drainedAt: number | null; kill: ScenarioResult['kill']; killed: boolean },
 ): Promise<ScenarioResult> {
-  const problems = await checkEveryRowOnce(db, fake);
+  const problems = await checkEveryRowOnce(db, fake, { privateRepeats: o.killed });
   const calls = await db
     .selectFrom('calls')
     .select(['id', 'no', 'emergency', 'source_message_id', 'created_at'])

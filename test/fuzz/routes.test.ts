@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import { type Server, startServer } from '../../bot/server.ts';
 import { defaultDistrictPath } from '../../config/district.ts';
-import { loadEnv } from '../../config/env.ts';
 import { larkEvent, signedRequest } from '../fakes/lark-events.ts';
 import { type FakeLark, startFakeLark } from '../fakes/lark-open-api.ts';
 import { TEST_API_KEY } from '../harness/open311.ts';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   const doc = parseYaml(readFileSync(defaultDistrictPath, 'utf8'));
   writeFileSync(file, stringify({ ...doc, open311: { clients: [{ name: 'fuzz', api_key: TEST_API_KEY }] } }));
   fake = await startFakeLark();
-  const env = loadEnv({
+  const env = loadServiceEnv({
     PORT: '0',
     HOST: '127.0.0.1',
     ...storage.env,

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBox } from 'file-box';
 import { parse as parseYaml } from 'yaml';
+import { loadServiceEnv } from '../../bot/adapters.ts';
 import type { Runtime } from '../../bot/runtime.ts';
 import { createServices, type Services } from '../../bot/services.ts';
 import { startWechat, type WechatHandle } from '../../bot/wechat/index.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type District, defaultDistrictPath, parseDistrict } from '../../config/district.ts';
-import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { drainOutbox } from '../../jobs/deliver.ts';
 import type { QueueDriver } from '../../jobs/queue.ts';
@@ -86,7 +86,7 @@ export async function wechatWorld(): Promise<WechatWorld> {
   const district = wechatDistrict();
   const t = await freshDb({ district });
   const dataDir = await mkdtemp(join(tmpdir(), 'huying-wechat-'));
-  const env = loadEnv({
+  const env = loadServiceEnv({
     HUYING_DATA_DIR: dataDir,
     WECHATY_PUPPET: 'wechaty-puppet-mock',
     ADMIN_TOKEN,
