@@ -22,8 +22,7 @@ import {
   renderBulletinChart,
 } from '../handlers/reports/bulletin.ts';
 import { supervision } from '../handlers/reports/supervision.ts';
-import { formatShanghai } from '../handlers/worktime.ts';
-import { previousMonth } from '../jobs/schedules.ts';
+import { formatShanghai, previousMonth } from '../handlers/worktime.ts';
 import { openDatabase } from './runtime.ts';
 
 export const REPORTS_USAGE = `  huying bulletin [--month YYYY-MM] [--out FILE|DIR]   print a month's bulletin, write its chart PNG

@@ -213,3 +213,47 @@ async function deadlineTimers(ctx: Ctx, callIds?: string[]): Promise<TimerSpec[]
     .flatMap(({ tier, ...a }) => timersFor(ctx.district, a, tier, starts))
     .filter((t) => !fired.has(t.id));
 }
+
+/**
+ * The timers these calls no longer need: a deadline that was met (or whose assignment ended) and
+ * the old instants of changed deadlines. Only tidiness: a stale timer that fires anyway finds
+ * nothing to do.
+ */
+export async function obsoleteTimerIds(ctx: Ctx, callIds: string[]): Promise<string[]> {
+  if (!callIds.length) return [];
+  const rows = await ctx.db
+    .selectFrom('assignments as a')
+    .innerJoin('calls as c', 'c.id', 'a.call_id')
+    .select(['a.id', 'a.call_id', 'a.state', 'a.dispatched_at', 'a.ack_due_at', 'a.resolve_due_at', 'c.tier'])
+    .where('a.call_id', 'in', callIds)
+    .execute();
+  const changes = await ctx.db
+    .selectFrom('call_events')
+    .select([
+      'assignment_id',
+      sql<string | null>`payload->>'kind'`.as('which'),
+      sql<string | null>`payload->>'from'`.as('from'),
+    ])
+    .where('call_id', 'in', callIds)
+    .where('kind', '=', 'deadline_changed')
+    .execute();
+  const ids: string[] = [];
+  for (const { tier, ...a } of rows) {
+    const { wallClock } = modeOf(tier);
+    const wanted = new Set(timersFor(ctx.district, a, tier).map((t) => t.id));
+    const dueOf = { ack: a.ack_due_at, resolve: a.resolve_due_at };
+    const olds = changes
+      .filter((c) => c.assignment_id === a.id && c.from && (c.which === 'ack' || c.which === 'resolve'))
+      .map((c) => ({ kind: c.which as TimerSpec['kind'], due: new Date(c.from!) }));
+    const candidates = [
+      ...(['ack', 'resolve'] as const).flatMap((kind) =>
+        dueOf[kind] ? [{ kind, due: new Date(dueOf[kind]!) }] : [],
+      ),
+      ...olds,
+    ];
+    for (const c of candidates)
+      for (const t of timersForDeadline(ctx.district, a, c.kind, c.due, new Date(a.dispatched_at), wallClock))
+        if (!wanted.has(t.id)) ids.push(t.id);
+  }
+  return [...new Set(ids)];
+}

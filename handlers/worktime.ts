@@ -196,3 +196,9 @@ export function pointAtFraction(
 export function formatShanghai(at: Date): string {
   return new Date(instant(at, 'at') + OFFSET).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/** 'YYYY-MM' of the month before the given instant, in Shanghai. */
+export function previousMonth(now: Date): string {
+  const [y, m] = formatShanghai(now).slice(0, 7).split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}

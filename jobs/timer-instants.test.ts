@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
 import type { AssignmentState } from '../db/schema.ts';
 import { timersFor } from '../handlers/timers.ts';
-import { addDuration, parseDuration } from '../handlers/worktime.ts';
-import { previousMonth } from './schedules.ts';
+import { addDuration, parseDuration, previousMonth } from '../handlers/worktime.ts';
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
 

@@ -13,7 +13,7 @@ import { annualResults, importSurvey, parseYear } from '../../handlers/reports/a
 import { type Bulletin, monthlyBulletin, parseMonth } from '../../handlers/reports/bulletin.ts';
 import type { Ratio } from '../../handlers/reports/rates.ts';
 import { supervision } from '../../handlers/reports/supervision.ts';
-import { previousMonth } from '../../jobs/schedules.ts';
+import { previousMonth } from '../../handlers/worktime.ts';
 import type { AppEnv } from '../app.ts';
 import { adminAuth } from '../auth.ts';
 import type { Services } from '../services.ts';
