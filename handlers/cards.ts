@@ -110,7 +110,7 @@ export function triageCard(
     images: photoImages(call.images),
     buttons: [
       // as suggested: only when the suggestion is enough to call (a general call needs its department)
-      ...(call.tier !== 'general' || suggested.lead
+      ...(!modeOf(call.tier).needsDepartment || suggested.lead
         ? [{ label: '按建议呼叫', command: say.call(no), style: 'primary' as const }]
         : []),
       { label: '自行处置', command: say.selfHandle(no) },
@@ -181,7 +181,7 @@ export function dispatchRequestCard(
     ],
   };
   if (audience === 'observer') {
-    const standIn = call.tier === 'emergency' && d.escalation.stand_in_dispatch;
+    const standIn = mode.officeMayStandIn && d.escalation.stand_in_dispatch;
     card.text = `由${mode.dispatcherName}派单。${standIn ? `${durationWords(standIn)}内无领导派单时，呼应办可代为派单（届时另行提醒）。` : ''}`;
     return card;
   }

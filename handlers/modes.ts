@@ -16,6 +16,18 @@ export interface Mode {
   skipsTriage: boolean;
   /** what the dispatcher is called, for people */
   dispatcherName: string;
+  /** the street handles it itself: its own staff are the assignee */
+  selfHandled: boolean;
+  /** calling needs a lead department (the street calls it directly) */
+  needsDepartment: boolean;
+  /** every call of this tier is an emergency */
+  emergency: boolean;
+  /** the wait while the call is with its dispatcher (null: the street calls at once) */
+  dispatchWait: 'office_dispatch' | 'leader_dispatch' | 'emergency_dispatch' | null;
+  /** the office may dispatch on the leaders' behalf (代派) after the district file's wait */
+  officeMayStandIn: boolean;
+  /** what the street is told when it calls, where a dispatcher takes it from there */
+  handedTo: string | null;
 }
 
 export const MODES: Record<Tier, Mode> = {
@@ -25,6 +37,12 @@ export const MODES: Record<Tier, Mode> = {
     wallClock: false,
     skipsTriage: false,
     dispatcherName: '街道',
+    selfHandled: true,
+    needsDepartment: false,
+    emergency: false,
+    dispatchWait: null,
+    officeMayStandIn: false,
+    handedTo: null,
   },
   general: {
     code: 'direct',
@@ -32,6 +50,12 @@ export const MODES: Record<Tier, Mode> = {
     wallClock: false,
     skipsTriage: false,
     dispatcherName: '街道',
+    selfHandled: false,
+    needsDepartment: true,
+    emergency: false,
+    dispatchWait: null,
+    officeMayStandIn: false,
+    handedTo: null,
   },
   complex: {
     code: 'office',
@@ -39,6 +63,12 @@ export const MODES: Record<Tier, Mode> = {
     wallClock: false,
     skipsTriage: false,
     dispatcherName: '呼应办',
+    selfHandled: false,
+    needsDepartment: false,
+    emergency: false,
+    dispatchWait: 'office_dispatch',
+    officeMayStandIn: false,
+    handedTo: '已提交呼应办派单',
   },
   key: {
     code: 'reverse',
@@ -46,6 +76,12 @@ export const MODES: Record<Tier, Mode> = {
     wallClock: false,
     skipsTriage: false,
     dispatcherName: '区领导',
+    selfHandled: false,
+    needsDepartment: false,
+    emergency: false,
+    dispatchWait: 'leader_dispatch',
+    officeMayStandIn: false,
+    handedTo: '已提请区领导派单',
   },
   emergency: {
     code: 'reverse',
@@ -53,6 +89,12 @@ export const MODES: Record<Tier, Mode> = {
     wallClock: true,
     skipsTriage: true,
     dispatcherName: '区领导',
+    selfHandled: false,
+    needsDepartment: false,
+    emergency: true,
+    dispatchWait: 'emergency_dispatch',
+    officeMayStandIn: true,
+    handedTo: '已提请区领导派单',
   },
 };
 

@@ -41,7 +41,7 @@ export async function triage(
     const lead = cmd.lead ?? catalogUnits?.lead ?? null;
     const co = cmd.co ?? (cmd.lead ? [] : (catalogUnits?.co ?? []));
     for (const u of [lead, ...co]) if (u) assertDepartment(d, u);
-    if (cmd.call && tier === 'general' && !lead)
+    if (cmd.call && modeOf(tier).needsDepartment && !lead)
       refuse('bad_input', `请指定对口部门，例如「呼叫 ${call.no.slice(-4)} 一般 区城管委」`);
     await w.trx
       .updateTable('calls')
@@ -50,7 +50,7 @@ export async function triage(
         mode: modeOf(tier).code,
         category_code: category,
         location: cmd.location ?? call.location,
-        emergency: call.emergency || tier === 'emergency',
+        emergency: call.emergency || modeOf(tier).emergency,
         triaged_at: w.now,
       })
       .where('id', '=', call.id)
@@ -75,7 +75,7 @@ export async function triage(
     }
     let what: string;
     const mode = modeOf(tier);
-    if (tier === 'simple') {
+    if (mode.selfHandled) {
       await setCallState(w, call, 'dispatched');
       await assign(w, call, [{ unit: call.street_code, role: 'self', round: 1 }]);
       await setCallState(w, call, 'acknowledged');
@@ -90,7 +90,7 @@ export async function triage(
     } else {
       await setCallState(w, call, 'called');
       await requestDispatch(w, call, { lead, co });
-      what = mode.dispatcher === 'office' ? '已提交呼应办派单' : '已提请区领导派单';
+      what = mode.handedTo!;
     }
     // One event for the command: triage and the call it makes are one decision of the street.
     await w.event(call.id, 'called', { ...decided, mode: modeOf(tier).code });

@@ -62,12 +62,7 @@ export function waitOf(d: District, call: WaitingCall): Wait | null {
     wallClock: mode.wallClock,
     ladder: d.escalation[kind],
   });
-  const dispatch = (): WaitKind =>
-    mode.dispatcher === 'office'
-      ? 'office_dispatch'
-      : call.tier === 'emergency'
-        ? 'emergency_dispatch'
-        : 'leader_dispatch';
+  const dispatch = (): WaitKind => mode.dispatchWait ?? 'office_dispatch';
   switch (call.state) {
     case 'reported':
     case 'triaged':

@@ -5,6 +5,7 @@ import type { Db } from '../../db/connect.ts';
 import type { Assignment, Call, CallState } from '../../db/schema.ts';
 import { CALL_STATES, callRefPattern } from '../../handlers/calls.ts';
 import { maskPhones, unitName } from '../../handlers/cards.ts';
+import { modeOf } from '../../handlers/modes.ts';
 import { readTimeline } from '../../handlers/personal.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { badRequest, notFound } from './respond.ts';
@@ -201,7 +202,7 @@ export function serviceNotice(d: District, call: Call, agency: string | null): s
     case 'returned':
       return `已受理，由${street}研判后分级呼叫承办部门。`;
     case 'called':
-      return call.emergency || call.tier === 'emergency' || call.tier === 'key'
+      return call.emergency || modeOf(call.tier).dispatcher === 'leaders'
         ? '已报区领导和呼应办，由区领导派单。'
         : '已提交呼应办派单。';
     case 'resolved':

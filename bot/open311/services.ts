@@ -3,6 +3,7 @@
 import type { CatalogItemConfig, District } from '../../config/district.ts';
 import { TIER_NAMES } from '../../handlers/calls.ts';
 import { unitName } from '../../handlers/cards.ts';
+import { modeOf } from '../../handlers/modes.ts';
 import { notFound } from './respond.ts';
 import type { XmlValue } from './xml.ts';
 
@@ -29,7 +30,7 @@ function describeService(d: District, item: CatalogItemConfig): string {
   const tier = TIER_NAMES[item.tier] ?? item.tier;
   const who = item.lead
     ? `${unitName(d, item.lead)}牵头${item.co.length ? `，${item.co.map((u) => unitName(d, u)).join('、')}协办` : ''}`
-    : item.tier === 'simple'
+    : modeOf(item.tier).selfHandled
       ? '街道自行处置'
       : '街道研判后确定承办部门';
   return `${item.name}：默认${tier}，${who}。`;

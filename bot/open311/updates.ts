@@ -4,6 +4,7 @@
 import type { District } from '../../config/district.ts';
 import type { Db } from '../../db/connect.ts';
 import { unitName } from '../../handlers/cards.ts';
+import { modeOf } from '../../handlers/modes.ts';
 import { readTimeline, type TimelineEvent } from '../../handlers/personal.ts';
 import { CLOSED_STATES, MAX_RESULTS, statusNotes, w3 } from './requests.ts';
 import type { XmlValue } from './xml.ts';
@@ -33,11 +34,12 @@ function describe(d: District, e: TimelineEvent, street: string): string {
   switch (e.kind) {
     case 'reported':
       return `已受理，由${street}研判后分级呼叫承办部门。`;
-    case 'called':
-      if (p.tier === 'simple') return `由${street}自行处置。`;
-      if (p.tier === 'general')
-        return `已呼叫${names(d, [p.lead, ...((p.co as string[]) ?? [])].filter(Boolean))}办理。`;
-      return p.tier === 'complex' ? '已提交呼应办派单。' : '已提请区领导派单。';
+    case 'called': {
+      const mode = modeOf(String(p.tier));
+      if (mode.selfHandled) return `由${street}自行处置。`;
+      if (mode.handedTo) return `${mode.handedTo}。`;
+      return `已呼叫${names(d, [p.lead, ...((p.co as string[]) ?? [])].filter(Boolean))}办理。`;
+    }
     case 'dispatched':
       return `已派单：${names(d, p.units)}。`;
     case 'closed':
