@@ -2,7 +2,7 @@
 import type { District } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
 import { STATE_NAMES, TIER_NAMES } from './calls.ts';
-import { SCORE_DIMENSIONS, say } from './grammar.ts';
+import { SCORE_DIMENSIONS, say } from './command-def.ts';
 import type { FormField, Message, Tone } from './messages.ts';
 import { modeOf } from './modes.ts';
 import { formatShanghai } from './worktime.ts';
