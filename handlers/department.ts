@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import type { Assignment, Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { resolvedCard, triageCard, unitName, workCard } from './cards.ts';
+import { triageCard } from './cards/collect.ts';
+import { unitName } from './cards/fields.ts';
+import { resolvedCard, workCard } from './cards/track.ts';
 import { DEPARTMENT, defineCommand, findUnitCode, need, ok, reason, ref, unit } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';

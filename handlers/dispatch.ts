@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
 import {
   defineCommand,
   findUnitCode,

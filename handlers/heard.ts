@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Call } from '../db/schema.ts';
 import { OPEN_CALL_STATES, STATE_NAMES } from './calls.ts';
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
 import { defineCommand, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import type { Draft } from './intake.ts';

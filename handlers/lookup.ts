@@ -1,7 +1,8 @@
 // Asking, not acting: a call's status and timeline (查询), and what waits on me (我的待办).
 import { z } from 'zod';
 import { callDetails, findCall, pendingFor } from './calls.ts';
-import { statusCard, unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
+import { statusCard } from './cards/status.ts';
 import { defineCommand, EVERYONE, type Invocation, need, ok, ref, STAFF } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';

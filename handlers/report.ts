@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { District, Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { draftCard, triageCard } from './cards.ts';
+import { draftCard, triageCard } from './cards/collect.ts';
 import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';

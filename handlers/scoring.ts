@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Assignment, Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { shortName, unitName } from './cards.ts';
+import { shortName, unitName } from './cards/fields.ts';
 import {
   defineCommand,
   dim,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TIERS, type Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
 import { defineCommand, findUnitCode, need, ok, ref, STREET, TIER_WORDS, unit } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
