@@ -7,8 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Button, Message } from '../../handlers/messages.ts';
 import { formWords, renderText, replyWords, shortenCallNumbers, splitText } from '../wechat/render.ts';
 
-/** What 101032 allows on a button_interaction card (the text lengths are its suggestions). */
-export const CARD = { rows: 6, buttons: 6, title: 26, desc: 30, sub: 112, key: 26, value: 26, label: 10 };
+/**
+ * What a button_interaction card holds (101032): 6 rows, 6 buttons; its lengths are suggestions
+ * (title 26, row value 26, text 112 characters) the client wraps or cuts past, so a card is used
+ * up to twice those and the words otherwise. A row's name is at most 5 characters: longer-named
+ * fields go into the text as "name：value" lines.
+ */
+export const CARD = { rows: 6, buttons: 6, title: 26, desc: 30, sub: 224, rowName: 5, value: 52, label: 10 };
 /** A group robot's text message holds 2048 bytes: 680 Chinese characters leave room. */
 export const TEXT_CHARS = 680;
 /** The key of the one grey button an updated card shows when nothing is left to press. */
@@ -44,19 +49,32 @@ export function renderWords(m: Message, botName: string): string {
 const style = (b: Button) => (b.style === 'primary' ? 1 : b.style === 'danger' ? 3 : 2);
 const isPlain = (b: Button) => !b.needsText;
 
+const isRow = (f: { label: string; value: string }) => chars(f.label) <= CARD.rowName;
+
+/** The card's parts: its rows, its text (long-named fields, the text, the words, the note). */
+function parts(m: Message, botName: string) {
+  const plain = (m.buttons ?? []).filter(isPlain).slice(0, CARD.buttons);
+  const rest = (m.buttons ?? []).filter((b) => !plain.includes(b));
+  const rows = (m.fields ?? []).filter(isRow).slice(0, CARD.rows);
+  const lines = (m.fields ?? []).filter((f) => !rows.includes(f)).map((f) => `${f.label}：${f.value}`);
+  const words = rest.map((b) => `回复「${sayWords(replyWords(b), botName)}」`);
+  if (m.form) words.push(`${m.form.submitLabel}：回复「${sayWords(formWords(m.form).example, botName)}」`);
+  const sub = [...lines, m.text, ...words, m.note].filter(Boolean).join('\n');
+  return { plain, rows, sub };
+}
+
 /** Whether the message fits a template card without losing anything (else: words). */
-export function fitsCard(m: Message): boolean {
-  const plain = (m.buttons ?? []).filter(isPlain);
+export function fitsCard(m: Message, botName = ''): boolean {
+  const { plain, rows, sub } = parts(m, botName);
   return (
     plain.length > 0 &&
-    plain.length <= CARD.buttons &&
+    (m.buttons ?? []).filter(isPlain).length <= CARD.buttons &&
     !m.form &&
-    !(m.buttons ?? []).some((b) => b.needsText) &&
-    (m.fields?.length ?? 0) <= CARD.rows &&
-    (m.fields ?? []).every((f) => chars(f.label) <= 5 && chars(f.value) <= CARD.value) &&
-    chars(m.text ?? '') <= CARD.sub &&
+    !(m.images ?? []).length &&
+    rows.every((f) => chars(f.value) <= CARD.value) &&
+    chars(sub) <= CARD.sub &&
     chars(m.title) <= CARD.title &&
-    Buffer.byteLength(plain.map((b) => b.command).join(''), 'utf8') < 1024 * plain.length
+    plain.every((b) => Buffer.byteLength(b.command, 'utf8') <= 1024)
   );
 }
 
@@ -65,13 +83,9 @@ export function fitsCard(m: Message): boolean {
  * button left to press, one grey 已办理 button stands in (a card must have one).
  */
 export function renderCard(m: Message, taskId: string, botName: string): TemplateCard {
-  const plain = (m.buttons ?? []).filter(isPlain).slice(0, CARD.buttons);
-  const rest = [...(m.buttons ?? []).filter((b) => !plain.includes(b))];
-  const words = rest.map((b) => `回复「${sayWords(replyWords(b), botName)}」`);
-  if (m.form) words.push(`${m.form.submitLabel}：回复「${sayWords(formWords(m.form).example, botName)}」`);
-  const sub = [m.text, ...words, m.note].filter(Boolean).join('\n');
-  const rows = (m.fields ?? []).slice(0, CARD.rows).map((f) => ({
-    keyname: truncate(f.label, 5),
+  const { plain, rows: fields, sub } = parts(m, botName);
+  const rows = fields.map((f) => ({
+    keyname: f.label,
     value: truncate(f.value.replace(/\s+/g, ' '), CARD.value),
   }));
   return {

@@ -62,7 +62,7 @@ export class WecomSender implements PlatformSender {
 
   /** The answer through a response_url; undefined when that route is gone (then: the group). */
   private async reply(out: OutgoingMessage, url: string, taskId: string) {
-    const card = fitsCard(out.message);
+    const card = fitsCard(out.message, this.o.botName);
     const body = card
       ? { msgtype: 'template_card', template_card: renderCard(out.message, taskId, this.o.botName) }
       : { msgtype: 'markdown', markdown: { content: this.markdown(out) } };

@@ -9,6 +9,7 @@ import { type Server, startServer } from '../../bot/server.ts';
 import { WecomSender } from '../../bot/wecom/sender.ts';
 import { systemClock } from '../../config/clock.ts';
 import { silentLogger } from '../../config/log.ts';
+import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { drainOutbox } from '../../jobs/deliver.ts';
 import type { PlatformSender } from '../../jobs/platform.ts';
@@ -96,7 +97,9 @@ describe('a general call, walked over WeCom callbacks alone', () => {
   /** The words the chat's latest message gives for an action: 「label：回复「@呼应 …」」 or 「回复「@呼应 verb …」」. */
   function wordsFor(chatId: string, verb: string): string {
     const all = inChat(chatId).map(textOf).join('\n');
-    const m = [...all.matchAll(new RegExp(`(?:${verb}：回复「@呼应 |回复「@呼应 (?=${verb}))([^」]*)」`, 'g'))].at(-1);
+    const m = [
+      ...all.matchAll(new RegExp(`(?:${verb}：回复「@呼应 |回复「@呼应 (?=${verb}))([^」]*)」`, 'g')),
+    ].at(-1);
     expect(m, `words for ${verb} in ${chatId}:\n${all}`).toBeDefined();
     return m![1];
   }
@@ -150,10 +153,59 @@ describe('a general call, walked over WeCom callbacks alone', () => {
     expect((await call()).state).toBe('closed');
     expect(inChat(GROUPS.community).map(textOf).join('\n')).toMatch(/您反映的问题已办结/);
 
-    const scoreWords = wordsFor(GROUPS.street, '评分');
+    // The resident's rating card went to the group as words (a group robot shows no buttons);
+    // as an answer by response_url it is a template card whose buttons are pressed.
+    const rating = await t.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('chat_id', '=', GROUPS.community)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect((rating.payload as any).message.buttons.map((b: any) => b.label)).toContain('满意');
+    await queueRows(t.db, [
+      {
+        created_at: new Date(),
+        kind: 'message',
+        platform: 'wecom',
+        chat_id: GROUPS.community,
+        call_id: rating.call_id,
+        payload: JSON.stringify({ ...rating.payload, replyTo: fake.responseUrl(GROUPS.community, 'asked') }),
+        idempotency_key: 'wecom-walk:rating-card',
+        available_at: new Date(),
+      },
+    ]);
+    await drainOutbox(ctx, senders);
+    const card = inChat(GROUPS.community).at(-1)!;
+    expect(card).toMatchObject({ via: 'response_url', msgtype: 'template_card' });
+    expect(card.card).toMatchObject({
+      card_type: 'button_interaction',
+      main_title: { title: expect.stringMatching(/^您反映的问题已办结/) },
+    });
+    const satisfied = card.card.button_list.find((b: any) => b.text === '满意');
+    const press = cardEventCallback(fake, {
+      chatId: GROUPS.community,
+      userId: USERS.resident,
+      taskId: card.card.task_id,
+      eventKey: satisfied.key,
+    });
+    const answer = await post(press);
+    // the card replaced in the answer (encrypted, signed), its buttons gone: who did what, when
+    expect(answer).toMatchObject({
+      response_type: 'update_template_card',
+      template_card: { task_id: card.card.task_id },
+    });
+    expect(answer.template_card.sub_title_text).toMatch(/办理：满意/);
+    expect(answer.template_card.button_list).toEqual([{ text: '已办理', style: 4, key: '__done__' }]);
+    await settle(press.msgid);
+
+    const scoreWords = wordsFor(GROUPS.street, '提交评分');
     const short = no.slice(-4);
-    expect(scoreWords.startsWith(`评分 ${short}`)).toBe(true);
-    await say(GROUPS.street, USERS.staff, `评分 ${short} 20 18 20 19 20 处置及时`);
+    expect(scoreWords).toMatch(new RegExp(`^评分 ${short} 城管委 `));
+    await say(
+      GROUPS.street,
+      USERS.staff,
+      `${scoreWords.split(' ').slice(0, 3).join(' ')} 20 18 20 19 20 处置及时`,
+    );
     expect((await call()).state).toBe('archived');
     const score = await t.db.selectFrom('scores').selectAll().executeTakeFirstOrThrow();
     expect(score).toMatchObject({ unit_code: 'cgw', total: 97, comment: '处置及时' });
@@ -164,11 +216,11 @@ describe('a general call, walked over WeCom callbacks alone', () => {
       'acknowledged',
       'resolved',
       'closed',
+      'rated',
       'scored',
       'archived',
     ]);
     const inbound = await t.db.selectFrom('inbound_events').select(['state']).execute();
     expect(new Set(inbound.map((i) => i.state))).toEqual(new Set(['processed']));
-    console.log(fake.sent.map((s) => `${s.chatId} ${s.via} ${s.msgtype}\n${textOf(s)}`).join('\n---\n'));
   });
 });
