@@ -51,6 +51,9 @@ export function open(aesKey: string, ciphertext: string, receiveId = ''): string
   } catch (e) {
     throw new WecomCryptoError(`cannot decrypt: ${(e as Error).message}`);
   }
+  // the library checks no padding: another key yields bytes that are not text
+  if (plain.message.includes('\uFFFD') || plain.id.includes('\uFFFD'))
+    throw new WecomCryptoError('the plaintext is not text (another EncodingAESKey?)');
   if (plain.id !== receiveId) throw new WecomCryptoError('the receive id does not match');
   return plain.message;
 }
