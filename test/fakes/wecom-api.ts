@@ -29,7 +29,8 @@ export type WecomFailKind = 'rate_limit' | 'busy' | 'bad_request';
 // Codes from WeCom's global error list (96213): 45009 "接口调用超过限制", -1 "系统繁忙",
 // 93000 "invalid webhook url" (a key WeCom does not know), 40008 "invalid message type".
 // The docs give no code for a spent or expired response_url; the fake answers 40078 for it
-// (an assumption: callers must treat any refusal there as "the route is gone").
+// (an assumption: callers must treat any refusal there as "the route is gone"); likewise 40081
+// for a second card with a task_id already used (101032 forbids it; the code is assumed).
 const ERR = {
   rate_limit: { errcode: 45009, errmsg: 'api freq out of limit' },
   busy: { errcode: -1, errmsg: 'system busy' },
