@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 export const inboundSchema = z.object({
-  platform: z.enum(['lark', 'wechat', 'sim']),
+  platform: z.enum(['lark', 'wecom', 'wechat', 'sim']),
   /** the platform's own event id, for deduplication; absent where the platform has none */
   eventId: z.string().min(1).optional(),
   chatId: z.string().min(1),
