@@ -69,10 +69,10 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const now = PRESENT.test(clause);
   if (HYPOTHETICAL.test(before) || denied(plain, at)) return false;
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(sentence)) return false;
-  if (RESOLVED_AFTER.test(text.slice(end)) && !PRESENT.test(text.slice(end))) return false;
+  if (RESOLVED_AFTER.test(plain.slice(end)) && !PRESENT.test(plain.slice(end))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
-  if ((RESOLVED.test(text) || THANKED.test(text)) && !now) return false;
-  if (FALSE_ALARM.test(text)) return false;
+  if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
+  if (FALSE_ALARM.test(plain)) return false;
   if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
