@@ -15,6 +15,7 @@ import {
   PEOPLE_KINDS,
   PRESENT,
   PRESENT_STRONG,
+  REFERRED,
   RESOLVED,
   RESOLVED_AFTER,
   RISK_AFTER,
@@ -76,6 +77,7 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
+  if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !now) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
     return false;
