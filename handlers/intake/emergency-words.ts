@@ -121,7 +121,7 @@ export const LOOK_ALIKES: readonly RegExp[] = [
   /(烧|焚烧)(垃圾|树叶|秸秆|纸钱|纸)[^。！？!?]{0,12}/g,
   /(要|快)(爆炸|炸)了(?=.{0,4}(吧|啊|哦|$))/g,
   // smoke whose source is named in the same sentence: 烧烤摊占了人行道，烟子熏得人睁不开眼
-  /(烧烤|油烟|抽烟|吸烟|烟囱|炒菜|烧纸|蜂窝煤|煤炉|柴火|熏腊肉|熏香肠|烧香|点香|蚊香|香烛)[^。！？!?]{0,16}?(冒烟|烟子|烟雾|好多烟|全是烟)(?![^。！？!?]{0,12}(火|着|燃))/g,
+  /(烧烤|油烟|抽烟|吸烟|烟囱|炒菜|烧纸|蜂窝煤|煤炉|柴火|熏腊肉|熏香肠|烧香|点香|蚊香|香烛)(?:(?!火|着|燃|烧)[^。！？!?]){0,16}?(冒烟|烟子|烟雾|好多烟|全是烟)(?![^。！？!?]{0,12}(火|着|燃))/g,
   /(烧烤|油烟|抽烟|吸烟|烟头|烟囱|排烟|炒菜|烧纸|香烟|烟草|蜂窝煤|煤球|煤炉|柴火|熏腊肉|熏香肠|熏肉|熏腊|腊肉|香肠)(?:[^，。！？,.!?]{0,6}?(?:冒烟|烟子))?/g,
   /(炉子|炉灶|灶火|蜡烛|打火机)[^，。！？,.!?]{0,6}?(火苗|冒火)/g,
   /(不是|并不是|并非)[^，。！？,.!?]{0,4}/g,
@@ -179,7 +179,7 @@ export const PAST =
 
 /** Words that say it is over: 已经扑灭, 救出来了, 人没事. */
 export const RESOLVED =
-  /(已经|已)(被)?(扑灭|灭了|灭掉|救出|出来了|放出来|修好|处理|解决|没事|送医|送到医院|去医院|没有味道|走了)|救出来|放出来|扑灭了|人没事|没事了|(莫得|没得)(啥子|啥)?事|(现在|已经)好了|已经灭|后来.{0,8}(救|修|灭|好|没了|散了)|(还好|幸好|好在|当时).{0,6}(没事|没人|人没|没有人)|(这边|我们|这里)(都)?(没事|还好)|(说|是)正常|(在|送|去了?|进了?)医院|养伤|养病|住院|出院|康复|做完手术|(现在|已经)(没|没有)(了|味|味道|烟)/;
+  /(已经|已)(被)?(扑灭|灭了|灭掉|救出|出来了|放出来|修好|处理|解决|没事|送医|送到医院|去医院|没有味道|走了)|救出来|放出来|扑灭了|人没事|没事了|(莫得|没得)(啥子|啥)?事|(现在|已经)好了|已经灭|后来.{0,8}(救|修|灭|好|没了|散了)|(还好|幸好|好在|当时).{0,6}(没事|人没)|(这边|我们|这里)(都)?(没事|还好)|(说|是)正常|(在|送|去了?|进了?)医院|养伤|养病|住院|出院|康复|做完手术|(现在|已经)(没|没有)(了|味|味道|烟)/;
 
 /** Words that say it was never so, whatever the tense: 其实是做饭, 误报. */
 export const FALSE_ALARM =
@@ -190,7 +190,7 @@ export const HABIT = /天天|每天|每晚|经常|老是|总是|一到晚上/;
 
 /** Words that say it is happening now, which outweigh a past-time word: 昨晚开始一直有燃气味. */
 export const PRESENT =
-  /(?<!到)现在|正在|还在|一直|快来|快点|马上|赶紧|赶快|搞快|立即|刚刚|此刻|目前|越来越|还没(出来|救|灭|来人)|还困|还在冒|还在烧|还在漏/;
+  /(?<!到)现在|正在|还在|一直|快来|快点|马上|赶紧|赶快|搞快|立即|刚刚|此刻|目前|越来越|还没(出来|救|灭|来人)|还有.{0,2}人(?!说|讲|问)|还困|还在冒|还在烧|还在漏/;
 
 /** The same, for a whole sentence around a past event: only words that cannot describe the aftermath. */
 export const PRESENT_STRONG = /(?<!到)现在|正在|越来越|快来|快点|马上|赶紧|赶快|搞快|立即/;
@@ -205,11 +205,19 @@ export const DENIED =
 
 /**
  * Nobody there: whatever stopped, fell or broke has no one inside or under it (里面没人, 还好莫得人,
- * 暂无人员被困). It clears the kinds that are about people (trapped, collapse, injury, water), not a fire or a gas leak.
+ * 暂无人员被困). It clears the kinds that are about people (trapped, collapse, injury, water) and the district's own
+ * words (a fire or gas cue among them still counts as its own kind), not a fire or a gas leak.
  */
 export const NOBODY =
-  /(没有|没|莫得|没得|暂无|并无|无)(人员|人)(被困|在(里|头|下)|受伤|遭|压|砸|伤|困)|(里面|里头|头头|下面|下头|底下|车里|屋里|轿厢里?)(都)?(没有|没|莫得|没得|无)(人|人员)|(还好|幸好|好在|当时)(都)?(没有|没|莫得|没得)(人|砸到人|伤到人|压到人)|(没有|没|莫得|没得)(砸|压|伤|撞|遭|困)(到|着)?(人|哪个)/;
-export const PEOPLE_KINDS: readonly string[] = ['trapped', 'lift_inside', 'collapse', 'injury', 'water'];
+  /(没有|没|莫得|没得|暂无|并无|无)(人员|人)(被困|在(里|头|下)|受伤|遭|压|砸|伤|困)|(里面|里头|头头|下面|下头|底下|车里|屋里|轿厢里?)(都)?(没有|没|莫得|没得|无)(人|人员)|(还好|幸好|好在|当时)[^，,。]{0,4}(没有|没|莫得|没得)(人|砸到人|伤到人|压到人)|(没有|没|莫得|没得)(砸|压|伤|撞|遭|困)(到|着)?(人|哪个)/;
+export const PEOPLE_KINDS: readonly string[] = [
+  'trapped',
+  'lift_inside',
+  'collapse',
+  'injury',
+  'water',
+  'district',
+];
 
 /** Words after a danger word that say it has been put right since: 漏气的地方修好了, 味道也散了, 火灭了. */
 export const RESOLVED_AFTER =

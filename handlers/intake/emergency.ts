@@ -70,14 +70,15 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const now = PRESENT.test(clause);
   if (HYPOTHETICAL.test(before) || denied(plain, at)) return false;
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(sentence)) return false;
-  if (RESOLVED_AFTER.test(plain.slice(end)) && !PRESENT.test(plain.slice(end))) return false;
+  // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
+  if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
   if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
   if (FALSE_ALARM.test(plain)) return false;
   if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
-  if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !now) return false;
+  if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !PRESENT.test(text.slice(at))) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
     return false;
