@@ -1,4 +1,6 @@
 // The text grammar: what people type, and the words on every button.
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
 import { findUnitCode, say } from './command-def.ts';
@@ -142,5 +144,25 @@ describe('the command registry', () => {
     expect(GRAMMAR.filter((g) => g.usage.startsWith('报到'))[0].roles).toEqual(
       commandDef('acknowledge')?.roles,
     );
+  });
+});
+
+describe("the README's table of what people type", () => {
+  it('lists every help line of the registry, with its meaning and who may', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = new Set(
+      readme
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .map((l) =>
+          l
+            .split('|')
+            .slice(1, 4)
+            .map((c) => c.trim())
+            .join('|'),
+        ),
+    );
+    const missing = GRAMMAR.map((g) => `\`${g.usage}\`|${g.meaning}|${g.who}`).filter((r) => !rows.has(r));
+    expect(missing).toEqual([]);
   });
 });
