@@ -7,8 +7,8 @@ import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { type Message, notice } from '../../handlers/messages.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
+import { backgroundQueue } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
-import { backgroundQueue } from '../lark/events.ts';
 import type { RouteResult, Router } from '../router.ts';
 import { normalizeCardEvent, normalizeMessage, type WecomCallback } from './inbound.ts';
 import { DONE_KEY, renderCard, type TemplateCard } from './render.ts';
@@ -106,7 +106,7 @@ export function createWecomEvents(opts: WecomEventsOptions): WecomEvents {
         logOf(requestLog).debug({ eventId: inbound.eventId }, 'wecom: duplicate callback');
         return { status: 'duplicate' };
       }
-      queue.push(() => lane(() => processLogged(inbound, requestLog)));
+      queue.push(() => lane(() => processLogged(inbound, requestLog)), router.urgent(inbound));
       return { status: 'accepted' };
     },
 
