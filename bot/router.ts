@@ -7,8 +7,8 @@ import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '.
 import { parseCommand } from '../handlers/commands.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
-import { isUrgentText } from '../handlers/intake.ts';
 import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
+import { isUrgentText } from '../handlers/intake.ts';
 import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
 import { cleanDeep } from '../handlers/text.ts';
