@@ -1,0 +1,26 @@
+// Indexes for a district's scale: the duplicate check as two probes (same category in the same
+// community, or at the same place, in the last days) over calls still being worked on only, so
+// its cost does not grow with the number of open calls; it replaces the check's old index.
+// Frozen: a migration never imports the app and is never edited after it ships.
+import { type Kysely, sql } from 'kysely';
+
+/** the call states the duplicate check looks at (a resolved, closed or merged call is no duplicate) */
+const WORKING = sql`('reported', 'triaged', 'called', 'dispatched', 'acknowledged', 'in_progress', 'reopened')`;
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`create index calls_dup_community_idx on calls (category_code, community_code, created_at desc)
+    where state in ${WORKING}`.execute(db);
+  await sql`create index calls_dup_location_idx on calls (category_code, street_code, location, created_at desc)
+    where state in ${WORKING}`.execute(db);
+  await db.schema.dropIndex('calls_dup_idx').execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createIndex('calls_dup_idx')
+    .on('calls')
+    .columns(['category_code', 'community_code', 'created_at'])
+    .execute();
+  await db.schema.dropIndex('calls_dup_location_idx').execute();
+  await db.schema.dropIndex('calls_dup_community_idx').execute();
+}
