@@ -1,6 +1,7 @@
-// Indexes for a district's scale: the duplicate check as two probes (same category in the same
+// Indexes for a district's scale. The duplicate check as two probes (same category in the same
 // community, or at the same place, in the last days) over calls still being worked on only, so
-// its cost does not grow with the number of open calls; it replaces the check's old index.
+// its cost does not grow with the number of open calls; it replaces the check's old index. The
+// monthly bulletin: assignments resolved in a month, and those open at its end.
 // Frozen: a migration never imports the app and is never edited after it ships.
 import { type Kysely, sql } from 'kysely';
 
@@ -13,9 +14,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index calls_dup_location_idx on calls (category_code, street_code, location, created_at desc)
     where state in ${WORKING}`.execute(db);
   await db.schema.dropIndex('calls_dup_idx').execute();
+  // the bulletin: assignments resolved in a month, and those open at its end (a span containing it)
+  await sql`create index assignments_resolved_idx on assignments (resolved_at)`.execute(db);
+  await sql`create index assignments_open_late_idx on assignments
+    using gist (tstzrange(dispatched_at, coalesce(resolved_at, 'infinity'), '[]')) where role <> 'self'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('assignments_open_late_idx').execute();
+  await db.schema.dropIndex('assignments_resolved_idx').execute();
   await db.schema
     .createIndex('calls_dup_idx')
     .on('calls')
