@@ -17,10 +17,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   // the bulletin: assignments resolved in a month, and those open at its end (a span containing it)
   await sql`create index assignments_resolved_idx on assignments (resolved_at)`.execute(db);
   await sql`create index assignments_open_late_idx on assignments
-    using gist (tstzrange(dispatched_at, coalesce(resolved_at, 'infinity'), '[]')) where role <> 'self'`.execute(db);
+    using gist (tstzrange(dispatched_at, coalesce(resolved_at, 'infinity'), '[]')) where role <> 'self'`.execute(
+    db,
+  );
+  // the scores first given in a month or a year
+  await sql`create index scores_created_idx on scores (created_at)`.execute(db);
+  await sql`create index scores_assignment_idx on scores (assignment_id, created_at)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('scores_assignment_idx').execute();
+  await db.schema.dropIndex('scores_created_idx').execute();
   await db.schema.dropIndex('assignments_open_late_idx').execute();
   await db.schema.dropIndex('assignments_resolved_idx').execute();
   await db.schema

@@ -30,7 +30,12 @@ const FIRST = Date.UTC(2025, 0, 1); // calls from January 2025 to December 2026
 const MONTH = '2026-06';
 const YEAR = 2026;
 /** the 0007 migration's indexes the reports use (dropped for the baseline) */
-const REPORT_INDEXES = ['assignments_open_late_idx', 'assignments_resolved_idx'];
+const REPORT_INDEXES = [
+  'assignments_open_late_idx',
+  'assignments_resolved_idx',
+  'scores_created_idx',
+  'scores_assignment_idx',
+];
 
 /** rows as COPY text lines (tab-separated, \N for null) */
 const line = (values: (string | number | boolean | null)[]) =>
@@ -80,8 +85,23 @@ async function load(url: string, db: Kysely<Database>) {
     await copy(
       client,
       'calls',
-      ['id', 'no', 'text', 'source', 'street_code', 'community_code', 'category_code', 'tier', 'mode', 'state',
-        'emergency', 'created_at', 'updated_at', 'state_since', 'closed_at'],
+      [
+        'id',
+        'no',
+        'text',
+        'source',
+        'street_code',
+        'community_code',
+        'category_code',
+        'tier',
+        'mode',
+        'state',
+        'emergency',
+        'created_at',
+        'updated_at',
+        'state_since',
+        'closed_at',
+      ],
       () =>
         batched(
           (function* () {
@@ -89,10 +109,23 @@ async function load(url: string, db: Kysely<Database>) {
               const t = at(i);
               const item = catalog[i % catalog.length];
               const open = i % 50 === 0; // 2% still open
-              yield line([i, `BL-${String(i).padStart(8, '0')}`, `压测 ${i}`, 'bench', streets[i % streets.length],
-                community(i), item.code, 'general', 'direct',
-                open ? 'dispatched' : 'closed', false, iso(t), iso(t + 30 * H), iso(t + 30 * H),
-                open ? null : iso(t + 30 * H)]);
+              yield line([
+                i,
+                `BL-${String(i).padStart(8, '0')}`,
+                `压测 ${i}`,
+                'bench',
+                streets[i % streets.length],
+                community(i),
+                item.code,
+                'general',
+                'direct',
+                open ? 'dispatched' : 'closed',
+                false,
+                iso(t),
+                iso(t + 30 * H),
+                iso(t + 30 * H),
+                open ? null : iso(t + 30 * H),
+              ]);
             }
           })(),
         ),
@@ -100,8 +133,18 @@ async function load(url: string, db: Kysely<Database>) {
     await copy(
       client,
       'assignments',
-      ['id', 'call_id', 'unit_code', 'role', 'state', 'dispatched_at', 'ack_due_at', 'acknowledged_at',
-        'resolve_due_at', 'resolved_at'],
+      [
+        'id',
+        'call_id',
+        'unit_code',
+        'role',
+        'state',
+        'dispatched_at',
+        'ack_due_at',
+        'acknowledged_at',
+        'resolve_due_at',
+        'resolved_at',
+      ],
       () =>
         batched(
           (function* () {
@@ -109,38 +152,75 @@ async function load(url: string, db: Kysely<Database>) {
               const t = at(i);
               const open = i % 50 === 0;
               const late = i % 7 === 0;
-              yield line([i, i, catalog[i % catalog.length].lead!, 'lead', open ? 'dispatched' : 'resolved',
-                iso(t + H), iso(t + 3 * H), open ? null : iso(t + (late ? 4 : 2) * H), iso(t + 24 * H),
-                open ? null : iso(t + (late ? 26 : 20) * H)]);
+              yield line([
+                i,
+                i,
+                catalog[i % catalog.length].lead!,
+                'lead',
+                open ? 'dispatched' : 'resolved',
+                iso(t + H),
+                iso(t + 3 * H),
+                open ? null : iso(t + (late ? 4 : 2) * H),
+                iso(t + 24 * H),
+                open ? null : iso(t + (late ? 26 : 20) * H),
+              ]);
             }
           })(),
         ),
     );
-    await copy(client, 'call_events', ['call_id', 'assignment_id', 'at', 'kind', 'actor_label', 'payload'], () =>
-      batched(
-        (function* () {
-          for (let i = 1; i <= CALLS; i++) {
-            const t = at(i);
-            yield line([i, null, iso(t), 'reported', '居民', '{}']);
-            yield line([i, i, iso(t + H), 'called', '街道', '{}']);
-            if (i % 50) yield line([i, i, iso(t + 30 * H), 'closed', '街道', '{}']);
-          }
-        })(),
-      ),
+    await copy(
+      client,
+      'call_events',
+      ['call_id', 'assignment_id', 'at', 'kind', 'actor_label', 'payload'],
+      () =>
+        batched(
+          (function* () {
+            for (let i = 1; i <= CALLS; i++) {
+              const t = at(i);
+              yield line([i, null, iso(t), 'reported', '居民', '{}']);
+              yield line([i, i, iso(t + H), 'called', '街道', '{}']);
+              if (i % 50) yield line([i, i, iso(t + 30 * H), 'closed', '街道', '{}']);
+            }
+          })(),
+        ),
     );
     await copy(
       client,
       'scores',
-      ['assignment_id', 'call_id', 'unit_code', 'street_code', 'ack', 'professional', 'ownership', 'cooperation',
-        'result', 'total', 'current', 'created_at'],
+      [
+        'assignment_id',
+        'call_id',
+        'unit_code',
+        'street_code',
+        'ack',
+        'professional',
+        'ownership',
+        'cooperation',
+        'result',
+        'total',
+        'current',
+        'created_at',
+      ],
       () =>
         batched(
           (function* () {
             for (let i = 1; i <= CALLS; i++) {
               if (i % 50 === 0) continue;
               const s = 14 + (i % 7);
-              yield line([i, i, catalog[i % catalog.length].lead!, streets[i % streets.length], s, s, s, s, s,
-                5 * s, true, iso(at(i) + 30 * H)]);
+              yield line([
+                i,
+                i,
+                catalog[i % catalog.length].lead!,
+                streets[i % streets.length],
+                s,
+                s,
+                s,
+                s,
+                s,
+                5 * s,
+                true,
+                iso(at(i) + 30 * H),
+              ]);
             }
           })(),
         ),
