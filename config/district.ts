@@ -159,6 +159,8 @@ export const districtSchema = z
       ack: z.array(escalationStep).default([]),
       resolve: z.array(escalationStep).default([]),
       remind_before: z.number().gt(0).lt(1).default(0.25),
+      /** reminders and escalations due for one chat within this many seconds go as one message */
+      coalesce_seconds: z.number().min(0).max(60).default(3),
       // Every state in which a call waits on a person has its ladder, counted from when the
       // wait began ("after"), in working time unless the call is an emergency.
       /** a report the street has not triaged */

@@ -140,6 +140,7 @@ const HELD_BY_BATCH = new Date('9999-12-31T00:00:00Z');
 const blockers = (r: string): RawBuilder<unknown> =>
   sql.raw(`select o.id from outbox o where o.state = 'pending' and o.id < ${r}.id
     and o.platform = ${r}.platform and o.chat_id = ${r}.chat_id
+    and o.merged_into is distinct from ${r}.id
     and (case when ${r}.kind = 'webhook'
       then o.kind = 'webhook' and o.call_id is not distinct from ${r}.call_id
       else o.priority >= ${r}.priority or o.call_id = ${r}.call_id end)`);
@@ -196,28 +197,38 @@ export async function lineLength(db: Q, r: Pick<OutboxRow, 'platform' | 'chat_id
 }
 
 /**
- * Routine messages after `head` in its chat that could travel with it: pending, due, in no
- * batch, not waiting for an older row of their own call (other than the head).
+ * Messages in `head`'s chat that could travel with it: pending, due, in no batch, not waiting for
+ * an older row of their own call (other than the head). Under a flood: routine rows after it.
+ * With `coalesce`: rows of these message kinds written within `withinMs` of it, before or after,
+ * urgent or not (timer messages falling due together).
  */
-export async function mergeCandidates(db: Q, head: OutboxRow, o: { limit: number; now: Date }) {
-  return db
+export async function mergeCandidates(
+  db: Q,
+  head: OutboxRow,
+  o: { limit: number; now: Date; coalesce?: { kinds: string[]; withinMs: number } },
+) {
+  let q = db
     .selectFrom('outbox as c')
     .selectAll()
     .where('c.state', '=', 'pending')
     .where('c.platform', '=', head.platform)
     .where('c.chat_id', '=', head.chat_id)
     .where('c.kind', '=', 'message')
-    .where('c.priority', '=', PRIORITY.routine)
-    .where('c.id', '>', head.id)
     .where('c.merged_into', 'is', null)
     .where('c.available_at', '<=', o.now)
     .where(
       sql<boolean>`not exists (select 1 from outbox o where o.state = 'pending' and o.platform = c.platform
         and o.chat_id = c.chat_id and o.call_id = c.call_id and o.id < c.id and o.id <> ${head.id})`,
-    )
-    .orderBy('c.id')
-    .limit(o.limit)
-    .execute();
+    );
+  if (o.coalesce) {
+    const at = new Date(head.created_at).getTime();
+    q = q
+      .where('c.id', '<>', head.id)
+      .where('c.created_at', '>=', new Date(at - o.coalesce.withinMs))
+      .where('c.created_at', '<=', new Date(at + o.coalesce.withinMs))
+      .where(sql<string>`c.payload->'message'->>'kind'`, 'in', o.coalesce.kinds);
+  } else q = q.where('c.priority', '=', PRIORITY.routine).where('c.id', '>', head.id);
+  return q.orderBy('c.id').limit(o.limit).execute();
 }
 
 /** Makes rows members of head's batch; returns those that joined, oldest first. */

@@ -1,11 +1,18 @@
 // What a chat's line says under a flood: routine messages of the same kind merged into one (a
 // receipt naming several reports, a street message listing the new calls to triage, each still
 // with its own button and command words), how a pressed merged card changes, and the warning to
-// the office when a line stays long. Pure functions of Messages; jobs/ decides when.
+// the office when a line stays long. Reminders, deadline notices and escalations falling due for
+// one chat within a few seconds (the district file's escalation.coalesce_seconds) always go as
+// one message listing the calls. Pure functions of Messages; jobs/ decides when.
 import type { Button, Message } from './messages.ts';
 
-/** The most calls one merged message names (a Lark card stays far below its 30 KB). */
+/** The most calls one merged message names under a flood (a Lark card stays far below its 30 KB). */
 export const MERGE_LIMIT = 20;
+
+/** The kinds of message timers send: they coalesce per chat (mergeKey COALESCED). */
+export const TIMER_KINDS = ['remind', 'overdue', 'escalate', 'wait_remind', 'wait_escalate'];
+/** The merge key of timer messages: merged whenever they fall due together, flood or not. */
+export const COALESCED = 'timers';
 
 const CALL_NO = /[A-Z]{2,4}-\d{8}-\d{4}/;
 const short = (no: string) => no.slice(-4);
@@ -14,8 +21,10 @@ const clip = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n
 
 interface Rule {
   kind: string;
+  /** the most calls one merged message names */
+  limit: number;
   title(n: number): string;
-  tone: Message['tone'];
+  tone(parts: Message[]): Message['tone'];
   /** one line for a call */
   line(m: Message): string;
   /** what people can do, in words */
@@ -28,8 +37,9 @@ const RULES: Record<string, Rule> = {
   // the reporters' receipts in a community chat
   draft: {
     kind: 'draft_list',
+    limit: MERGE_LIMIT,
     title: (n) => `已收到 ${n} 条反映`,
-    tone: 'info',
+    tone: () => 'info',
     line: (m) =>
       [field(m, '类别'), field(m, '地点'), field(m, '对口部门') && `对口部门：${field(m, '对口部门')}`]
         .filter(Boolean)
@@ -41,8 +51,9 @@ const RULES: Record<string, Rule> = {
   // the street's new calls to triage
   triage: {
     kind: 'triage_list',
+    limit: MERGE_LIMIT,
     title: (n) => `新呼叫待研判（${n} 件）`,
-    tone: 'warning',
+    tone: () => 'warning',
     line: (m) =>
       [
         clip(field(m, '反映内容') ?? '', 40),
@@ -59,31 +70,60 @@ const RULES: Record<string, Rule> = {
     },
     keeps: (b) => b.style === 'primary' && !b.needsText,
   },
+  // reminders, deadline notices and escalations falling due together for one chat
+  [COALESCED]: {
+    kind: 'reminder_list',
+    limit: 50,
+    title: (n) => `催办汇总：${n} 件同时到期`,
+    tone: (parts) => (parts.some((p) => p.tone === 'danger') ? 'danger' : 'warning'),
+    line: (m) => [withoutNo(m.title, m.callNo!), clip(field(m, '问题') ?? '', 30)].filter(Boolean).join('｜'),
+    text: (parts) => {
+      const n = short(parts[0].callNo!);
+      return `以上各件的催办同时到期，合并为一条发送。可按各件按钮报到，或回复「报到 ${n}」「办结 ${n} 办理结果」（${n} 换成各件编号后四位）；发送「查询 ${n}」看单件详情。`;
+    },
+    keeps: (b) => b.style === 'primary' && !b.needsText,
+  },
 };
+
+/** A title without its call's number (a merged message's line starts with the number). */
+const withoutNo = (title: string, no: string) =>
+  title.includes(` ${no}`) ? title.replace(` ${no}`, '') : title.replace(`${no} `, '').replace(no, '');
 
 const MERGED_KINDS = new Set(Object.values(RULES).map((r) => r.kind));
 
 /**
- * Which messages merge with which: the same key merges. Only routine messages about one call,
- * without pictures or @-mentions, not private (those go as they are), of a kind with a rule.
+ * Which messages merge with which: the same key merges. Only messages about one call, without
+ * pictures, not private (those go as they are), of a kind with a rule: timer messages (their
+ * @-mentions kept, urgent or not) and, under a flood, routine ones without @-mentions.
  */
 export function mergeKey(m: Message): string | undefined {
-  if (m.urgent || m.private || !m.callNo || m.images?.length || m.mentions?.length) return undefined;
-  return RULES[m.kind] ? m.kind : undefined;
+  if (m.private || !m.callNo || m.images?.length) return undefined;
+  if (TIMER_KINDS.includes(m.kind)) return COALESCED;
+  if (m.urgent || m.mentions?.length) return undefined;
+  return RULES[m.kind] && m.kind !== COALESCED ? m.kind : undefined;
 }
+
+/** The most messages that merge into one under this key. */
+export const mergeLimit = (key: string) => RULES[key]?.limit ?? 1;
 
 export const isMerged = (m: Message) => MERGED_KINDS.has(m.kind);
 
 /** One message for several of the same key, in the order given (a single one stays as it is). */
 export function mergeMessages(parts: Message[]): Message {
   if (parts.length === 1) return parts[0];
-  const rule = RULES[parts[0].kind];
-  if (!rule || parts.some((p) => mergeKey(p) !== parts[0].kind))
+  const key = mergeKey(parts[0]);
+  const rule = key ? RULES[key] : undefined;
+  if (!rule || parts.some((p) => mergeKey(p) !== key))
     throw new Error(`cannot merge messages of kinds ${[...new Set(parts.map((p) => p.kind))].join(', ')}`);
+  const mentions = [
+    ...new Map(parts.flatMap((p) => p.mentions ?? []).map((m) => [m.personId ?? m.name, m])).values(),
+  ];
   return {
     kind: rule.kind,
     title: rule.title(parts.length),
-    tone: rule.tone,
+    tone: rule.tone(parts),
+    ...(parts.some((p) => p.urgent) ? { urgent: true } : {}),
+    ...(mentions.length ? { mentions } : {}),
     fields: parts.map((p) => ({ label: p.callNo!, value: rule.line(p) || p.title })),
     text: rule.text(parts),
     buttons: parts.flatMap((p) =>

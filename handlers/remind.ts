@@ -1,7 +1,8 @@
 // Tracking on its own (全程跟踪): the reminders, deadline notices and escalations that timers
 // fire. A timer re-reads its assignment under a row lock and does nothing when the matter has
 // moved on, when the deadline changed, or when this very timer already fired, so a timer
-// scheduled or fired twice still makes one reminder.
+// scheduled or fired twice still makes one reminder. Timers falling due together are read and
+// written together (handlers/timers.ts's fireTimers).
 import { sql } from 'kysely';
 import type { NotifyTarget } from '../config/district.ts';
 import type { Assignment, AssignmentState, Call } from '../db/schema.ts';
@@ -9,8 +10,7 @@ import { unitName } from './cards/fields.ts';
 import { say } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
-import { systemActor } from './people.ts';
-import { runWork, type Work } from './work.ts';
+import type { NewEvent, Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
 
 export interface TimerSpec {
@@ -39,62 +39,112 @@ export const ASSIGNMENT_WAITS: Record<TimerSpec['kind'], AssignmentState[]> = {
 
 export type TimerOutcome = 'fired' | 'done' | 'stale' | 'already';
 
-export async function fireDeadlineTimer(ctx: Ctx, t: TimerSpec): Promise<TimerOutcome> {
-  return runWork(ctx, systemActor, null, async (w) => {
-    // The assignment, locked so that two firings of one timer queue up here, with its call.
-    const a = await w.trx
-      .selectFrom('assignments as a')
-      .innerJoin('calls as c', 'c.id', 'a.call_id')
-      .selectAll('a')
-      .select(['c.no', 'c.text', 'c.street_code'])
-      .where('a.id', '=', t.assignmentId)
-      .forUpdate('a')
-      .executeTakeFirst();
+/** What a timer that fires asks for: a message to a unit's chats and an event on its call. */
+export interface Fired {
+  outcome: 'fired';
+  unit: string;
+  message: Message;
+  event: NewEvent;
+}
+export type Firing = Exclude<TimerOutcome, 'fired'> | Fired;
+
+/** Timer ids among these that already fired (a statement of its own, after the locks: it must
+ * see what a firing we waited for wrote; the locking statement still reads from before the wait). */
+export async function alreadyFired(w: Work, callIds: string[], timerIds: string[]): Promise<Set<string>> {
+  if (!timerIds.length) return new Set();
+  const rows = await w.trx
+    .selectFrom('call_events')
+    .select(sql<string>`payload->>'timer'`.as('timer'))
+    .where('call_id', 'in', [...new Set(callIds)])
+    .where('kind', 'in', ['reminded', 'escalated'])
+    .where(sql<string>`payload->>'timer'`, 'in', timerIds)
+    .execute();
+  return new Set(rows.map((r) => r.timer));
+}
+
+/**
+ * What each of these deadline timers does, in the order given; writes nothing (the caller writes
+ * the messages and events of all timers firing together). The assignments are locked, in id
+ * order, so that two firings of one timer queue up here.
+ */
+export async function deadlineFirings(w: Work, specs: TimerSpec[]): Promise<Firing[]> {
+  if (!specs.length) return [];
+  const rows = await w.trx
+    .selectFrom('assignments as a')
+    .innerJoin('calls as c', 'c.id', 'a.call_id')
+    .selectAll('a')
+    .select(['c.no', 'c.text', 'c.street_code'])
+    .where('a.id', 'in', [...new Set(specs.map((t) => t.assignmentId))])
+    .orderBy('a.id')
+    .forUpdate('a')
+    .execute();
+  const byId = new Map(rows.map((r) => [String(r.id), r]));
+  const live = specs.filter((t) => byId.has(t.assignmentId));
+  const seen = await alreadyFired(
+    w,
+    live.map((t) => t.callId),
+    live.map((t) => t.id),
+  );
+  const heads = await headsOf(
+    w,
+    live
+      .filter((t) => t.target === 'department_head')
+      .map((t) => ({ unit: byId.get(t.assignmentId)!.unit_code, role: 'department_head' })),
+  );
+  const d = w.ctx.district;
+  return specs.map((t): Firing => {
+    const a = byId.get(t.assignmentId);
     if (!a || !ASSIGNMENT_WAITS[t.kind].includes(a.state)) return 'done';
     const deadline = t.kind === 'ack' ? a.ack_due_at : a.resolve_due_at;
     if (!deadline || new Date(deadline).getTime() !== t.due) return 'stale';
     // "the deadline is near" is no use once it passed (a restart, a clock jump): the notice at
     // the deadline says it better
     if (t.step === 'remind' && w.now.getTime() >= t.due) return 'stale';
-    // A statement of its own, after the lock: it must see what the firing we waited for wrote
-    // (the locking statement still reads from before the wait).
-    const seen = await w.trx
-      .selectFrom('call_events')
-      .select('id')
-      .where('call_id', '=', a.call_id)
-      .where('kind', 'in', ['reminded', 'escalated'])
-      .where(sql<boolean>`payload->>'timer' = ${t.id}`)
-      .executeTakeFirst();
-    if (seen) return 'already';
+    if (seen.has(t.id)) return 'already';
     const call: CallFacts = { id: String(a.call_id), no: a.no, text: a.text, street_code: a.street_code };
     const lateMinutes = Math.max(0, Math.floor((w.now.getTime() - t.due) / 60_000));
     const message = timerMessage(w, t, call, a, lateMinutes);
-    if (t.target === 'department_head') message.mentions = await headsOf(w, a.unit_code);
+    if (t.target === 'department_head') message.mentions = heads(a.unit_code, 'department_head');
     // an escalation goes ahead of routine messages in its chat's line
     if (message.kind === 'escalate') message.urgent = true;
-    const d = ctx.district;
     const unit =
       t.target === 'office' ? d.office.code : t.target === 'leaders' ? d.leaders.code : a.unit_code;
-    await w.toUnit(unit, message, call.id);
-    await w.event(
-      call.id,
-      t.step === 'remind' || t.step === 'due' ? 'reminded' : 'escalated',
-      { timer: t.id, unit: a.unit_code, kind: t.kind, step: t.step, target: t.target, lateMinutes },
-      a.id,
-    );
-    return 'fired';
+    return {
+      outcome: 'fired',
+      unit,
+      message,
+      event: {
+        callId: call.id,
+        kind: t.step === 'remind' || t.step === 'due' ? 'reminded' : 'escalated',
+        payload: {
+          timer: t.id,
+          unit: a.unit_code,
+          kind: t.kind,
+          step: t.step,
+          target: t.target,
+          lateMinutes,
+        },
+        assignmentId: a.id,
+      },
+    };
   });
 }
 
-async function headsOf(w: Work, unitCode: string) {
-  const heads = await w.trx
-    .selectFrom('people')
-    .select(['id', 'name'])
-    .where('unit_code', '=', unitCode)
-    .where('role', '=', 'department_head')
-    .orderBy('id')
-    .execute();
-  return heads.map((h) => ({ personId: h.id, name: h.name }));
+/** The people holding these roles in these units, to @-mention: (unit, role) → them, by id. */
+export async function headsOf(w: Work, wanted: { unit: string; role: string }[]) {
+  const rows = wanted.length
+    ? await w.trx
+        .selectFrom('people')
+        .select(['id', 'name', 'unit_code', 'role'])
+        .where('unit_code', 'in', [...new Set(wanted.map((x) => x.unit))])
+        .where('role', 'in', [...new Set(wanted.map((x) => x.role))])
+        .orderBy('id')
+        .execute()
+    : [];
+  return (unit: string, role: string) =>
+    rows
+      .filter((h) => h.unit_code === unit && h.role === role)
+      .map((h) => ({ personId: h.id, name: h.name }));
 }
 
 /** "2小时15分钟", "3天4小时": how late, for people. */

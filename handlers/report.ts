@@ -74,32 +74,44 @@ export function placeReport(d: District, chatUnit: string | null, cmd: ReportCom
 }
 
 /** An open call of the same category in the same community (or at the same place) within 7 days. */
+/** The call states a new report may duplicate (the partial indexes of the check hold these only). */
+const DUPLICABLE = [
+  'reported',
+  'triaged',
+  'called',
+  'dispatched',
+  'acknowledged',
+  'in_progress',
+  'reopened',
+] as const;
+
+/**
+ * The newest call still being worked on of the same category in the last 7 days, in the same
+ * community or at the same place: two index probes of one row each (the 0007 migration's
+ * partial indexes), so the check costs the same however many calls are open.
+ */
 async function findDuplicate(w: Work, draft: Draft, place: Placement): Promise<Call | undefined> {
   if (draft.category === 'other') return undefined;
   const since = new Date(w.now.getTime() - 7 * 24 * 3600_000);
-  return w.trx
-    .selectFrom('calls')
-    .selectAll()
-    .where('category_code', '=', draft.category)
-    .where('street_code', '=', place.street)
-    .where('created_at', '>=', since)
-    .where('state', 'in', [
-      'reported',
-      'triaged',
-      'called',
-      'dispatched',
-      'acknowledged',
-      'in_progress',
-      'reopened',
-    ])
-    .where((eb) =>
-      eb.or([
-        place.community ? eb('community_code', '=', place.community) : eb.val(false),
-        draft.location ? eb('location', '=', draft.location) : eb.val(false),
-      ]),
-    )
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+  const probe = (by: 'community' | 'location') => {
+    let q = w.trx
+      .selectFrom('calls')
+      .selectAll()
+      .where('category_code', '=', draft.category)
+      .where('street_code', '=', place.street)
+      .where('created_at', '>=', since)
+      .where('state', 'in', [...DUPLICABLE]);
+    q =
+      by === 'community'
+        ? q.where('community_code', '=', place.community!)
+        : q.where('location', '=', draft.location!);
+    return q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  };
+  const found = [
+    place.community ? await probe('community') : undefined,
+    draft.location ? await probe('location') : undefined,
+  ].filter((c): c is Call => !!c);
+  return found.sort((a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime())[0];
 }
 
 export async function report(

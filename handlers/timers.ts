@@ -8,8 +8,17 @@ import type { District } from '../config/district.ts';
 import type { Assignment } from '../db/schema.ts';
 import type { Ctx } from './context.ts';
 import { modeOf } from './modes.ts';
-import { ASSIGNMENT_WAITS, fireDeadlineTimer, type TimerOutcome, type TimerSpec } from './remind.ts';
-import { fireWaitTimer, WAITING_CALL_STATES, type WaitTimer, waitTimers } from './waits.ts';
+import { systemActor } from './people.ts';
+import {
+  ASSIGNMENT_WAITS,
+  deadlineFirings,
+  type Fired,
+  type Firing,
+  type TimerOutcome,
+  type TimerSpec,
+} from './remind.ts';
+import { WAITING_CALL_STATES, type WaitTimer, waitFirings, waitTimers } from './waits.ts';
+import { runWork } from './work.ts';
 import { addDuration, parseDuration, pointAtFraction } from './worktime.ts';
 
 /** Any timer: an assignment's deadline, or a call's wait. */
@@ -18,8 +27,36 @@ export type AnyTimer = TimerSpec | WaitTimer;
 export const isWaitTimer = (t: AnyTimer): t is WaitTimer => t.scope === 'wait';
 
 /** Fires a timer of either kind; what it does when the matter moved on is the kind's own rule. */
-export function fireTimer(ctx: Ctx, t: AnyTimer): Promise<TimerOutcome> {
-  return isWaitTimer(t) ? fireWaitTimer(ctx, t) : fireDeadlineTimer(ctx, t);
+export async function fireTimer(ctx: Ctx, t: AnyTimer): Promise<TimerOutcome> {
+  return (await fireTimers(ctx, [t]))[0];
+}
+
+/**
+ * Fires timers falling due together in one transaction: the assignments and calls locked, the
+ * checks made, the messages written and the timeline events appended, each in one statement
+ * (a timer listed twice fires once). Outcomes in the order given.
+ */
+export function fireTimers(ctx: Ctx, timers: AnyTimer[]): Promise<TimerOutcome[]> {
+  return runWork(ctx, systemActor, null, async (w) => {
+    const first = new Map<string, number>();
+    timers.forEach((t, i) => {
+      if (!first.has(t.id)) first.set(t.id, i);
+    });
+    const unique = [...first.keys()].map((id) => timers[first.get(id)!]);
+    const deadlines = unique.filter((t): t is TimerSpec => !isWaitTimer(t));
+    const waits = unique.filter(isWaitTimer);
+    const firings = new Map<string, Firing>();
+    for (const [i, f] of (await deadlineFirings(w, deadlines)).entries()) firings.set(deadlines[i].id, f);
+    for (const [i, f] of (await waitFirings(w, waits)).entries()) firings.set(waits[i].id, f);
+    const fired = [...firings.values()].filter((f): f is Fired => typeof f === 'object');
+    await w.toUnits(fired.map((f) => ({ unit: f.unit, message: f.message, callId: f.event.callId })));
+    await w.events(fired.map((f) => f.event));
+    return timers.map((t, i) => {
+      if (first.get(t.id) !== i) return 'already';
+      const f = firings.get(t.id)!;
+      return typeof f === 'object' ? f.outcome : f;
+    });
+  });
 }
 
 export const OPEN_STATES = ASSIGNMENT_WAITS.resolve;

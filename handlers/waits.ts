@@ -11,9 +11,8 @@ import { say } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import type { Button, Message } from './messages.ts';
 import { dispatcherUnit, modeOf } from './modes.ts';
-import { systemActor } from './people.ts';
-import { lateness } from './remind.ts';
-import { runWork, type Work } from './work.ts';
+import { alreadyFired, type Firing, headsOf, lateness } from './remind.ts';
+import type { Work } from './work.ts';
 import { addDuration, formatShanghai, parseDuration } from './worktime.ts';
 
 export const WAIT_KINDS = [
@@ -132,62 +131,78 @@ export function waitTimers(d: District, call: WaitingCall): WaitTimer[] {
   return timers;
 }
 
-export type WaitOutcome = 'fired' | 'done' | 'stale' | 'already';
-
-export async function fireWaitTimer(ctx: Ctx, t: WaitTimer): Promise<WaitOutcome> {
-  return runWork(ctx, systemActor, null, async (w) => {
-    const call = await w.trx
-      .selectFrom('calls')
-      .selectAll()
-      .where('id', '=', t.callId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!call) return 'done';
-    const wait = waitOf(ctx.district, call);
-    if (!wait) return 'done';
+/**
+ * What each of these wait timers does, in the order given; writes nothing (the caller writes the
+ * messages and events of all timers firing together). The calls are locked, in id order.
+ */
+export async function waitFirings(w: Work, specs: WaitTimer[]): Promise<Firing[]> {
+  if (!specs.length) return [];
+  const calls = await w.trx
+    .selectFrom('calls')
+    .selectAll()
+    .where('id', 'in', [...new Set(specs.map((t) => t.callId))])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const byId = new Map(calls.map((c) => [String(c.id), c]));
+  const d = w.ctx.district;
+  interface Live {
+    t: WaitTimer;
+    call: Call;
+    wait: Wait;
+    unit: string;
+    role: string;
+    mention: boolean;
+  }
+  const live = specs.map((t): Live | 'done' | 'stale' => {
+    const call = byId.get(t.callId);
+    const wait = call && waitOf(d, call);
+    if (!call || !wait) return 'done';
     if (wait.kind !== t.wait || wait.since.getTime() !== t.since) return 'stale';
-    // a statement of its own after the lock: it sees what a firing we waited for wrote
-    const seen = await w.trx
-      .selectFrom('call_events')
-      .select('id')
-      .where('call_id', '=', call.id)
-      .where('kind', 'in', ['reminded', 'escalated'])
-      .where(sql<boolean>`payload->>'timer' = ${t.id}`)
-      .executeTakeFirst();
-    if (seen) return 'already';
-    const waited = Math.max(0, Math.floor((w.now.getTime() - t.since) / 60_000));
-    const d = ctx.district;
     const unit = t.target === 'office' ? d.office.code : t.target === 'leaders' ? d.leaders.code : wait.on;
+    const role = t.target === 'leaders' ? 'leader' : headRole(d, unit);
+    return { t, call, wait, unit, role, mention: t.target === 'head' || t.target === 'leaders' };
+  });
+  const ready = live.filter((x): x is Live => typeof x === 'object');
+  const seen = await alreadyFired(
+    w,
+    ready.map((x) => x.t.callId),
+    ready.map((x) => x.t.id),
+  );
+  const heads = await headsOf(
+    w,
+    ready.filter((x) => x.mention).map((x) => ({ unit: x.unit, role: x.role })),
+  );
+  return live.map((x): Firing => {
+    if (typeof x !== 'object') return x;
+    const { t, call, wait, unit } = x;
+    if (seen.has(t.id)) return 'already';
+    const waited = Math.max(0, Math.floor((w.now.getTime() - t.since) / 60_000));
     const message = waitMessage(w, call, wait, t, waited);
-    if (t.target === 'head' || t.target === 'leaders')
-      message.mentions = await headsOf(w, unit, t.target === 'leaders' ? 'leader' : headRole(d, unit));
-    await w.toUnit(unit, message, call.id);
-    await w.event(call.id, t.step === 'w0' ? 'reminded' : 'escalated', {
-      timer: t.id,
-      wait: t.wait,
-      step: t.step,
-      target: t.target,
-      on: wait.on,
-      waitedMinutes: waited,
-    });
-    return 'fired';
+    if (x.mention) message.mentions = heads(unit, x.role);
+    return {
+      outcome: 'fired',
+      unit,
+      message,
+      event: {
+        callId: String(call.id),
+        kind: t.step === 'w0' ? 'reminded' : 'escalated',
+        payload: {
+          timer: t.id,
+          wait: t.wait,
+          step: t.step,
+          target: t.target,
+          on: wait.on,
+          waitedMinutes: waited,
+        },
+      },
+    };
   });
 }
 
 /** The head of a unit by its kind: a street's 负责人, a department's. */
 function headRole(d: District, unit: string): string {
   return d.units.get(unit)?.kind === 'street' ? 'street_head' : 'department_head';
-}
-
-async function headsOf(w: Work, unitCode: string, role: string) {
-  const heads = await w.trx
-    .selectFrom('people')
-    .select(['id', 'name'])
-    .where('unit_code', '=', unitCode)
-    .where('role', '=', role)
-    .orderBy('id')
-    .execute();
-  return heads.map((h) => ({ personId: h.id, name: h.name }));
 }
 
 function waitMessage(w: Work, call: Call, wait: Wait, t: WaitTimer, waitedMinutes: number): Message {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from '../config/log.ts';
 import { PRIORITY, queueRows } from '../db/outbox.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, NewOutboxRow } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
 import type { Actor } from './people.ts';
@@ -31,8 +31,12 @@ export interface Work {
     payload?: Record<string, unknown>,
     assignmentId?: string | null,
   ): Promise<string>;
+  /** several events in one statement (timers firing together); their ids, in order */
+  events(list: NewEvent[]): Promise<string[]>;
   /** to every chat bound to a unit (its Lark group, WeChat room, simulator chat) */
   toUnit(unitCode: string, message: Message, callId?: string | null): Promise<number>;
+  /** several messages to units' chats, in one lookup and one insert; rows written, in order */
+  toUnits(list: { unit: string; message: Message; callId?: string | null }[]): Promise<number>;
   toChat(
     platform: string,
     chatId: string,
@@ -47,6 +51,13 @@ export interface Work {
   timersChanged(callId: string): void;
   /** the context's logger, with `callNo` once the work has recorded an event on a call */
   readonly log: Logger;
+}
+
+export interface NewEvent {
+  callId: string;
+  kind: string;
+  payload?: Record<string, unknown>;
+  assignmentId?: string | null;
 }
 
 /** Timeline kinds → the event names other systems subscribe to (outgoing webhooks). */
@@ -135,25 +146,47 @@ export async function runWork<T>(
 
   function inTransaction() {
     return ctx.db.transaction().execute(async (trx) => {
+      const chatsOf = async (units: string[]) => {
+        let q = trx
+          .selectFrom('chat_bindings')
+          .select(['unit_code', 'platform', 'chat_id'])
+          .where('unit_code', 'in', units);
+        if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
+        return q.execute();
+      };
+      const outboxRow = (
+        platform: string,
+        chatId: string,
+        message: Message,
+        callId?: string | null,
+        replyTo?: string,
+        privateTo?: string,
+      ): NewOutboxRow => ({
+        created_at: now,
+        kind: 'message',
+        platform,
+        chat_id: chatId,
+        call_id: callId ?? null,
+        payload: JSON.stringify({
+          message,
+          replyTo: replyTo ?? null,
+          ...(privateTo ? { privateTo } : {}),
+        }),
+        idempotency_key: randomUUID(),
+        available_at: now,
+        priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
+      });
       const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
-        await queueRows(trx, [
-          {
-            created_at: now,
-            kind: 'message',
-            platform,
-            chat_id: chatId,
-            call_id: callId ?? null,
-            payload: JSON.stringify({
-              message,
-              replyTo: replyTo ?? null,
-              ...(privateTo ? { privateTo } : {}),
-            }),
-            idempotency_key: randomUUID(),
-            available_at: now,
-            priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
-          },
-        ]);
+        await queueRows(trx, [outboxRow(platform, chatId, message, callId, replyTo, privateTo)]);
         effects.outbox = true;
+      };
+      const noted = (callId: string, callNo: string, kind: string) => {
+        const seen = changed.get(callId);
+        if (seen) seen.events.push(kind);
+        else {
+          changed.set(callId, { callNo, events: [kind] });
+          if (changed.size === 1) log = ctx.log.child({ callNo });
+        }
       };
       const w: Work = {
         trx,
@@ -181,27 +214,60 @@ export async function runWork<T>(
             ])
             .executeTakeFirstOrThrow();
           if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
-          const seen = changed.get(callId);
-          if (seen) seen.events.push(kind);
-          else {
-            changed.set(callId, { callNo: row.call_no, events: [kind] });
-            if (changed.size === 1) log = ctx.log.child({ callNo: row.call_no });
-          }
+          noted(callId, row.call_no, kind);
           if (hasWebhooks) {
             await queueWebhooks(w, callId, row.id, kind, payload);
             effects.outbox = true;
           }
           return row.id;
         },
+        async events(list) {
+          if (!list.length) return [];
+          const stored = list.map((e) => splitPersonal(actor, e.payload ?? {}));
+          const rows = await trx
+            .insertInto('call_events')
+            .values(
+              list.map((e, i) => ({
+                call_id: e.callId,
+                assignment_id: e.assignmentId ?? null,
+                at: now,
+                kind: e.kind,
+                actor_person_id: actor.personId,
+                actor_label: stored[i].actorLabel,
+                payload: JSON.stringify(stored[i].payload),
+              })),
+            )
+            .returning([
+              'id',
+              sql<string>`(select no from calls where calls.id = call_events.call_id)`.as('call_no'),
+            ])
+            .execute();
+          // Postgres returns the rows of a multi-row insert in the order given
+          for (const [i, e] of list.entries()) {
+            const personal = stored[i].personal;
+            if (personal) await keepPersonal(trx, rows[i].id, e.callId, personal);
+            noted(e.callId, rows[i].call_no, e.kind);
+            if (hasWebhooks) {
+              await queueWebhooks(w, e.callId, rows[i].id, e.kind, e.payload ?? {});
+              effects.outbox = true;
+            }
+          }
+          return rows.map((r) => r.id);
+        },
         async toUnit(unitCode, message, callId) {
-          let q = trx
-            .selectFrom('chat_bindings')
-            .select(['platform', 'chat_id'])
-            .where('unit_code', '=', unitCode);
-          if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
-          const chats = await q.execute();
-          for (const c of chats) await toChat(c.platform, c.chat_id, message, callId);
-          return chats.length;
+          return w.toUnits([{ unit: unitCode, message, callId }]);
+        },
+        async toUnits(list) {
+          if (!list.length) return 0;
+          const chats = await chatsOf([...new Set(list.map((m) => m.unit))]);
+          const rows = list.flatMap((m) =>
+            chats
+              .filter((c) => c.unit_code === m.unit)
+              .map((c) => outboxRow(c.platform, c.chat_id, m.message, m.callId)),
+          );
+          for (let i = 0; i < rows.length; i += 1000) await queueRows(trx, rows.slice(i, i + 1000));
+          if (rows.length) effects.outbox = true;
+          return rows.length;
         },
         toChat,
         async reply(message, callId) {

@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import { isManualClock } from '../config/clock.ts';
 import { dueRows, renewClaims } from '../db/outbox.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
+import type { TimerOutcome } from '../handlers/remind.ts';
+import { type AnyTimer, fireTimer, fireTimers, pendingTimers } from '../handlers/timers.ts';
+import { batcher } from './batch.ts';
 import type { BullMqDriver } from './bullmq.ts';
 import { exclusiveLane, type Lane, openLane, withTimeout } from './lane.ts';
 import { DEFAULT_LINE_WATCH, type LineWatch, type PlatformLabels, watchLines } from './lines.ts';
@@ -71,7 +73,10 @@ export interface JobsOptions {
   limits?: RateLimits;
   /** what people call each platform (each adapter's), in warnings to the office */
   labels?: PlatformLabels;
+  /** send jobs at once (16; 1 on the embedded database) and timer jobs held at once (512) */
   concurrency?: { send?: number; timers?: number };
+  /** timers fired in one transaction: at most `max` (500), gathered for `lingerMs` (20 ms) */
+  timerBatch?: { max?: number; lingerMs?: number };
   /** the monthly bulletin and daily digest (default on) */
   schedules?: boolean;
   /** webhook delivery (default: jobs/webhook-delivery.ts's deliverWebhookRow) */
@@ -185,11 +190,20 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       },
       { concurrency: conc(opts.concurrency?.send, 16) },
     );
+    // Timers falling due together fire together: one transaction locks, checks and writes them
+    // all (their messages then coalesce per chat in the send worker). Many jobs are held at once
+    // for that; the lane still runs one transaction at a time on the embedded database.
+    const timerBatch = batcher<AnyTimer, TimerOutcome>({
+      run: (specs) => lane(() => fireTimers(ctx, specs)),
+      one: (spec) => lane(() => fireTimer(ctx, spec)),
+      max: opts.timerBatch?.max ?? 500,
+      lingerMs: opts.timerBatch?.lingerMs ?? 20,
+    });
     timersQ.process(
       async (job) => {
         const spec = job.data as AnyTimer;
         try {
-          const outcome = await lane(() => fireTimer(ctx, spec));
+          const outcome = await timerBatch.add(spec);
           if (outcome === 'fired') log.info({ timer: spec.id, callId: spec.callId }, 'timer fired');
         } catch (err) {
           // A failed job keeps its id (BullMQ for a week, in-process for good) and would block
@@ -199,7 +213,7 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
           throw err;
         }
       },
-      { concurrency: conc(opts.concurrency?.timers, 8) },
+      { concurrency: opts.concurrency?.timers ?? 512 },
     );
     // In-process, nobody else can hold a claim from before this start: free them.
     await recover(parts, { releaseLeases: driver.kind === 'memory' }).catch((err) =>

@@ -28,7 +28,7 @@ import {
 } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
-import { MERGE_LIMIT, mergeKey } from '../handlers/flood.ts';
+import { COALESCED, MERGE_LIMIT, mergeKey, mergeLimit, TIMER_KINDS } from '../handlers/flood.ts';
 import type { Message } from '../handlers/messages.ts';
 import { deliverBatch } from './deliver.ts';
 import { type PlatformSender, SendError } from './platform.ts';
@@ -163,22 +163,32 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
 }
 
 /**
- * What goes with a claimed row: the members settled by an earlier claim; on its first claim,
- * under a flood (its chat's line longer than it can send in a few seconds), the routine
- * messages after it that merge with it (handlers/flood.ts says which).
+ * What goes with a claimed row: the members settled by an earlier claim; on its first claim, the
+ * timer messages of its chat that fell due within a few seconds of it (the district file's
+ * escalation.coalesce_seconds), and under a flood (its chat's line longer than it can send in a
+ * few seconds) the routine messages after it that merge with it (handlers/flood.ts says which).
  */
 async function batchOf(deps: SendDeps, head: ClaimedRow): Promise<OutboxRow[]> {
   const { ctx } = deps;
   if (head.kind !== 'message') return [head];
   if (head.decided) return [head, ...(await batchMembers(ctx.db, head.id))];
-  const above = deps.mergeAbove?.(head.platform);
   const key = mergeKey((head.payload as { message: Message }).message);
-  if (above === undefined || !key) return [head];
-  if ((await lineLength(ctx.db, head, above + 1)) <= above) return [head];
-  const candidates = await mergeCandidates(ctx.db, head, { limit: 3 * MERGE_LIMIT, now: outboxNow(ctx) });
-  const same = candidates
-    .filter((c) => mergeKey((c.payload as { message: Message }).message) === key)
-    .slice(0, MERGE_LIMIT - 1);
+  if (!key) return [head];
+  const sameKey = (c: OutboxRow) => mergeKey((c.payload as { message: Message }).message) === key;
+  let same: OutboxRow[];
+  if (key === COALESCED) {
+    const withinMs = ctx.district.escalation.coalesce_seconds * 1000;
+    if (!withinMs) return [head];
+    const limit = mergeLimit(key) - 1;
+    const coalesce = { kinds: TIMER_KINDS, withinMs };
+    same = (await mergeCandidates(ctx.db, head, { limit, now: outboxNow(ctx), coalesce })).filter(sameKey);
+  } else {
+    const above = deps.mergeAbove?.(head.platform);
+    if (above === undefined) return [head];
+    if ((await lineLength(ctx.db, head, above + 1)) <= above) return [head];
+    const candidates = await mergeCandidates(ctx.db, head, { limit: 3 * MERGE_LIMIT, now: outboxNow(ctx) });
+    same = candidates.filter(sameKey).slice(0, mergeLimit(key) - 1);
+  }
   const members = await joinBatch(
     ctx.db,
     head,
@@ -187,7 +197,9 @@ async function batchOf(deps: SendDeps, head: ClaimedRow): Promise<OutboxRow[]> {
   if (members.length)
     deps.log.info(
       { outbox: head.id, chatId: head.chat_id, merged: members.length + 1, kind: key },
-      'flood: routine messages merged into one',
+      key === COALESCED
+        ? 'timer messages due together sent as one'
+        : 'flood: routine messages merged into one',
     );
   return [head, ...members];
 }

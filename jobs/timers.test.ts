@@ -132,8 +132,9 @@ describe('timers from deadlines', () => {
     expect(await steps(r, a)).toEqual(['ack:remind', 'ack:due']);
     await r.to('2026-11-23T13:00');
     expect(await steps(r, a)).toEqual(['ack:remind', 'ack:due', 'ack:esc1']);
+    // a and b fall due together at every step: one message to the department names both
     await until(
-      () => r!.lark.titles('oc_sample_cgw').filter((t) => t.startsWith('督办')).length === 2,
+      () => r!.lark.titles('oc_sample_cgw').filter((t) => t.startsWith('催办汇总')).length === 3,
       'head notices',
     );
 
@@ -144,13 +145,24 @@ describe('timers from deadlines', () => {
     expect(await steps(r, b)).toEqual(['ack:remind', 'ack:due', 'ack:esc1', 'ack:esc2']);
     await until(() => r!.lark.titles('oc_sample_office').length === 1, 'the office escalation sent');
 
-    const cgw = r.lark.sent.filter((s) => s.chatId === 'oc_sample_cgw').map((s) => s.message);
-    expect(cgw.find((m) => m.callNo === a && m.kind === 'remind')?.title).toBe(`催办：${a} 报到时限将到`);
-    expect(cgw.find((m) => m.callNo === a && m.kind === 'overdue')?.title).toBe(`已超时：${a} 未按时报到`);
-    const head = cgw.find((m) => m.callNo === b && m.kind === 'escalate')!;
-    expect(head.title).toBe(`督办：区城管委 ${b} 报到已超时1小时`);
-    expect(head.mentions?.map((m) => m.name)).toEqual(['城管负责人']);
+    const cgw = r.lark.sent
+      .filter((s) => s.chatId === 'oc_sample_cgw')
+      .map((s) => s.message)
+      .filter((m) => ['remind', 'overdue', 'escalate', 'reminder_list'].includes(m.kind));
+    expect(cgw.map((m) => m.title)).toEqual(Array(3).fill('催办汇总：2 件同时到期'));
+    expect(cgw.map((m) => m.fields?.map((f) => f.label).sort())).toEqual(Array(3).fill([a, b].sort()));
+    const line = (m: (typeof cgw)[number], no: string) => m.fields!.find((f) => f.label === no)!.value;
+    expect(line(cgw[0], a)).toBe('催办：报到时限将到｜晨辉路12号路灯不亮了');
+    expect(line(cgw[1], a)).toBe('已超时：未按时报到｜晨辉路12号路灯不亮了');
+    expect(line(cgw[2], b)).toBe('督办：区城管委 报到已超时1小时｜晨辉路14号路灯不亮了');
+    expect(cgw[2].mentions?.map((m) => m.name)).toEqual(['城管负责人']);
+    expect(cgw[2].urgent).toBe(true);
+    expect(cgw[0].buttons?.map((b) => b.label).sort()).toEqual(
+      [`${a.slice(-4)} 报到`, `${b.slice(-4)} 报到`].sort(),
+    );
+    // a lone escalation reads as it always did
     const [office] = r.lark.sent.filter((s) => s.chatId === 'oc_sample_office').map((s) => s.message);
+    expect(office.kind).toBe('escalate');
     expect(office.title).toBe(`升级督办：区城管委 ${b} 报到超时2小时`);
     expect(office.fields).toContainEqual({ label: '承办部门', value: '区城管委' });
     expect(office.fields).toContainEqual({ label: '超时', value: '2小时' });

@@ -148,7 +148,11 @@ const keyOf = (by: GroupBy, department: string, street: string) =>
     ? sql<string>`'district'`
     : sql<string>`${sql.ref(by === 'department' ? department : street)}`;
 
-/** (call, key) pairs: which group each call belongs to. */
+/**
+ * (call, key) pairs: which group each call belongs to. A call may appear twice under one
+ * department (dispatched to it again): what joins this counts distinct calls or rows. No DISTINCT
+ * here, so the planner reaches a period's calls' assignments by index instead of reading all.
+ */
 function callKeys(db: Db, by: GroupBy) {
   if (by === 'department')
     return db
@@ -156,7 +160,6 @@ function callKeys(db: Db, by: GroupBy) {
       .select(['call_id', 'unit_code as key'])
       .where('role', '!=', 'self')
       .where('state', 'not in', ENDED)
-      .distinct()
       .as('k');
   return db
     .selectFrom('calls')
@@ -207,88 +210,129 @@ async function callMeasures(db: Db, p: Period, by: GroupBy) {
 /** Measures over department assignments; `cohort`: of the period's calls (overdue looks at all). */
 async function assignmentMeasures(db: Db, p: Period, by: GroupBy) {
   const to = p.to;
-  return db
-    .selectFrom('assignments as a')
-    .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .where('a.role', '!=', 'self')
-    .where('c.state', 'not in', EXCLUDED_CALL_STATES)
-    .select((eb) => {
-      const cohort = eb.and([eb('c.created_at', '>=', p.from), eb('c.created_at', '<', to)]);
-      const key = keyOf(by, 'a.unit_code', 'c.street_code');
-      // A deadline and what meets it: [due, done].
-      type Pair = typeof ACK | typeof RESOLVE;
-      const decided = ([due, done]: Pair) =>
-        eb.and([
-          cohort,
-          eb(due, 'is not', null),
-          eb.or([eb(done, '<', to), eb(due, '<', to)]),
-          // returned or reassigned before the deadline, unanswered: never the department's to meet
-          eb.not(
-            eb.and([
-              eb(done, 'is', null),
-              eb('a.ended_at', 'is not', null),
-              eb('a.ended_at', '<=', eb.ref(due)),
-            ]),
+  return (
+    db
+      .selectFrom('assignments as a')
+      .innerJoin('calls as c', 'c.id', 'a.call_id')
+      .where('a.role', '!=', 'self')
+      .where('c.state', 'not in', EXCLUDED_CALL_STATES)
+      // Only assignments that can count, found by index (the 0007 migration's): those of the
+      // period's calls, those resolved in it, and those open at its end (dispatched before it ended,
+      // not resolved by then). Without this every assignment of the whole history is read.
+      .where('a.id', 'in', (eb) =>
+        eb
+          .selectFrom('assignments as x')
+          .innerJoin('calls as y', 'y.id', 'x.call_id')
+          .select('x.id')
+          .where('y.created_at', '>=', p.from)
+          .where('y.created_at', '<', to)
+          .union(
+            eb
+              .selectFrom('assignments')
+              .select('id')
+              .where('resolved_at', '>=', p.from)
+              .where('resolved_at', '<', to),
+          )
+          .union(
+            eb
+              .selectFrom('assignments')
+              .select('id')
+              .where('role', '!=', 'self')
+              .where(
+                sql<boolean>`tstzrange(dispatched_at, coalesce(resolved_at, 'infinity'), '[]') @> ${to}::timestamptz`,
+              ),
           ),
-        ]);
-      const onTime = ([due, done]: Pair) => eb.and([cohort, eb(done, '<', to), eb(done, '<=', eb.ref(due))]);
-      const openLate = eb.and([
-        eb('a.dispatched_at', '<', to),
-        eb.or([eb('a.ended_at', 'is', null), eb('a.ended_at', '>=', to)]),
-        eb.or([eb('a.resolved_at', 'is', null), eb('a.resolved_at', '>=', to)]),
-        eb.or([
+      )
+      .select((eb) => {
+        const cohort = eb.and([eb('c.created_at', '>=', p.from), eb('c.created_at', '<', to)]);
+        const key = keyOf(by, 'a.unit_code', 'c.street_code');
+        // A deadline and what meets it: [due, done].
+        type Pair = typeof ACK | typeof RESOLVE;
+        const decided = ([due, done]: Pair) =>
           eb.and([
-            eb('a.ack_due_at', '<', to),
-            eb.or([eb('a.acknowledged_at', 'is', null), eb('a.acknowledged_at', '>=', to)]),
+            cohort,
+            eb(due, 'is not', null),
+            eb.or([eb(done, '<', to), eb(due, '<', to)]),
+            // returned or reassigned before the deadline, unanswered: never the department's to meet
+            eb.not(
+              eb.and([
+                eb(done, 'is', null),
+                eb('a.ended_at', 'is not', null),
+                eb('a.ended_at', '<=', eb.ref(due)),
+              ]),
+            ),
+          ]);
+        const onTime = ([due, done]: Pair) =>
+          eb.and([cohort, eb(done, '<', to), eb(done, '<=', eb.ref(due))]);
+        const openLate = eb.and([
+          eb('a.dispatched_at', '<', to),
+          eb.or([eb('a.ended_at', 'is', null), eb('a.ended_at', '>=', to)]),
+          eb.or([eb('a.resolved_at', 'is', null), eb('a.resolved_at', '>=', to)]),
+          eb.or([
+            eb.and([
+              eb('a.ack_due_at', '<', to),
+              eb.or([eb('a.acknowledged_at', 'is', null), eb('a.acknowledged_at', '>=', to)]),
+            ]),
+            eb('a.resolve_due_at', '<', to),
           ]),
-          eb('a.resolve_due_at', '<', to),
-        ]),
-      ]);
-      const resolvedLate = eb.and([
-        eb('a.resolved_at', '>=', p.from),
-        eb('a.resolved_at', '<', to),
-        eb('a.resolved_at', '>', eb.ref('a.resolve_due_at')),
-      ]);
-      const count = () => eb.fn.countAll<string>();
-      return [
-        key.as('key'),
-        count().filterWhere(decided(ACK)).as('ack_den'),
-        count().filterWhere(onTime(ACK)).as('ack_num'),
-        count().filterWhere(decided(RESOLVE)).as('res_den'),
-        count().filterWhere(onTime(RESOLVE)).as('res_num'),
-        count()
-          .filterWhere(eb.or([openLate, resolvedLate]))
-          .as('overdue'),
-        eb.fn
-          .avg<string | null>(sql`extract(epoch from a.acknowledged_at - a.dispatched_at)`)
-          .filterWhere(eb.and([cohort, eb('a.ack_due_at', 'is not', null), eb('a.acknowledged_at', '<', to)]))
-          .as('ack_seconds'),
-        eb.fn
-          .avg<string | null>(sql`extract(epoch from a.resolved_at - a.dispatched_at)`)
-          .filterWhere(eb.and([cohort, eb('a.resolved_at', '<', to)]))
-          .as('resolve_seconds'),
-      ];
-    })
-    .$if(by !== 'district', (q) => q.groupBy(by === 'department' ? 'a.unit_code' : 'c.street_code'))
-    .execute();
+        ]);
+        const resolvedLate = eb.and([
+          eb('a.resolved_at', '>=', p.from),
+          eb('a.resolved_at', '<', to),
+          eb('a.resolved_at', '>', eb.ref('a.resolve_due_at')),
+        ]);
+        const count = () => eb.fn.countAll<string>();
+        return [
+          key.as('key'),
+          count().filterWhere(decided(ACK)).as('ack_den'),
+          count().filterWhere(onTime(ACK)).as('ack_num'),
+          count().filterWhere(decided(RESOLVE)).as('res_den'),
+          count().filterWhere(onTime(RESOLVE)).as('res_num'),
+          count()
+            .filterWhere(eb.or([openLate, resolvedLate]))
+            .as('overdue'),
+          eb.fn
+            .avg<string | null>(sql`extract(epoch from a.acknowledged_at - a.dispatched_at)`)
+            .filterWhere(
+              eb.and([cohort, eb('a.ack_due_at', 'is not', null), eb('a.acknowledged_at', '<', to)]),
+            )
+            .as('ack_seconds'),
+          eb.fn
+            .avg<string | null>(sql`extract(epoch from a.resolved_at - a.dispatched_at)`)
+            .filterWhere(eb.and([cohort, eb('a.resolved_at', '<', to)]))
+            .as('resolve_seconds'),
+        ];
+      })
+      .$if(by !== 'district', (q) => q.groupBy(by === 'department' ? 'a.unit_code' : 'c.street_code'))
+      .execute()
+  );
 }
 
-/** Current score totals whose assignment was first scored in the period. */
+/**
+ * Current score totals whose assignment was first scored in the period: scored in it (by index on
+ * the time) and never before it (by index on the assignment), not a pass over every score.
+ */
 export async function scoreMeasures(db: Db, p: Period, by: GroupBy) {
   return db
     .selectFrom('scores as s')
-    .innerJoin(
-      (eb) =>
-        eb
-          .selectFrom('scores')
-          .select(['assignment_id', eb.fn.min('created_at').as('first_at')])
-          .groupBy('assignment_id')
-          .as('f'),
-      (j) => j.onRef('f.assignment_id', '=', 's.assignment_id'),
-    )
     .where('s.current', '=', true)
-    .where('f.first_at', '>=', p.from)
-    .where('f.first_at', '<', p.to)
+    .where('s.assignment_id', 'in', (eb) =>
+      eb
+        .selectFrom('scores')
+        .select('assignment_id')
+        .where('created_at', '>=', p.from)
+        .where('created_at', '<', p.to),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('scores as e')
+            .select('e.id')
+            .whereRef('e.assignment_id', '=', 's.assignment_id')
+            .where('e.created_at', '<', p.from),
+        ),
+      ),
+    )
     .select((eb) => [
       keyOf(by, 's.unit_code', 's.street_code').as('key'),
       eb.fn.countAll<string>().as('count'),
@@ -306,9 +350,9 @@ async function satisfactionMeasures(db: Db, p: Period, by: GroupBy) {
     .where('sa.at', '<', p.to)
     .select((eb) => [
       'k.key',
-      eb.fn.countAll<string>().filterWhere('sa.answer', '=', 'satisfied').as('satisfied'),
-      eb.fn.countAll<string>().filterWhere('sa.answer', '=', 'basic').as('basic'),
-      eb.fn.countAll<string>().filterWhere('sa.answer', '=', 'unsatisfied').as('unsatisfied'),
+      eb.fn.count<string>('sa.id').distinct().filterWhere('sa.answer', '=', 'satisfied').as('satisfied'),
+      eb.fn.count<string>('sa.id').distinct().filterWhere('sa.answer', '=', 'basic').as('basic'),
+      eb.fn.count<string>('sa.id').distinct().filterWhere('sa.answer', '=', 'unsatisfied').as('unsatisfied'),
     ])
     .groupBy('k.key')
     .execute();

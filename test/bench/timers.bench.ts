@@ -122,6 +122,9 @@ async function reminders(url: string, spread: boolean) {
   // it, so the 75% reminder falls exactly on it.
   const due = instants(Date.now() + LEAD_MS, spread);
   const remindAt = new Map<string, number>();
+  /** call number → its reminder's instant (a coalesced message names calls by number) */
+  const dueOf = new Map<string, number>();
+  for (const [i, at] of due.entries()) dueOf.set(`BENCH-${String(i).padStart(6, '0')}`, at);
   for (let i = 0; i < COUNT; i += 1000) {
     const slice = due.slice(i, i + 1000);
     const calls = await db
@@ -166,12 +169,18 @@ async function reminders(url: string, spread: boolean) {
   const bench = new FakePlatform('bench');
   const late: number[] = [];
   let last = 0;
+  let messages = 0;
   const allSent = new Promise<void>((resolve) => {
     bench.onAccept = (s) => {
-      if (s.message.kind !== 'remind') return;
-      late.push(s.at - remindAt.get(s.message.assignmentId!)!);
+      const m = s.message;
+      // reminders due together for one chat arrive as one message listing the calls
+      const nos =
+        m.kind === 'remind' ? [m.callNo!] : m.kind === 'reminder_list' ? m.fields!.map((f) => f.label) : [];
+      if (!nos.length) return;
+      messages++;
+      for (const no of nos) late.push(s.at - dueOf.get(no)!);
       last = Math.max(last, s.at);
-      if (late.length === COUNT) resolve();
+      if (late.length >= COUNT) resolve();
     };
   });
   const effects = { listeners: [] as ((e: Effects) => void)[] };
@@ -224,6 +233,7 @@ async function reminders(url: string, spread: boolean) {
     fired: stats(fireLate),
     sent: stats(late),
     perSecond: Math.round(COUNT / ((last - due[0]) / 1000)),
+    messages,
     memory: mem,
   };
 }
@@ -233,7 +243,8 @@ async function run(): Promise<Record<string, unknown>> {
   if (!url) return { skipped: 'needs REDIS_URL: the timer benchmark measures BullMQ on Redis' };
   const out: Record<string, unknown> = {
     count: COUNT,
-    note: 'lateness = when the reminder reached the fake platform (or the baseline job ran) minus its due instant',
+    note: 'lateness = when the reminder reached the fake platform (or the baseline job ran) minus its due instant; reminders due together for one chat arrive as one message (messages)',
+    goals: 'all at one instant p99 < 5 s; spread over the minute p99 < 1 s',
   };
   for (const spread of [false, true]) {
     const label = spread ? 'spreadOverTheMinute' : 'allAtOneInstant';

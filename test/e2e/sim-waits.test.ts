@@ -21,12 +21,23 @@ afterAll(async () => app?.close());
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`).toISOString();
 const ofCall = (cards: SimRecord[], no: string) => cards.filter((c) => c.message?.callNo === no);
-/** The ladder's messages about a call in a chat: [kind, when, title]. */
+/**
+ * The ladder's messages about a call in a chat: [kind, when, title]; a call's line in one message
+ * listing the calls whose reminders fell due together: [reminder_list, when, its line].
+ */
 async function ladder(chat: string, no: string) {
   const all = await sim.messages(chat);
-  return ofCall(all, no)
-    .filter((m) => ['wait_remind', 'wait_escalate', 'stand_in'].includes(m.message?.kind ?? ''))
-    .map((m) => [m.message!.kind, m.at, m.message!.title]);
+  return all
+    .filter(
+      (m) =>
+        (m.message?.callNo === no && ['wait_remind', 'wait_escalate', 'stand_in'].includes(m.message.kind)) ||
+        (m.message?.kind === 'reminder_list' && m.message.fields?.some((f) => f.label === no)),
+    )
+    .map((m) =>
+      m.message!.kind === 'reminder_list'
+        ? [m.message!.kind, m.at, m.message!.fields!.find((f) => f.label === no)!.value.split('｜')[0]]
+        : [m.message!.kind, m.at, m.message!.title],
+    );
 }
 const events = async (no: string) =>
   (
@@ -197,13 +208,14 @@ describe('a returned call and a resolved call are chased too', () => {
     await sim.advanceTo(new Date(at('2026-11-19T11:00')));
     expect(await ladder('sim-jinhualu', returned)).toEqual([
       ['wait_remind', at('2026-11-13T12:00'), `催办：${returned} 等待锦华路街道重新研判呼叫已2小时`],
-      ['wait_escalate', at('2026-11-16T10:00'), `督办：${returned} 等待锦华路街道重新研判呼叫已3天`],
+      // due together with the other call's reminder to close: one message names both
+      ['reminder_list', at('2026-11-16T10:00'), '督办：等待锦华路街道重新研判呼叫已3天'],
     ]);
     expect(await ladder('sim-office', returned)).toEqual([
       ['wait_escalate', at('2026-11-17T10:00'), `督办：${returned} 等待锦华路街道重新研判呼叫已4天`],
     ]);
     expect(await ladder('sim-jinhualu', resolved)).toEqual([
-      ['wait_remind', at('2026-11-16T10:00'), `催办：${resolved} 等待锦华路街道结案已3天`],
+      ['reminder_list', at('2026-11-16T10:00'), '催办：等待锦华路街道结案已3天'],
       ['wait_escalate', at('2026-11-18T10:00'), `督办：${resolved} 等待锦华路街道结案已5天`],
     ]);
   });
