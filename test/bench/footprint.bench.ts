@@ -1,0 +1,169 @@
+// The server's own memory (`npm run bench -- footprint`): `huying serve --role all` in a child
+// process, its resident set read from /proc while it is idle, while signed Lark reports are
+// posted to it by a load generator in this (another) process, and while it works through what it
+// accepted and sends it (the outbox to a fake Lark Open API). On PostgreSQL + Redis when
+// DATABASE_URL and REDIS_URL are set, on the embedded database (PGlite in the server's process)
+// otherwise. The baseline: the same Node.js binary, idle, with nothing of ours loaded.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
+import { startFakeLark } from '../fakes/lark-open-api.ts';
+import { killAll, startHuying } from '../processes.ts';
+import { redisEnv } from '../queues.ts';
+import { scratchDatabase } from '../scratch-db.ts';
+import type { BenchSection } from './run.ts';
+
+const KEY = 'bench-encrypt-key-0123456789abcdef';
+const TOKEN = 'bench-verification-token';
+const IDLE_SECONDS = Number(process.env.BENCH_FOOTPRINT_IDLE ?? 10);
+const LOAD_SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 20);
+const RATE = Number(process.env.BENCH_FOOTPRINT_RATE ?? 200);
+
+const here = new URL('.', import.meta.url).pathname;
+const reports: string[] = readFileSync(join(here, '../fixtures/reports.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => (JSON.parse(l) as { text: string }).text.replace(/^@\S+\s*/, ''));
+const residents = Array.from({ length: 200 }, () => larkIds.openId());
+
+/** The resident set of a process, MiB (Linux). */
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function sampler(pid: number) {
+  const seen: number[] = [];
+  const take = () => {
+    try {
+      seen.push(rssOf(pid));
+    } catch {}
+  };
+  take();
+  const t = setInterval(take, 200);
+  return {
+    stop() {
+      clearInterval(t);
+      take();
+      const sorted = [...seen].sort((a, b) => a - b);
+      return {
+        startMb: seen[0],
+        endMb: seen.at(-1),
+        medianMb: sorted[Math.floor(sorted.length / 2)],
+        peakMb: sorted.at(-1),
+      };
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function bareNode(): Promise<number> {
+  const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
+  await sleep(1500);
+  const rss = rssOf(c.pid!);
+  c.kill('SIGKILL');
+  return rss;
+}
+
+async function run(): Promise<Record<string, unknown>> {
+  const fake = await startFakeLark();
+  const base = process.env.DATABASE_URL;
+  const scratch = base ? await scratchDatabase(base, 'huying_footprint') : undefined;
+  const env: Record<string, string> = {
+    ...(scratch ? { DATABASE_URL: scratch.url, ...redisEnv() } : {}),
+    LARK_APP_ID: fake.appId,
+    LARK_APP_SECRET: fake.appSecret,
+    LARK_DOMAIN: fake.url,
+    LARK_ENCRYPT_KEY: KEY,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+  };
+  // the embedded database lives in the server's own process, in a folder of its own
+  const dataDir = scratch ? undefined : mkdtempSync(join(tmpdir(), 'huying-footprint-'));
+  if (dataDir) env.HUYING_DATA_DIR = dataDir;
+  const server = await startHuying({ role: 'all', env, readyTimeoutMs: 120_000 });
+  try {
+    const pid = server.pid!;
+    const baseline = await bareNode();
+
+    const idle = sampler(pid);
+    await sleep(IDLE_SECONDS * 1000);
+    const idleMem = idle.stop();
+
+    // the load generator: this process, posting at a steady rate
+    const intake = sampler(pid);
+    let posted = 0;
+    let failed = 0;
+    const until = Date.now() + LOAD_SECONDS * 1000;
+    const inFlight = new Set<Promise<void>>();
+    while (Date.now() < until) {
+      const tick = Date.now();
+      for (let i = 0; i < RATE / 10; i++) {
+        const body = larkEvent.message({
+          chatId: i % 2 ? 'oc_sample_chenhui' : 'oc_sample_jinhualu',
+          senderOpenId: residents[(posted + i) % residents.length],
+          text: `@_user_1 ${reports[(posted + i) % reports.length]}`,
+          mentions: [{ openId: fake.botOpenId, name: '呼应' }],
+          token: TOKEN,
+        });
+        const req = signedRequest(body, { encryptKey: KEY, encrypt: true });
+        const p = fetch(`${server.url}/webhooks/lark`, {
+          method: 'POST',
+          body: req.body,
+          headers: req.headers,
+        })
+          .then((r) => {
+            if (!r.ok) failed++;
+          })
+          .catch(() => {
+            failed++;
+          })
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      posted += RATE / 10;
+      await sleep(Math.max(0, 100 - (Date.now() - tick)));
+    }
+    await Promise.all(inFlight);
+    const intakeMem = intake.stop();
+
+    // the work after the answers and the sends: until the fake Lark has heard nothing for 5 s
+    const after = sampler(pid);
+    const started = Date.now();
+    let last = fake.sent.length;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < 5000 && Date.now() - started < 600_000) {
+      await sleep(500);
+      if (fake.sent.length !== last) {
+        last = fake.sent.length;
+        quietSince = Date.now();
+      }
+    }
+    const afterMem = after.stop();
+    return {
+      backend: scratch ? 'PostgreSQL + Redis' : 'embedded PGlite, in-process queue',
+      baselineBareNodeMb: baseline,
+      idle: idleMem,
+      intake: { ...intakeMem, posted, failed, ratePerSec: RATE, seconds: LOAD_SECONDS },
+      processingAndSending: {
+        ...afterMem,
+        seconds: Math.round((Date.now() - started) / 1000) - 5,
+        messagesSent: fake.sent.length,
+      },
+      note: 'the server in its own process; the load generator in the bench process',
+    };
+  } finally {
+    await server.stop();
+    await killAll();
+    await fake.close();
+    await scratch?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export default { name: 'footprint', run } satisfies BenchSection;
