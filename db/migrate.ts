@@ -7,6 +7,7 @@ import * as m0003 from './migrations/2026-12-01T0003-outbox-priority.ts';
 import * as m0004 from './migrations/2026-12-01T0004-retention.ts';
 import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
 import * as m0006 from './migrations/2026-12-01T0006-attachments.ts';
+import * as m0008 from './migrations/2026-12-01T0008-console-sessions.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T0004-retention': m0004,
   '2026-12-01T0005-call-waits': m0005,
   '2026-12-01T0006-attachments': m0006,
+  '2026-12-01T0008-console-sessions': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -85,6 +85,8 @@ export const commandSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('rate'), ref, answer: z.enum(['satisfied', 'basic', 'unsatisfied']) }),
   z.object({ type: z.literal('spot_check'), ref, note: z.string().trim().max(500).optional() }),
+  /** 登录后台: a one-time link to the web console, privately (handlers/console-login.ts) */
+  z.object({ type: z.literal('console_login') }),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;

@@ -4,6 +4,7 @@ import { callDetails, findCall, pendingFor } from './calls.ts';
 import { statusCard, unitName } from './cards.ts';
 import { cancel, close, merge, rate, reopen, spotCheck } from './closing.ts';
 import { type Command, commandSchema } from './commands.ts';
+import { consoleLogin } from './console-login.ts';
 import type { Ctx } from './context.ts';
 import { acknowledge, progress, resolve, returnAssignment } from './department.ts';
 import { addCo, dispatch, reassign, setDeadline } from './dispatch.ts';
@@ -145,5 +146,7 @@ async function run(ctx: Ctx, inv: Invocation, cmd: Command) {
       return rate(ctx, actor, origin, cmd);
     case 'spot_check':
       return spotCheck(ctx, actor, origin, cmd);
+    case 'console_login':
+      return consoleLogin(ctx, actor, origin);
   }
 }

@@ -102,6 +102,7 @@ export const GRAMMAR: { usage: string; meaning: string; who: string; roles: Pers
     roles: ['resident', 'grid_worker'],
   },
   { usage: '督查 0001 [备注]', meaning: '标记暗访督查', who: '呼应办', roles: ['office_staff'] },
+  { usage: '登录后台', meaning: '私下获取网页后台的一次性登录链接（10分钟内有效）', who: '工作人员', roles: STAFF },
   { usage: '帮助', meaning: '显示本人可用的指令（「帮助 全部」显示全部）', who: '所有人', roles: EVERYONE },
 ];
 
@@ -170,6 +171,7 @@ export function parseCommand(text: string, d: District): ParseResult {
   if (/^(帮助|help|\?|？)$/i.test(t)) return { ok: true, command: { type: 'help', all: false } };
   if (/^(帮助|help)\s*(全部|all)$/i.test(t)) return { ok: true, command: { type: 'help', all: true } };
   if (/^我的待办$/.test(t) || t === '待办') return { ok: true, command: { type: 'todo' } };
+  if (/^登录后台$/.test(t)) return { ok: true, command: { type: 'console_login' } };
   const m = /^(\S+)\s*(.*)$/.exec(t)!;
   let [, head, rest] = m;
   // "基本满意0001" and "报到0001": a command word stuck to the number
