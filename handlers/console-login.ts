@@ -23,16 +23,20 @@ export async function consoleLogin(ctx: Ctx, actor: Actor, origin: Origin | null
       '后台仅供街道、部门、呼应办和区领导的工作人员使用；如您是工作人员，请联系呼应办登记身份',
       `${actor.role} may not use the console`,
     );
-  if (!origin) return refuse('bad_input', '请在群聊或私聊中向我发送「登录后台」', 'console login without a chat');
+  if (!origin)
+    return refuse('bad_input', '请在群聊或私聊中向我发送「登录后台」', 'console login without a chat');
   // in a one-to-one chat the origin names no user: every answer there is private already
   const oneToOne = !origin.userId;
   const whispers = oneToOne || (ctx.privateReplies ?? []).includes(origin.platform);
-  const say = (m: Message) =>
-    runWork(ctx, actor, origin, (w) => w.reply({ ...m, private: true }));
+  const say = (m: Message) => runWork(ctx, actor, origin, (w) => w.reply({ ...m, private: true }));
   if (!whispers) {
     ctx.log.info({ actorId: actor.personId }, 'console login asked where no private answer is possible');
     await say(
-      notice('请私聊我', '登录链接只能私下发给您：请直接给我发私信「登录后台」，我会把一次性登录链接发给您。', 'info'),
+      notice(
+        '请私聊我',
+        '登录链接只能私下发给您：请直接给我发私信「登录后台」，我会把一次性登录链接发给您。',
+        'info',
+      ),
     );
     return undefined;
   }

@@ -1,0 +1,1 @@
+export function mountConsole(..._a: unknown[]) {}
