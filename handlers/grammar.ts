@@ -102,7 +102,12 @@ export const GRAMMAR: { usage: string; meaning: string; who: string; roles: Pers
     roles: ['resident', 'grid_worker'],
   },
   { usage: '督查 0001 [备注]', meaning: '标记暗访督查', who: '呼应办', roles: ['office_staff'] },
-  { usage: '登录后台', meaning: '私下获取网页后台的一次性登录链接（10分钟内有效）', who: '工作人员', roles: STAFF },
+  {
+    usage: '登录后台',
+    meaning: '私下获取网页后台的一次性登录链接（10分钟内有效）',
+    who: '工作人员',
+    roles: STAFF,
+  },
   { usage: '帮助', meaning: '显示本人可用的指令（「帮助 全部」显示全部）', who: '所有人', roles: EVERYONE },
 ];
 

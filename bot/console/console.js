@@ -20,10 +20,16 @@
     };
     const source = new EventSource('/console/events');
     source.addEventListener('open', () => {
-      if (mark) { mark.textContent = '实时'; mark.classList.add('on'); }
+      if (mark) {
+        mark.textContent = '实时';
+        mark.classList.add('on');
+      }
     });
     source.addEventListener('error', () => {
-      if (mark) { mark.textContent = '连接中断，正在重连…'; mark.classList.remove('on'); }
+      if (mark) {
+        mark.textContent = '连接中断，正在重连…';
+        mark.classList.remove('on');
+      }
     });
     source.addEventListener('changed', refresh);
   }

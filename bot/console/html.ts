@@ -77,7 +77,12 @@ export function html(c: Context, body: string, status: 200 | 400 | 401 | 403 | 4
 }
 
 /** A table: header cells and rows of already-escaped cells; `caption` names it for screen readers. */
-export function table(caption: string, head: string[], rows: string[][], o: { empty?: string; testid?: string } = {}) {
+export function table(
+  caption: string,
+  head: string[],
+  rows: string[][],
+  o: { empty?: string; testid?: string } = {},
+) {
   if (!rows.length) return `<p class="muted">${escapeHtml(o.empty ?? '无')}</p>`;
   return `<div class="scroll"><table${o.testid ? ` data-testid="${o.testid}"` : ''}><caption>${escapeHtml(caption)}</caption><thead><tr>${head
     .map((h) => `<th scope="col">${escapeHtml(h)}</th>`)

@@ -8,8 +8,19 @@ import { countCalls, listCalls, OPEN_CALL_STATES, STATE_NAMES, TIER_NAMES } from
 import { unitName } from '../../handlers/cards.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { percent } from '../../handlers/reports/bulletin.ts';
-import { monthPeriod, type Scope as RateScope, ratesFor, type UnitRates } from '../../handlers/reports/rates.ts';
-import { addDuration, formatShanghai, parseDuration, previousMonth, workingMinutesBetween } from '../../handlers/worktime.ts';
+import {
+  monthPeriod,
+  type Scope as RateScope,
+  ratesFor,
+  type UnitRates,
+} from '../../handlers/reports/rates.ts';
+import {
+  addDuration,
+  formatShanghai,
+  parseDuration,
+  previousMonth,
+  workingMinutesBetween,
+} from '../../handlers/worktime.ts';
 import type { Services } from '../services.ts';
 import { escapeHtml, html, page, table } from './html.ts';
 import { type Scope, seesEverything, visibleTo } from './scope.ts';
@@ -30,7 +41,8 @@ export function ageBucket(createdAt: Date, now: Date): (typeof AGE_BUCKETS)[numb
 }
 
 /** An assignment's next deadline: 报到 until acknowledged, then 办结. */
-const nextDue = (a: Assignment) => (a.acknowledged_at ? a.resolve_due_at : (a.ack_due_at ?? a.resolve_due_at));
+const nextDue = (a: Assignment) =>
+  a.acknowledged_at ? a.resolve_due_at : (a.ack_due_at ?? a.resolve_due_at);
 
 export interface Overview {
   at: Date;
@@ -46,14 +58,19 @@ export interface Overview {
 
 function rateScope(ctx: Ctx, s: Scope): RateScope {
   if (s.kind === 'all') return { kind: 'district' };
-  if (s.kind === 'community') return { kind: 'street', code: ctx.district.units.get(s.code)?.parent ?? s.code };
+  if (s.kind === 'community')
+    return { kind: 'street', code: ctx.district.units.get(s.code)?.parent ?? s.code };
   return { kind: s.kind as 'street' | 'department', code: s.code };
 }
 
 export async function overview(ctx: Ctx, scope: Scope): Promise<Overview> {
   const now = ctx.clock.now();
   const vis = visibleTo(scope);
-  const open: Call[] = await listCalls(ctx.db, { states: OPEN_CALL_STATES, visibleTo: vis, limit: 100_000 }, now);
+  const open: Call[] = await listCalls(
+    ctx.db,
+    { states: OPEN_CALL_STATES, visibleTo: vis, limit: 100_000 },
+    now,
+  );
   let assignments = open.length
     ? await ctx.db
         .selectFrom('assignments')
@@ -120,7 +137,12 @@ const tile = (href: string, n: number, label: string, testid: string, tone = '')
 
 export function overviewFragment(ctx: Ctx, o: Overview): string {
   const d = ctx.district;
-  const ageTable = (caption: string, rows: Map<string, Record<string, number>>, param: string, testid: string) =>
+  const ageTable = (
+    caption: string,
+    rows: Map<string, Record<string, number>>,
+    param: string,
+    testid: string,
+  ) =>
     table(
       caption,
       ['单位', ...AGE_BUCKETS.map((b) => b.label), '合计'],
@@ -169,7 +191,11 @@ ${table(
 )}`;
 }
 
-export function overviewRoutes(app: Hono<ConsoleEnv>, services: Services, scopeOfViewer: (c: { get(k: 'viewer'): ConsoleEnv['Variables']['viewer'] }) => Scope | null) {
+export function overviewRoutes(
+  app: Hono<ConsoleEnv>,
+  services: Services,
+  scopeOfViewer: (c: { get(k: 'viewer'): ConsoleEnv['Variables']['viewer'] }) => Scope | null,
+) {
   const { ctx } = services;
   app.get('/', async (c) => {
     const scope = scopeOfViewer(c);

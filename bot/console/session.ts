@@ -64,7 +64,11 @@ export function loginRoutes(app: Hono<ConsoleEnv>, ctx: Ctx) {
     const used = await useLink(ctx.db, secret, now);
     if ('refused' in used) {
       ctx.log.info({ reason: used.refused }, 'console login refused');
-      return html(c, loginPage(notice(REFUSED[used.refused], 'error')), used.refused === 'unknown' ? 400 : 410);
+      return html(
+        c,
+        loginPage(notice(REFUSED[used.refused], 'error')),
+        used.refused === 'unknown' ? 400 : 410,
+      );
     }
     const actor = await actorById(ctx.db, used.personId);
     if (!actor || !mayUseConsole(actor.role))
