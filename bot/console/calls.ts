@@ -394,7 +394,7 @@ function commandOf(no: string, f: Record<string, string>): Record<string, unknow
   }
 }
 
-async function photos(services: Services, call: Call) {
+function photos(call: Call) {
   if (!call.images.length) return '';
   return `<h2>照片</h2><div class="photos">${call.images
     .map(
@@ -428,7 +428,7 @@ async function callPage(services: Services, v: Viewer, det: CallDetails, message
 <dl class="facts" data-testid="call-facts">${facts.map(([k, x]) => `<dt>${k}</dt><dd>${escapeHtml(x)}</dd>`).join('')}</dl>
 <h2>承办部门与时限</h2>
 ${table('承办部门', ['部门', '角色', '轮次', '状态', '报到时限', '报到时间', '办结时限', '办结时间', '结果/理由'], assignmentRows(ctx, det, now), { empty: '尚未派单', testid: 'assignments' })}
-${await photos(services, call)}
+${photos(call)}
 <h2>办理记录</h2>
 ${timeline(det)}
 <h2>可办理的操作</h2>
