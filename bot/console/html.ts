@@ -63,12 +63,13 @@ ${body}
 </main></body></html>`;
 }
 
-/** A page as the console answers it: never cached, no referrer, only our own script and style. */
+/** A page as the console answers it: never cached, no referrer to other sites (a login link's
+ * secret stays here; our own forms still carry their origin), only our own script and style. */
 export function html(c: Context, body: string, status: 200 | 400 | 401 | 403 | 404 | 410 | 422 = 200) {
   return c.body(body, status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
+    'Referrer-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Content-Security-Policy':
