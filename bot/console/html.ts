@@ -5,6 +5,7 @@ import type { Context, Hono } from 'hono';
 import type { Actor } from '../../handlers/people.ts';
 import { ROLE_NAMES } from '../../handlers/people.ts';
 import { escapeHtml } from '../admin/html.ts';
+import { SHEET_FONT_PATH } from '../sheet.ts';
 
 export { escapeHtml };
 
@@ -56,6 +57,7 @@ export function page(title: string, body: string, o: PageOptions = {}): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)} · 呼应后台</title><link rel="stylesheet" href="/console/assets/console.css">
+<link rel="preload" href="${SHEET_FONT_PATH}" as="font" type="font/otf" crossorigin>
 <script src="/console/assets/console.js" defer></script></head>
 <body><a class="skip" href="#main">跳到正文</a>${nav}
 <main id="main" tabindex="-1"><h1>${escapeHtml(title)}</h1>

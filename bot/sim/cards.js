@@ -41,19 +41,17 @@ function withMentions(text) {
 
 /** Text with web links (a console login link: absolute, or a path on this server) made clickable. */
 function withLinks(text) {
-  return text
-    .split(/(https?:\/\/[^\s]+|\/console\/[^\s]+)/)
-    .map((part, i) =>
-      i % 2
-        ? el('a', {
-            href: part,
-            target: '_blank',
-            rel: 'noopener noreferrer',
-            'data-testid': 'card-link',
-            text: part,
-          })
-        : part,
-    );
+  return text.split(/(https?:\/\/[^\s]+|\/console\/[^\s]+)/).map((part, i) =>
+    i % 2
+      ? el('a', {
+          href: part,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          'data-testid': 'card-link',
+          text: part,
+        })
+      : part,
+  );
 }
 
 /**
