@@ -19,7 +19,7 @@ const lark = { LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 'secret' };
 
 describe('the platforms', () => {
   it('are one list, each with its name, its limits and its own variables', () => {
-    expect(ADAPTERS.map((a) => a.platform)).toEqual(['lark', 'wechat', 'sim']);
+    expect(ADAPTERS.map((a) => a.platform)).toEqual(['lark', 'wecom', 'wechat', 'sim']);
     expect(platformLimits()).toMatchObject({ lark: { app: 50, chat: 5 } });
     expect(loadServiceEnv({ ...lark, LARK_MODE: 'ws' })).toMatchObject({
       LARK_APP_ID: 'cli_x',

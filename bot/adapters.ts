@@ -8,8 +8,9 @@ import type { Adapter } from './adapter.ts';
 import { lark } from './lark/platform.ts';
 import { sim } from './sim/platform.ts';
 import { wechat } from './wechat/platform.ts';
+import { wecom } from './wecom/platform.ts';
 
-export const ADAPTERS: readonly Adapter[] = [lark, wechat, sim];
+export const ADAPTERS: readonly Adapter[] = [lark, wecom, wechat, sim];
 
 /** Whether a real platform (one people are on, not a sandbox) is configured. */
 export const realPlatformConfigured = (env: Env) =>

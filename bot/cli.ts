@@ -48,6 +48,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: "verify the Lark app's credentials and print what to configure",
     args: [1, 1],
   },
+  wecom: {
+    usage: 'wecom check',
+    summary: "check the WeCom bot's settings and group webhooks, and print what to configure",
+    args: [1, 1],
+  },
   bulletin: {
     usage: 'bulletin [--month YYYY-MM] [--out FILE|DIR]',
     summary: "print a month's bulletin and write its chart",
@@ -259,6 +264,16 @@ export async function main(argv: string[]): Promise<number> {
         return fail(`huying lark: unknown subcommand "${positionals[0]}" (see huying lark --help)`);
       const { larkCheckCli } = await import('./lark/check.ts');
       return larkCheckCli(loadEnv());
+    }
+    case 'wecom': {
+      if (positionals[0] !== 'check')
+        return fail(`huying wecom: unknown subcommand "${positionals[0]}" (see huying wecom --help)`);
+      const env = loadEnv();
+      const [{ wecomCheckCli }, { loadDistrict }] = await Promise.all([
+        import('./wecom/check.ts'),
+        import('../config/district.ts'),
+      ]);
+      return wecomCheckCli(env, loadDistrict(env.HUYING_CONFIG));
     }
     case 'survey':
       if (positionals[0] !== 'import')

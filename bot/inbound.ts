@@ -2,7 +2,8 @@
 import { z } from 'zod';
 
 export const inboundSchema = z.object({
-  platform: z.enum(['lark', 'wechat', 'sim']),
+  /** the adapter's platform name (bot/adapters.ts lists them) */
+  platform: z.string().regex(/^[a-z][a-z0-9]*$/),
   /** the platform's own event id, for deduplication; absent where the platform has none */
   eventId: z.string().min(1).optional(),
   chatId: z.string().min(1),

@@ -95,6 +95,16 @@ describe('router', () => {
     });
   });
 
+  it('marks a report of someone in danger as urgent, and a routine report or a press as not', () => {
+    const inbound = (x: Partial<Inbound>) =>
+      inboundSchema.parse({ platform: 'lark', chatId: 'oc_x', sender: { userId: 'u' }, ...x });
+    expect(
+      router.urgent(inbound({ text: '3栋电梯卡在两层中间了里面有个老人出不来', mentionsBot: true })),
+    ).toBe(true);
+    expect(router.urgent(inbound({ text: '晨辉路12号路灯不亮了', mentionsBot: true }))).toBe(false);
+    expect(router.urgent(inbound({ text: '', action: { command: '报到 0001' } }))).toBe(false);
+  });
+
   it('ignores chatter without a mention, and unbound chats', async () => {
     const before = await callCount();
     expect((await send({ ...resident, text: '今天天气不错' })).status).toBe('ignored');

@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../config/log.ts';
 import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '../db/inbox.ts';
+import { parseCommand } from '../handlers/commands.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
 import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
-import { parseCommand } from '../handlers/grammar.ts';
+import { isUrgentText } from '../handlers/intake.ts';
 import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
 import { cleanDeep } from '../handlers/text.ts';
@@ -35,6 +36,9 @@ export interface Router {
   /** does the work for an accepted event; `log`: the request's logger, so its lines carry its id */
   process(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
   handle(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
+  /** whether an accepted event is to be worked on before the others: something said (not a
+   * pressed button) that reports an emergency */
+  urgent(inbound: Inbound): boolean;
   /** processes the recorded events no process is working on (a dead process accepted them);
    * returns how many it took on */
   replay(limit?: number): Promise<number>;
@@ -111,6 +115,9 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       working.delete(id);
     }
   }
+
+  const urgent = (inbound: Inbound) =>
+    !inbound.action && !!inbound.text && isUrgentText(ctx.district, inbound.text);
 
   async function replay(limit = 50): Promise<number> {
     let done = 0;
@@ -281,6 +288,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
   return {
     accept,
     process: work,
+    urgent,
     replay,
     async handle(inbound, opts) {
       if (!(await accept(inbound))) return { status: 'duplicate' };

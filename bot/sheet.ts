@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { District } from '../config/district.ts';
 import { cjkFontPath } from '../config/fonts.ts';
 import { type CallDetails, callDetails, findCall, STATE_NAMES, TIER_NAMES } from '../handlers/calls.ts';
-import { EVENT_NAMES, maskPhones, unitName } from '../handlers/cards.ts';
+import { EVENT_NAMES, maskPhones, unitName } from '../handlers/cards/fields.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { Refusal } from '../handlers/errors.ts';
 import { formatShanghai } from '../handlers/worktime.ts';

@@ -1,30 +1,26 @@
-// The district file: org chart, catalog of matter types, time limits, escalation ladder,
-// chat bindings and people; loaded from YAML/JSON and validated with zod at start.
+// The district file: its schema (catalog of matter types, time limits, ladders, chat bindings,
+// people), loaded from YAML/JSON and validated with zod at start; the org chart it names is
+// config/org-chart.ts.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from './errors.ts';
+import {
+  buildUnits,
+  CHAT_ROLE_UNIT,
+  CHAT_ROLES,
+  PERSON_ROLES,
+  ROLE_UNITS,
+  type Unit,
+  unitRef,
+} from './org-chart.ts';
+
+export * from './org-chart.ts';
 
 export const TIERS = ['simple', 'general', 'complex', 'key', 'emergency'] as const;
 export type Tier = (typeof TIERS)[number];
-export const UNIT_KINDS = ['office', 'leaders', 'street', 'community', 'department'] as const;
-export type UnitKind = (typeof UNIT_KINDS)[number];
-export const PERSON_ROLES = [
-  'resident',
-  'grid_worker',
-  'street_staff',
-  'street_head',
-  'liaison',
-  'department_head',
-  'office_staff',
-  'leader',
-  'admin',
-] as const;
-export type PersonRole = (typeof PERSON_ROLES)[number];
-export const CHAT_ROLES = ['community', 'street', 'department', 'office', 'leader'] as const;
-export type ChatRole = (typeof CHAT_ROLES)[number];
 /** A chat platform's name ('lark'…): which exist is the bot's registry's to say (bot/adapters.ts). */
 const platformName = z.string().regex(/^[a-z][a-z0-9]*$/, 'must be a platform name (lower-case letters)');
 export const NOTIFY_TARGETS = ['assignee_chat', 'department_head', 'office', 'leaders'] as const;
@@ -306,69 +302,10 @@ export type EscalationStep = z.infer<typeof escalationStep>;
 export type WaitStep = z.infer<typeof waitStep>;
 export type WebhookSubscriber = z.infer<typeof webhookSubscriber>;
 
-/** Which unit kind a chat of each role belongs to. */
-export const CHAT_ROLE_UNIT: Record<ChatRole, UnitKind> = {
-  community: 'community',
-  street: 'street',
-  department: 'department',
-  office: 'office',
-  leader: 'leaders',
-};
-
-/** Which unit kinds a person of each role may belong to. */
-export const ROLE_UNITS: Record<PersonRole, UnitKind[]> = {
-  resident: ['community'],
-  grid_worker: ['community', 'street'],
-  street_staff: ['street'],
-  street_head: ['street'],
-  liaison: ['department'],
-  department_head: ['department'],
-  office_staff: ['office'],
-  leader: ['leaders'],
-  admin: ['office'],
-};
-
-export interface Unit {
-  code: string;
-  name: string;
-  kind: UnitKind;
-  /** the street of a community */
-  parent: string | null;
-}
-
 export interface District extends DistrictFile {
   units: Map<string, Unit>;
   catalogByCode: Map<string, CatalogItemConfig>;
   source: string;
-}
-
-/** A unit reference in the file: a code, or "street/community". */
-function unitRef(d: DistrictFile, ref: string): Unit | undefined {
-  const [first, second] = ref.split('/');
-  if (second !== undefined) {
-    const street = d.streets.find((s) => s.code === first);
-    const c = street?.communities.find((x) => x.code === second);
-    return c && street ? { code: c.code, name: c.name, kind: 'community', parent: street.code } : undefined;
-  }
-  return buildUnits(d).get(ref);
-}
-
-function buildUnits(d: DistrictFile): Map<string, Unit> {
-  const units = new Map<string, Unit>();
-  units.set(d.office.code, { ...d.office, kind: 'office', parent: null });
-  units.set(d.leaders.code, { ...d.leaders, kind: 'leaders', parent: null });
-  for (const s of d.streets) {
-    units.set(s.code, { code: s.code, name: s.name, kind: 'street', parent: null });
-    for (const c of s.communities) units.set(c.code, { ...c, kind: 'community', parent: s.code });
-  }
-  for (const u of d.departments) units.set(u.code, { ...u, kind: 'department', parent: null });
-  return units;
-}
-
-/** Resolves "street/community" references to plain unit codes once validated. */
-export function unitCodeOf(ref: string): string {
-  const i = ref.indexOf('/');
-  return i === -1 ? ref : ref.slice(i + 1);
 }
 
 export const defaultDistrictPath = join(dirname(fileURLToPath(import.meta.url)), 'sample-district.yaml');

@@ -3,7 +3,7 @@
 // the street is reminded once on the third. The daily job calls archiveDue; re-running it
 // changes nothing (the call row is locked and re-read, and the reminder is on the timeline).
 import type { Call } from '../db/schema.ts';
-import { shortName } from './cards.ts';
+import { shortName } from './cards/fields.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';

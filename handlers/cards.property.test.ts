@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type World, world } from '../test/world.ts';
+import { parseCommand } from './commands.ts';
 import { execute } from './execute.ts';
-import { parseCommand } from './grammar.ts';
 import { commandOfPress, type Message } from './messages.ts';
 import type { Actor } from './people.ts';
 import { findChat } from './people.ts';

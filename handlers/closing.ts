@@ -1,11 +1,13 @@
 // Stage 6, close and archive (结案备案): the street confirms or rejects the result, merges
 // duplicates, cancels; the reporter rates; the office flags spot checks.
 
+import { z } from 'zod';
 import type { Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall, OPEN_CALL_STATES } from './calls.ts';
-import { satisfactionCard, scoreCard, workCard } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { satisfactionCard, scoreCard } from './cards/close.ts';
+import { workCard } from './cards/track.ts';
+import { defineCommand, need, ok, reason, ref, SATISFACTION_WORDS, STREET } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { limitsFor } from './deadlines.ts';
 import { refuse } from './errors.ts';
@@ -18,16 +20,31 @@ import { archiveNow, assertState, setCallState } from './shared.ts';
 import { type Origin, runWork, type Work } from './work.ts';
 import { addDuration, parseDuration } from './worktime.ts';
 
+const closeSchema = z.object({ type: z.literal('close'), ref });
+const reopenSchema = z.object({ type: z.literal('reopen'), ref, reason });
+const mergeSchema = z.object({ type: z.literal('merge'), ref, into: ref });
+const cancelSchema = z.object({ type: z.literal('cancel'), ref, reason });
+const rateSchema = z.object({
+  type: z.literal('rate'),
+  ref,
+  answer: z.enum(['satisfied', 'basic', 'unsatisfied']),
+});
+const spotCheckSchema = z.object({
+  type: z.literal('spot_check'),
+  ref,
+  note: z.string().trim().max(500).optional(),
+});
+
 export async function close(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'close'>,
+  cmd: z.output<typeof closeSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'close', call);
+    assertStreetAction(d, actor, CLOSING_COMMANDS.close, call);
     assertState(call, ['resolved'], '结案');
     const active = (await assignmentsOf(w.trx, call.id)).filter(isActive);
     if (!active.length || active.some((a) => a.state !== 'resolved'))
@@ -63,12 +80,12 @@ export async function reopen(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'reopen'>,
+  cmd: z.output<typeof reopenSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'reopen', call);
+    assertStreetAction(d, actor, CLOSING_COMMANDS.reopen, call);
     assertState(call, ['resolved'], '重办');
     const limits = limitsFor(d, call.category_code, call.tier as Tier);
     const due = addDuration(w.now, parseDuration(limits.resolve), { wallClock: modeOf(call.tier).wallClock });
@@ -112,12 +129,12 @@ export async function merge(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'merge'>,
+  cmd: z.output<typeof mergeSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'merge', call);
+    assertStreetAction(d, actor, CLOSING_COMMANDS.merge, call);
     assertState(call, ['reported', 'triaged', 'called', 'returned'], '合并');
     const target = await lockCall(w.trx, cmd.into);
     if (target.id === call.id) refuse('bad_input', '不能合并到自身');
@@ -146,12 +163,12 @@ export async function cancel(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'cancel'>,
+  cmd: z.output<typeof cancelSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'cancel', call);
+    assertStreetAction(d, actor, CLOSING_COMMANDS.cancel, call);
     assertState(call, OPEN_CALL_STATES, '撤销');
     await endActive(w, call, 'cancelled', '已撤销');
     await setCallState(w, call, 'cancelled');
@@ -174,7 +191,7 @@ export async function rate(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'rate'>,
+  cmd: z.output<typeof rateSchema>,
 ): Promise<Call> {
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
@@ -205,13 +222,101 @@ export async function rate(
   });
 }
 
-export async function spotCheck(ctx: Ctx, actor: Actor, origin: Origin | null, cmd: CommandOf<'spot_check'>) {
+export async function spotCheck(
+  ctx: Ctx,
+  actor: Actor,
+  origin: Origin | null,
+  cmd: z.output<typeof spotCheckSchema>,
+) {
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertOffice(actor, 'spot_check');
+    assertOffice(actor, CLOSING_COMMANDS.spot_check);
     await w.trx.updateTable('calls').set({ spot_check: true }).where('id', '=', call.id).execute();
     await w.event(call.id, 'spot_checked', { note: cmd.note ?? null });
     await w.reply(notice(`已标记暗访督查 ${call.no}`, cmd.note ?? ''), call.id);
     return call;
   });
 }
+
+const STREET_AND_OFFICE = [...STREET, 'office_staff' as const];
+
+export const CLOSING_COMMANDS = {
+  close: defineCommand({
+    type: 'close',
+    name: '结案',
+    roles: STREET,
+    who: '街道',
+    schema: closeSchema,
+    heads: ['结案'],
+    glued: ['结案'],
+    parse: ({ no }) => (no ? ok({ type: 'close', ref: no }) : need('结案 0001')),
+    help: [{ usage: '结案 0001', meaning: '确认办理结果并结案' }],
+    run: (ctx, inv, cmd) => close(ctx, inv.actor, inv.origin, cmd),
+  }),
+  reopen: defineCommand({
+    type: 'reopen',
+    name: '重办',
+    roles: STREET,
+    who: '街道',
+    schema: reopenSchema,
+    heads: ['重办'],
+    parse: ({ no, after }) =>
+      no && after(1) ? ok({ type: 'reopen', ref: no, reason: after(1) }) : need('重办 0001 重办理由'),
+    help: [{ usage: '重办 0001 理由', meaning: '不认可结果，要求重办' }],
+    run: (ctx, inv, cmd) => reopen(ctx, inv.actor, inv.origin, cmd),
+  }),
+  merge: defineCommand({
+    type: 'merge',
+    name: '合并',
+    roles: STREET_AND_OFFICE,
+    who: '街道',
+    schema: mergeSchema,
+    heads: ['合并'],
+    parse: ({ no, args }) => {
+      const into = args[1] === '到' || args[1] === '入' ? args[2] : args[1];
+      return no && into ? ok({ type: 'merge', ref: no, into }) : need('合并 0002 到 0001');
+    },
+    help: [{ usage: '合并 0002 到 0001', meaning: '重复反映并入已有呼叫单' }],
+    run: (ctx, inv, cmd) => merge(ctx, inv.actor, inv.origin, cmd),
+  }),
+  cancel: defineCommand({
+    type: 'cancel',
+    name: '撤销',
+    roles: STREET_AND_OFFICE,
+    who: '街道、呼应办',
+    schema: cancelSchema,
+    heads: ['撤销'],
+    parse: ({ no, after }) =>
+      no && after(1) ? ok({ type: 'cancel', ref: no, reason: after(1) }) : need('撤销 0001 撤销理由'),
+    help: [{ usage: '撤销 0001 理由', meaning: '撤销（非真实问题等）' }],
+    run: (ctx, inv, cmd) => cancel(ctx, inv.actor, inv.origin, cmd),
+  }),
+  rate: defineCommand({
+    type: 'rate',
+    name: '评价满意度',
+    roles: ['resident', 'grid_worker'],
+    who: '反映人',
+    schema: rateSchema,
+    heads: Object.keys(SATISFACTION_WORDS),
+    glued: Object.keys(SATISFACTION_WORDS),
+    parse: ({ head, no }) =>
+      no
+        ? ok({ type: 'rate', ref: no, answer: SATISFACTION_WORDS[head as keyof typeof SATISFACTION_WORDS] })
+        : need(`${head} 0001`),
+    help: [{ usage: '满意 0001 / 基本满意 0001 / 不满意 0001', meaning: '评价满意度' }],
+    run: (ctx, inv, cmd) => rate(ctx, inv.actor, inv.origin, cmd),
+  }),
+  spot_check: defineCommand({
+    type: 'spot_check',
+    name: '暗访督查',
+    roles: ['office_staff'],
+    who: '呼应办',
+    schema: spotCheckSchema,
+    heads: ['督查'],
+    glued: ['督查'],
+    parse: ({ no, after }) =>
+      no ? ok({ type: 'spot_check', ref: no, note: after(1) || undefined }) : need('督查 0001 备注'),
+    help: [{ usage: '督查 0001 [备注]', meaning: '标记暗访督查' }],
+    run: (ctx, inv, cmd) => spotCheck(ctx, inv.actor, inv.origin, cmd),
+  }),
+};

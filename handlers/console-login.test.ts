@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digest } from '../db/console-sessions.ts';
 import { type World, world } from '../test/world.ts';
+import { parseCommand } from './commands.ts';
 import { execute } from './execute.ts';
-import { parseCommand } from './grammar.ts';
 import type { Actor } from './people.ts';
 
 describe('登录后台', () => {

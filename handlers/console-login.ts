@@ -2,7 +2,9 @@
 // one-time link valid for ten minutes. A login link is never posted where others can read it:
 // where the platform cannot show a message to one person in a group, the bot asks them to
 // message it directly.
+import { z } from 'zod';
 import { createLink } from '../db/console-sessions.ts';
+import { defineCommand, STAFF } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { type Message, notice } from './messages.ts';
@@ -57,3 +59,17 @@ export async function consoleLogin(ctx: Ctx, actor: Actor, origin: Origin | null
   });
   return undefined;
 }
+
+/** 登录后台: one line in handlers/commands.ts. */
+export const CONSOLE_LOGIN_COMMAND = defineCommand({
+  type: 'console_login',
+  name: '登录后台',
+  roles: STAFF,
+  who: '工作人员',
+  schema: z.object({ type: z.literal('console_login') }),
+  whole: /^登录后台$/,
+  help: [
+    { usage: '登录后台', meaning: `私下获取网页后台的一次性登录链接（${CONSOLE_LINK_MINUTES}分钟内有效）` },
+  ],
+  run: (ctx, inv) => consoleLogin(ctx, inv.actor, inv.origin),
+});

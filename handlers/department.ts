@@ -1,9 +1,12 @@
 // Stage 5, track (全程跟踪): a department acknowledges (报到), reports progress, resolves,
 // or returns a mis-routed assignment to whoever dispatched it.
+import { z } from 'zod';
 import type { Assignment, Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { resolvedCard, triageCard, unitName, workCard } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { triageCard } from './cards/collect.ts';
+import { unitName } from './cards/fields.ts';
+import { resolvedCard, workCard } from './cards/track.ts';
+import { DEPARTMENT, defineCommand, findUnitCode, need, ok, reason, ref, unit } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { type Message, notice } from './messages.ts';
@@ -13,13 +16,24 @@ import { assertAssignee } from './permissions.ts';
 import { refreshCallState, requestDispatch } from './shared.ts';
 import { type Origin, runWork, type Work } from './work.ts';
 
-type DepartmentCommand = CommandOf<'acknowledge' | 'progress' | 'resolve' | 'return'>;
-const ACTION = {
-  acknowledge: 'acknowledge',
-  progress: 'progress',
-  resolve: 'resolve',
-  return: 'return',
-} as const;
+const acknowledgeSchema = z.object({ type: z.literal('acknowledge'), ref, unit: unit.optional() });
+const progressSchema = z.object({
+  type: z.literal('progress'),
+  ref,
+  text: z.string().trim().min(1, '请写明进展').max(1000),
+  unit: unit.optional(),
+});
+const resolveSchema = z.object({
+  type: z.literal('resolve'),
+  ref,
+  text: z.string().trim().min(2, '请写明办理结果').max(1000),
+  images: z.array(z.string()).max(9).default([]),
+  unit: unit.optional(),
+});
+const returnSchema = z.object({ type: z.literal('return'), ref, reason, unit: unit.optional() });
+type DepartmentCommand = z.output<
+  typeof acknowledgeSchema | typeof progressSchema | typeof resolveSchema | typeof returnSchema
+>;
 
 /** The assignment the actor acts on: their unit's active one (or the named unit's). */
 async function pick(
@@ -33,7 +47,7 @@ async function pick(
   const a = mine.find(isActive) ?? mine.at(-1);
   const target = a ?? all.find((x) => x.role === 'lead' && isActive(x)) ?? all.find(isActive);
   if (!target) refuse('wrong_state', `呼叫单 ${call.no} 还没有派单`);
-  assertAssignee(w.ctx.district, w.actor, ACTION[cmd.type], target!);
+  assertAssignee(w.ctx.district, w.actor, DEPARTMENT_COMMANDS[cmd.type], target!);
   if (!isActive(target!))
     refuse(
       'already_done',
@@ -60,7 +74,7 @@ export async function acknowledge(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'acknowledge'>,
+  cmd: z.output<typeof acknowledgeSchema>,
 ) {
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
@@ -95,7 +109,12 @@ export async function acknowledge(
   });
 }
 
-export async function progress(ctx: Ctx, actor: Actor, origin: Origin | null, cmd: CommandOf<'progress'>) {
+export async function progress(
+  ctx: Ctx,
+  actor: Actor,
+  origin: Origin | null,
+  cmd: z.output<typeof progressSchema>,
+) {
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
     const { a } = await pick(w, call, cmd);
@@ -115,7 +134,12 @@ export async function progress(ctx: Ctx, actor: Actor, origin: Origin | null, cm
   });
 }
 
-export async function resolve(ctx: Ctx, actor: Actor, origin: Origin | null, cmd: CommandOf<'resolve'>) {
+export async function resolve(
+  ctx: Ctx,
+  actor: Actor,
+  origin: Origin | null,
+  cmd: z.output<typeof resolveSchema>,
+) {
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
     const { a } = await pick(w, call, cmd);
@@ -151,7 +175,7 @@ export async function returnAssignment(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'return'>,
+  cmd: z.output<typeof returnSchema>,
 ) {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
@@ -191,3 +215,61 @@ export async function returnAssignment(
     return call;
   });
 }
+
+const WHO = '部门联络员';
+
+export const DEPARTMENT_COMMANDS = {
+  acknowledge: defineCommand({
+    type: 'acknowledge',
+    name: '报到',
+    roles: DEPARTMENT,
+    who: WHO,
+    schema: acknowledgeSchema,
+    heads: ['报到'],
+    glued: ['报到'],
+    parse: ({ no, args, d }) =>
+      no
+        ? ok({ type: 'acknowledge', ref: no, unit: args[1] && findUnitCode(d, args[1]) })
+        : need('报到 0001'),
+    help: [{ usage: '报到 0001', meaning: '部门报到' }],
+    run: (ctx, inv, cmd) => acknowledge(ctx, inv.actor, inv.origin, cmd),
+  }),
+  progress: defineCommand({
+    type: 'progress',
+    name: '反馈进展',
+    roles: DEPARTMENT,
+    who: WHO,
+    schema: progressSchema,
+    heads: ['进展'],
+    parse: ({ no, after }) =>
+      no && after(1) ? ok({ type: 'progress', ref: no, text: after(1) }) : need('进展 0001 处置进展'),
+    help: [{ usage: '进展 0001 内容', meaning: '反馈处置进展' }],
+    run: (ctx, inv, cmd) => progress(ctx, inv.actor, inv.origin, cmd),
+  }),
+  resolve: defineCommand({
+    type: 'resolve',
+    name: '办结',
+    roles: DEPARTMENT,
+    who: WHO,
+    schema: resolveSchema,
+    heads: ['办结'],
+    parse: ({ no, after }) =>
+      no && after(1)
+        ? ok({ type: 'resolve', ref: no, text: after(1), images: [] })
+        : need('办结 0001 办理结果'),
+    help: [{ usage: '办结 0001 结果', meaning: '办结并说明结果' }],
+    run: (ctx, inv, cmd) => resolve(ctx, inv.actor, inv.origin, cmd),
+  }),
+  return: defineCommand({
+    type: 'return',
+    name: '退回',
+    roles: DEPARTMENT,
+    who: WHO,
+    schema: returnSchema,
+    heads: ['退回'],
+    parse: ({ no, after }) =>
+      no && after(1) ? ok({ type: 'return', ref: no, reason: after(1) }) : need('退回 0001 退回理由'),
+    help: [{ usage: '退回 0001 理由', meaning: '退回错派的呼叫' }],
+    run: (ctx, inv, cmd) => returnAssignment(ctx, inv.actor, inv.origin, cmd),
+  }),
+};

@@ -1,6 +1,6 @@
 // The daily digest: each department's open and overdue assignments, to its chats, on working
 // days. What it says is here; jobs/schedules.ts only runs it at 08:30.
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
 import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';

@@ -1,9 +1,20 @@
 // Stage 4, dispatch (派单调度): the office's two rounds for complex calls, the leaders'
 // reverse dispatch for key and emergency calls; reassignment, co-departments, deadlines.
+import { z } from 'zod';
 import type { Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { unitName } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { unitName } from './cards/fields.ts';
+import {
+  defineCommand,
+  findUnitCode,
+  need,
+  ok,
+  reason,
+  ref,
+  SUPERVISORS,
+  type Typed,
+  unit,
+} from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { notice } from './messages.ts';
@@ -21,11 +32,37 @@ import {
 import { type Origin, runWork } from './work.ts';
 import { addDuration, formatShanghai, parseDuration } from './worktime.ts';
 
+const dispatchSchema = z.object({
+  type: z.literal('dispatch'),
+  ref,
+  departments: z.array(unit).min(1, '请指定派单部门'),
+});
+const addCoSchema = z.object({
+  type: z.literal('add_co'),
+  ref,
+  departments: z.array(unit).min(1, '请指定协办部门'),
+});
+const reassignSchema = z.object({
+  type: z.literal('reassign'),
+  ref,
+  from: unit,
+  to: unit,
+  reason: reason.optional(),
+});
+const setDeadlineSchema = z.object({
+  type: z.literal('set_deadline'),
+  ref,
+  unit,
+  kind: z.enum(['ack', 'resolve']).default('resolve'),
+  due: z.string().trim().min(1, '请写明新的时限'),
+  reason,
+});
+
 export async function dispatch(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'dispatch'>,
+  cmd: z.output<typeof dispatchSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
@@ -75,12 +112,12 @@ export async function addCo(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'add_co'>,
+  cmd: z.output<typeof addCoSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertSupervisor(actor, 'add_co');
+    assertSupervisor(actor, DISPATCH_COMMANDS.add_co);
     assertState(call, ['dispatched', 'acknowledged', 'in_progress', 'reopened'], '增派协办部门');
     const active = (await assignmentsOf(w.trx, call.id)).filter(isActive);
     for (const u of cmd.departments) {
@@ -103,12 +140,12 @@ export async function reassign(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'reassign'>,
+  cmd: z.output<typeof reassignSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertSupervisor(actor, 'reassign');
+    assertSupervisor(actor, DISPATCH_COMMANDS.reassign);
     assertDepartment(d, cmd.to);
     const all = await assignmentsOf(w.trx, call.id);
     const from = all.find((a) => a.unit_code === cmd.from && isActive(a) && a.state !== 'resolved');
@@ -160,12 +197,12 @@ export async function setDeadline(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'set_deadline'>,
+  cmd: z.output<typeof setDeadlineSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertSupervisor(actor, 'set_deadline');
+    assertSupervisor(actor, DISPATCH_COMMANDS.set_deadline);
     const a = (await assignmentsOf(w.trx, call.id)).find((x) => x.unit_code === cmd.unit && isActive(x));
     if (!a) refuse('wrong_state', `${unitName(d, cmd.unit)}没有在办的此呼叫`);
     const column = cmd.kind === 'ack' ? 'ack_due_at' : 'resolve_due_at';
@@ -203,3 +240,83 @@ export async function setDeadline(
     return call;
   });
 }
+
+const WHO = '呼应办、区领导';
+
+/** 派单 and 协办: the departments named after the number. */
+const departmentsAfter =
+  <T extends 'dispatch' | 'add_co'>(type: T) =>
+  ({ head, no, args, d }: Typed) => {
+    const units = args.slice(1).map((a) => [a, findUnitCode(d, a)] as const);
+    const unknown = units.find(([, u]) => !u);
+    if (unknown) return { ok: false as const, hint: `没有找到部门“${unknown[0]}”` };
+    if (!no || !units.length) return need(`${head} 0001 部门`);
+    return ok({ type, ref: no, departments: units.map(([, u]) => u!) });
+  };
+
+export const DISPATCH_COMMANDS = {
+  dispatch: defineCommand({
+    type: 'dispatch',
+    name: '派单',
+    roles: SUPERVISORS,
+    who: WHO,
+    schema: dispatchSchema,
+    heads: ['派单'],
+    parse: departmentsAfter('dispatch'),
+    help: [
+      {
+        usage: '派单 0001 牵头部门 [协办部门…]',
+        meaning: '派单（复杂问题由呼应办，重点/突发由区领导；突发问题超时无领导派单时呼应办可代派）',
+      },
+    ],
+    run: (ctx, inv, cmd) => dispatch(ctx, inv.actor, inv.origin, cmd),
+  }),
+  add_co: defineCommand({
+    type: 'add_co',
+    name: '增派协办部门',
+    roles: SUPERVISORS,
+    who: WHO,
+    schema: addCoSchema,
+    heads: ['协办'],
+    parse: departmentsAfter('add_co'),
+    help: [{ usage: '协办 0001 部门…', meaning: '第二轮派单：增派协办部门' }],
+    run: (ctx, inv, cmd) => addCo(ctx, inv.actor, inv.origin, cmd),
+  }),
+  reassign: defineCommand({
+    type: 'reassign',
+    name: '改派',
+    roles: SUPERVISORS,
+    who: WHO,
+    schema: reassignSchema,
+    heads: ['改派'],
+    parse: ({ no, args, after, d }) => {
+      const from = args[1] && findUnitCode(d, args[1]);
+      const to = args[2] && findUnitCode(d, args[2]);
+      if (!no || !from || !to) return need('改派 0001 原部门 新部门 理由');
+      return ok({ type: 'reassign', ref: no, from, to, reason: after(3) || undefined });
+    },
+    help: [{ usage: '改派 0001 原部门 新部门 [理由]', meaning: '改派承办部门' }],
+    run: (ctx, inv, cmd) => reassign(ctx, inv.actor, inv.origin, cmd),
+  }),
+  set_deadline: defineCommand({
+    type: 'set_deadline',
+    name: '调整时限',
+    roles: SUPERVISORS,
+    who: WHO,
+    schema: setDeadlineSchema,
+    heads: ['延期'],
+    parse: ({ no, args, after, d }) => {
+      const unit = args[1] && findUnitCode(d, args[1]);
+      let i = 2;
+      let kind: 'ack' | 'resolve' = 'resolve';
+      if (args[i] === '报到' || args[i] === '办结') kind = args[i++] === '报到' ? 'ack' : 'resolve';
+      let due = args[i++];
+      if (due && /^\d{1,2}:\d{2}$/.test(args[i] ?? '')) due = `${due} ${args[i++]}`;
+      const why = after(i);
+      if (!no || !unit || !due || !why) return need('延期 0001 部门 2026-12-01 理由（或 3wd、2wh）');
+      return ok({ type: 'set_deadline', ref: no, unit, kind, due, reason: why });
+    },
+    help: [{ usage: '延期 0001 部门 2026-12-01 理由', meaning: '调整办结时限（也可写 3wd、2wh）' }],
+    run: (ctx, inv, cmd) => setDeadline(ctx, inv.actor, inv.origin, cmd),
+  }),
+};

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { dispatchRequestCard, draftCard, triageCard } from './cards.ts';
+import { draftCard, triageCard } from './cards/collect.ts';
+import { dispatchRequestCard } from './cards/dispatch.ts';
 import { isMerged, lineWarning, MERGE_LIMIT, mergeKey, mergeMessages, pressedUpdate } from './flood.ts';
 import { notice } from './messages.ts';
 

@@ -1,7 +1,10 @@
 // The text grammar: what people type, and the words on every button.
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
-import { findUnitCode, GRAMMAR, parseCommand, say } from './grammar.ts';
+import { findUnitCode, say } from './command-def.ts';
+import { COMMANDS, commandDef, commandSchema, GRAMMAR, parseCommand } from './commands.ts';
 
 const d = loadDistrict();
 const cmd = (t: string) => {
@@ -109,5 +112,57 @@ describe('text grammar', () => {
     expect(findUnitCode(d, '城管委')).toBe('cgw');
     expect(findUnitCode(d, '区消防救援大队')).toBe('xfjy');
     expect(GRAMMAR.length).toBeGreaterThan(20);
+  });
+});
+
+describe('the command registry', () => {
+  it('gives every command one definition: its own words, a help line, a schema its parse satisfies', () => {
+    const heads = COMMANDS.flatMap((c) => c.heads ?? []);
+    expect(new Set(heads).size).toBe(heads.length);
+    for (const c of COMMANDS) {
+      expect(c.help.length, c.type).toBeGreaterThan(0);
+      expect(c.roles.length, c.type).toBeGreaterThan(0);
+      // every help line's example, typed with its optional parts left out, is read as this command
+      for (const h of c.parse ? c.help : []) {
+        const example = h.usage
+          .split(' / ')[0]
+          .replace(/\[[^\]]*\]/g, '')
+          .replace(/<[^>]*>/g, '路灯不亮')
+          .replace('牵头部门', '城管委')
+          .replace(/原部门 新部门/, '城管委 住建交通局')
+          .replace(/ 部门…?/, ' 城管委')
+          .replace(/ 内容| 结果| 理由/, ' 已处理完毕');
+        const r = parseCommand(example, d);
+        expect(r?.ok ? r.command.type : r, example).toBe(c.type);
+        if (r?.ok) expect(commandSchema.safeParse(r.command).success, example).toBe(true);
+      }
+    }
+  });
+
+  it("refuses in the words of the command's own definition", () => {
+    expect(commandDef('acknowledge')?.name).toBe('报到');
+    expect(GRAMMAR.filter((g) => g.usage.startsWith('报到'))[0].roles).toEqual(
+      commandDef('acknowledge')?.roles,
+    );
+  });
+});
+
+describe("the README's table of what people type", () => {
+  it('lists every help line of the registry, with its meaning and who may', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = new Set(
+      readme
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .map((l) =>
+          l
+            .split('|')
+            .slice(1, 4)
+            .map((c) => c.trim())
+            .join('|'),
+        ),
+    );
+    const missing = GRAMMAR.map((g) => `\`${g.usage}\`|${g.meaning}|${g.who}`).filter((r) => !rows.has(r));
+    expect(missing).toEqual([]);
   });
 });

@@ -2,10 +2,11 @@
 // report becomes a call; thanks or a follow-up joins the sender's call it is about (or the bot
 // asks whether it is a new matter); a question or chit-chat is answered, and makes no call. An
 // emergency is always a report, whatever else the words sound like.
+import { z } from 'zod';
 import type { Call } from '../db/schema.ts';
 import { OPEN_CALL_STATES, STATE_NAMES } from './calls.ts';
-import { unitName } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { unitName } from './cards/fields.ts';
+import { defineCommand, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import type { Draft } from './intake.ts';
 import { type Message, notice } from './messages.ts';
@@ -16,6 +17,15 @@ import { type Origin, runWork } from './work.ts';
 /** How far back a thank-you or a follow-up looks for the call it is about. */
 const RECENT_DAYS = 30;
 
+/** something said to the bot in a chat where reports belong: a report, or thanks, a follow-up, a
+ * question (decided here) */
+const saidSchema = z.object({
+  type: z.literal('said'),
+  text: reportText,
+  images: z.array(z.string()).max(9).default([]),
+  source: z.string().default('chat'),
+});
+
 export type Heard =
   | { as: 'report'; call: Call }
   | { as: 'followup' | 'thanks'; call: Call }
@@ -25,7 +35,7 @@ export async function heard(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'said'>,
+  cmd: z.output<typeof saidSchema>,
   chatUnit: string | null,
 ): Promise<Heard> {
   const draft = parserFor(ctx.district)(cmd.text);
@@ -126,3 +136,17 @@ async function aboutWhich(ctx: Ctx, actor: Actor, draft: Draft): Promise<Call | 
   const done = (c: Call) => ['resolved', 'closed', 'archived'].includes(c.state);
   return draft.intent === 'thanks' ? (pool.find(done) ?? pool[0]) : (pool.find((c) => !done(c)) ?? pool[0]);
 }
+
+/** Not typed with a word: whatever is said to the bot that is no command (the router's choice). */
+export const SAID_COMMAND = defineCommand({
+  type: 'said',
+  name: '反映问题',
+  roles: REPORTERS,
+  who: '居民、网格员',
+  schema: saidSchema,
+  help: [{ usage: '@呼应 <问题描述>', meaning: '反映问题，生成呼叫单' }],
+  run: async (ctx, inv, cmd) => {
+    const h = await heard(ctx, inv.actor, inv.origin, cmd, inv.chatUnit ?? null);
+    return 'call' in h ? h.call : undefined;
+  },
+});

@@ -64,6 +64,23 @@ export interface ParserOptions {
   intentTuning?: IntentTuning;
 }
 
+const urgentCheckers = new WeakMap<District, (text: string) => boolean>();
+
+/**
+ * Whether a text reports an emergency, by the detector alone (a fraction of a full parse): what is
+ * said to the bot is worked on emergencies first, so a report that someone is in danger never
+ * waits behind a flood of routine ones.
+ */
+export function isUrgentText(district: District, text: string): boolean {
+  let check = urgentCheckers.get(district);
+  if (!check) {
+    const detect = emergencyDetector(district.emergency_words);
+    check = (t) => detect(normalise(cleanText(t))).emergency;
+    urgentCheckers.set(district, check);
+  }
+  return check(text);
+}
+
 export function createParser(district: District, options: ParserOptions = {}): Parser {
   const scoreKeywords = keywordScorer(district);
   const categoryModel = loadModel('category', options.weights);

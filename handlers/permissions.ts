@@ -1,62 +1,26 @@
 // Who may do what: role × unit × action. A refusal says why in words a person understands.
 import type { District } from '../config/district.ts';
 import type { Assignment, Call } from '../db/schema.ts';
+import type { Permit } from './command-def.ts';
 import { refuse } from './errors.ts';
 import { modeOf } from './modes.ts';
 import { type Actor, isStreetStaff } from './people.ts';
 import { standInFrom } from './waits.ts';
 import { formatShanghai } from './worktime.ts';
 
-export type Action =
-  | 'triage'
-  | 'close'
-  | 'reopen'
-  | 'merge'
-  | 'cancel'
-  | 'score'
-  | 'dispatch'
-  | 'acknowledge'
-  | 'progress'
-  | 'resolve'
-  | 'return'
-  | 'reassign'
-  | 'add_co'
-  | 'set_deadline'
-  | 'rate'
-  | 'spot_check';
-
-const ACTION_NAMES: Record<Action, string> = {
-  triage: '研判呼叫',
-  close: '结案',
-  reopen: '重办',
-  merge: '合并',
-  cancel: '撤销',
-  score: '评分',
-  dispatch: '派单',
-  acknowledge: '报到',
-  progress: '反馈进展',
-  resolve: '办结',
-  return: '退回',
-  reassign: '改派',
-  add_co: '增派协办部门',
-  set_deadline: '调整时限',
-  rate: '评价满意度',
-  spot_check: '暗访督查',
-};
-
 const unitName = (d: District, code: string | null) => (code && d.units.get(code)?.name) || code || '';
 const isAdmin = (a: Actor) => a.role === 'admin' || a.role === 'system';
 const isOffice = (a: Actor) => a.role === 'office_staff' || isAdmin(a);
 
 /** Street actions: staff of the calling street (the office may cancel or merge too). */
-export function assertStreetAction(d: District, actor: Actor, action: Action, call: Call): void {
+export function assertStreetAction(d: District, actor: Actor, permit: Permit, call: Call): void {
   if (isAdmin(actor)) return;
-  if ((action === 'cancel' || action === 'merge') && actor.role === 'office_staff') return;
+  if (actor.role === 'office_staff' && permit.roles.includes('office_staff')) return;
   if (isStreetStaff(actor) && actor.unitCode === call.street_code) return;
   refuse(
     'forbidden',
-    `只有${unitName(d, call.street_code)}的工作人员可以${ACTION_NAMES[action]}此呼叫`,
-    `${actor.role}@${actor.unitCode} may not ${action} a call of ${call.street_code}`,
+    `只有${unitName(d, call.street_code)}的工作人员可以${permit.name}此呼叫`,
+    `${actor.role}@${actor.unitCode} may not ${permit.type} a call of ${call.street_code}`,
   );
 }
 
@@ -80,30 +44,30 @@ export function assertDispatcher(d: District, actor: Actor, call: Call, now: Dat
 }
 
 /** Department actions: the department's liaison or head; for a simple call, the street's staff. */
-export function assertAssignee(d: District, actor: Actor, action: Action, a: Assignment): void {
+export function assertAssignee(d: District, actor: Actor, permit: Permit, a: Assignment): void {
   if (isAdmin(actor)) return;
   if (a.role === 'self') {
     if (isStreetStaff(actor) && actor.unitCode === a.unit_code) return;
-    refuse('forbidden', `只有${unitName(d, a.unit_code)}的工作人员可以${ACTION_NAMES[action]}此事项`);
+    refuse('forbidden', `只有${unitName(d, a.unit_code)}的工作人员可以${permit.name}此事项`);
   }
   if ((actor.role === 'liaison' || actor.role === 'department_head') && actor.unitCode === a.unit_code)
     return;
   refuse(
     'forbidden',
-    `只有${unitName(d, a.unit_code)}的联络员可以${ACTION_NAMES[action]}此呼叫`,
-    `${actor.role}@${actor.unitCode} may not ${action} an assignment of ${a.unit_code}`,
+    `只有${unitName(d, a.unit_code)}的联络员可以${permit.name}此呼叫`,
+    `${actor.role}@${actor.unitCode} may not ${permit.type} an assignment of ${a.unit_code}`,
   );
 }
 
 /** Supervision: the office and district leaders. */
-export function assertSupervisor(actor: Actor, action: Action): void {
+export function assertSupervisor(actor: Actor, permit: Permit): void {
   if (isOffice(actor) || actor.role === 'leader') return;
-  refuse('forbidden', `只有呼应办或区领导可以${ACTION_NAMES[action]}`, `${actor.role} may not ${action}`);
+  refuse('forbidden', `只有呼应办或区领导可以${permit.name}`, `${actor.role} may not ${permit.type}`);
 }
 
-export function assertOffice(actor: Actor, action: Action): void {
+export function assertOffice(actor: Actor, permit: Permit): void {
   if (isOffice(actor)) return;
-  refuse('forbidden', `只有呼应办可以${ACTION_NAMES[action]}`, `${actor.role} may not ${action}`);
+  refuse('forbidden', `只有呼应办可以${permit.name}`, `${actor.role} may not ${permit.type}`);
 }
 
 /** Satisfaction: the person who reported the call. */

@@ -5,9 +5,9 @@
 import { sql } from 'kysely';
 import type { NotifyTarget } from '../config/district.ts';
 import type { Assignment, AssignmentState, Call } from '../db/schema.ts';
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
+import { say } from './command-def.ts';
 import type { Ctx } from './context.ts';
-import { say } from './grammar.ts';
 import type { Message } from './messages.ts';
 import { systemActor } from './people.ts';
 import { runWork, type Work } from './work.ts';

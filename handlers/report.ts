@@ -1,9 +1,10 @@
 // Stage 1, collect (问题收集): a report becomes a call with a parsed draft; the street gets
 // a triage card; an emergency goes straight in front of the office and the leaders.
+import { z } from 'zod';
 import type { District, Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { draftCard, triageCard } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { draftCard, triageCard } from './cards/collect.ts';
+import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { createParser, type Draft, LOW_CONFIDENCE } from './intake.ts';
@@ -12,6 +13,23 @@ import type { Actor } from './people.ts';
 import { requestDispatch } from './shared.ts';
 import { type Origin, runWork, type Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
+
+const reportSchema = z.object({
+  type: z.literal('report'),
+  text: reportText,
+  location: z.string().trim().max(200).optional(),
+  images: z.array(z.string()).max(9).default([]),
+  category: z.string().optional(),
+  contact: z.string().max(50).optional(),
+  street: z.string().optional(),
+  community: z.string().optional(),
+  latitude: z.number().min(-90).max(90).optional(),
+  longitude: z.number().min(-180).max(180).optional(),
+  /** the reporter says people or property are in danger (Open311's emergency attribute) */
+  emergency: z.boolean().default(false),
+  source: z.string().default('chat'),
+});
+export type ReportCommand = z.output<typeof reportSchema>;
 
 const parsers = new WeakMap<District, ReturnType<typeof createParser>>();
 export function parserFor(d: District) {
@@ -41,7 +59,7 @@ export interface Placement {
 }
 
 /** Where a report belongs: the chat's unit, or the street/community given by another system. */
-export function placeReport(d: District, chatUnit: string | null, cmd: CommandOf<'report'>): Placement {
+export function placeReport(d: District, chatUnit: string | null, cmd: ReportCommand): Placement {
   const community =
     cmd.community ?? (chatUnit && d.units.get(chatUnit)?.kind === 'community' ? chatUnit : null);
   if (community) {
@@ -88,7 +106,7 @@ export async function report(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'report'>,
+  cmd: ReportCommand,
   chatUnit: string | null,
 ): Promise<Call> {
   const d = ctx.district;
@@ -189,3 +207,19 @@ export async function report(
     return call;
   });
 }
+
+export const REPORT_COMMAND = defineCommand({
+  type: 'report',
+  name: '反映问题',
+  roles: REPORTERS,
+  who: '居民、网格员',
+  schema: reportSchema,
+  heads: ['反映'],
+  // a new report, said outright (after the bot asked whether a thank-you or a question was one)
+  parse: ({ after }) =>
+    after(0)
+      ? ok({ type: 'report', text: after(0), images: [], emergency: false, source: 'chat' })
+      : need('反映 问题和地点'),
+  help: [{ usage: '反映 <问题描述>', meaning: '明确反映一个新问题（不论内容像不像致谢或询问）' }],
+  run: (ctx, inv, cmd) => report(ctx, inv.actor, inv.origin, cmd, inv.chatUnit ?? null),
+});

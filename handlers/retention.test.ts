@@ -14,7 +14,7 @@ import { drainOutbox } from '../jobs/deliver.ts';
 import type { PlatformSender } from '../jobs/platform.ts';
 import { type Month, seedMonth } from '../test/fixtures/month.ts';
 import { callDetails, findCall } from './calls.ts';
-import { statusCard } from './cards.ts';
+import { statusCard } from './cards/status.ts';
 import { ERASED, ERASED_IN_TEXT, readTimeline, splitPersonal } from './personal.ts';
 import { monthlyBulletin } from './reports/bulletin.ts';
 import { eraseOlderThan, parsePeriod } from './retention.ts';

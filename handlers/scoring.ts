@@ -1,12 +1,22 @@
 // Reverse evaluation (逆向评议, 一事一评): the calling street scores each department on five
 // dimensions after closure; no 感情分: low or undeserved full marks need a written reason.
+import { z } from 'zod';
 import type { Assignment, Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { shortName, unitName } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { shortName, unitName } from './cards/fields.ts';
+import {
+  defineCommand,
+  dim,
+  findUnitCode,
+  need,
+  ok,
+  ref,
+  SCORE_DIMENSIONS,
+  STREET,
+  unit,
+} from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
-import { SCORE_DIMENSIONS } from './grammar.ts';
 import { notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { assertStreetAction } from './permissions.ts';
@@ -28,16 +38,26 @@ export const wasOverdue = (a: Assignment) =>
   (!!a.ack_due_at && (!a.acknowledged_at || new Date(a.acknowledged_at) > new Date(a.ack_due_at))) ||
   (!!a.resolve_due_at && (!a.resolved_at || new Date(a.resolved_at) > new Date(a.resolve_due_at)));
 
+const scoreSchema = z.object({
+  type: z.literal('score'),
+  ref,
+  unit: unit.optional(),
+  scores: z.tuple([dim, dim, dim, dim, dim], {
+    message: '请给出五项评分：报到 专业性 担当意识 配合度 办理结果',
+  }),
+  comment: z.string().trim().max(500).optional(),
+});
+
 export async function score(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'score'>,
+  cmd: z.output<typeof scoreSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'score', call);
+    assertStreetAction(d, actor, SCORE_COMMAND, call);
     assertState(call, ['closed', 'archived'], '评分');
     const scorable = await scorableAssignments(w, call.id);
     const candidates = cmd.unit ? scorable.filter((a) => a.unit_code === cmd.unit) : scorable;
@@ -118,3 +138,50 @@ export async function score(
     return call;
   });
 }
+
+export const SCORE_COMMAND = defineCommand({
+  type: 'score',
+  name: '评分',
+  roles: STREET,
+  who: '街道',
+  schema: scoreSchema,
+  heads: ['评分'],
+  parse: ({ no, args, after, d }) => {
+    if (!no) return need('评分 0001 20 18 20 19 20 意见');
+    let i = 1;
+    let unit: string | undefined;
+    if (args[1] && !/^\d+$/.test(args[1])) {
+      unit = findUnitCode(d, args[1]);
+      if (!unit) return { ok: false, hint: `没有找到部门“${args[1]}”` };
+      i = 2;
+    }
+    const nums = args.slice(i, i + 5);
+    const bad = nums.find((n) => !/^\d+$/.test(n));
+    if (nums.length < 5 || bad)
+      return {
+        ok: false,
+        hint: `评分需要五项0–20的整数：报到 专业性 担当意识 配合度 办理结果${bad ? `（“${bad}”不是整数）` : `（只给了${nums.filter((n) => /^\d+$/.test(n)).length}项）`}\n例：评分 0001 20 18 20 19 20 处置及时`,
+      };
+    const scores = nums.map(Number);
+    const out = scores.map((s, k) => [s, k] as const).filter(([s]) => s > 20);
+    if (out.length)
+      return {
+        ok: false,
+        hint: `每项评分在0到20之间：${out.map(([s, k]) => `${SCORE_DIMENSIONS[k]} ${s}`).join('，')} 超出范围`,
+      };
+    return ok({
+      type: 'score',
+      ref: no,
+      unit,
+      scores: scores as [number, number, number, number, number],
+      comment: after(i + 5) || undefined,
+    });
+  },
+  help: [
+    {
+      usage: '评分 0001 [部门] 20 18 20 19 20 意见',
+      meaning: '逆向评议：报到 专业性 担当意识 配合度 办理结果，各0–20分（部门可写简称，如 城管委）',
+    },
+  ],
+  run: (ctx, inv, cmd) => score(ctx, inv.actor, inv.origin, cmd),
+});

@@ -2,7 +2,8 @@
 import type { District, Tier } from '../config/district.ts';
 import type { Assignment, Call, CallState } from '../db/schema.ts';
 import { assignmentsOf, isActive, STATE_NAMES } from './calls.ts';
-import { dispatchCard, dispatchRequestCard, unitName } from './cards.ts';
+import { dispatchCard, dispatchRequestCard } from './cards/dispatch.ts';
+import { unitName } from './cards/fields.ts';
 import { deadlinesFor } from './deadlines.ts';
 import { refuse } from './errors.ts';
 import type { Message } from './messages.ts';

@@ -1,10 +1,11 @@
 // Stages 2 and 3, triage and tiered call (集中研判、分级呼叫): the street sets tier, category
 // and departments, then calls by the mode its tier demands.
-import type { Tier } from '../config/district.ts';
+import { z } from 'zod';
+import { TIERS, type Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { lockCall } from './calls.ts';
-import { unitName } from './cards.ts';
-import type { CommandOf } from './commands.ts';
+import { unitName } from './cards/fields.ts';
+import { defineCommand, findUnitCode, need, ok, ref, STREET, TIER_WORDS, unit } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { notice } from './messages.ts';
@@ -22,16 +23,27 @@ import {
 } from './shared.ts';
 import { type Origin, runWork } from './work.ts';
 
+const triageSchema = z.object({
+  type: z.literal('triage'),
+  ref,
+  tier: z.enum(TIERS).optional(),
+  category: z.string().optional(),
+  lead: unit.optional(),
+  co: z.array(unit).optional(),
+  location: z.string().trim().max(200).optional(),
+  call: z.boolean().default(true),
+});
+
 export async function triage(
   ctx: Ctx,
   actor: Actor,
   origin: Origin | null,
-  cmd: CommandOf<'triage'>,
+  cmd: z.output<typeof triageSchema>,
 ): Promise<Call> {
   const d = ctx.district;
   return runWork(ctx, actor, origin, async (w) => {
     const call = await lockCall(w.trx, cmd.ref);
-    assertStreetAction(d, actor, 'triage', call);
+    assertStreetAction(d, actor, TRIAGE_COMMAND, call);
     assertState(call, ['reported', 'triaged', 'returned'], '研判');
     const category = cmd.category ?? call.category_code;
     const item = d.catalogByCode.get(category);
@@ -98,3 +110,55 @@ export async function triage(
     return call;
   });
 }
+
+/** The words that fix a tier: 自行处置 is simple, 提交呼应办 complex, 提交领导 key. */
+const FIXED_TIER: Record<string, Tier | undefined> = {
+  自行处置: 'simple',
+  提交呼应办: 'complex',
+  提交领导: 'key',
+};
+
+export const TRIAGE_COMMAND = defineCommand({
+  type: 'triage',
+  name: '研判呼叫',
+  roles: STREET,
+  who: '街道',
+  schema: triageSchema,
+  heads: ['呼叫', '研判', '自行处置', '提交呼应办', '提交领导'],
+  glued: ['呼叫'],
+  parse: ({ head, no, args, d }) => {
+    if (!no) return need(`${head} 0001`);
+    let tier = FIXED_TIER[head];
+    let category: string | undefined;
+    const units: string[] = [];
+    for (const a of args.slice(1)) {
+      const bare = a.replace(/(问题|等级)$/, '');
+      if (TIER_WORDS[bare]) tier = TIER_WORDS[bare];
+      else if (d.catalogByCode.has(a)) category = a;
+      else if (d.catalog.some((c) => c.name === a)) category = d.catalog.find((c) => c.name === a)!.code;
+      else {
+        const u = findUnitCode(d, a);
+        if (!u)
+          return { ok: false, hint: `不认识“${a}”：请写等级（简单/一般/复杂/重点/突发）、类别或部门名称` };
+        units.push(u);
+      }
+    }
+    return ok({
+      type: 'triage',
+      ref: no,
+      tier,
+      category,
+      lead: units[0],
+      co: units.length > 1 ? units.slice(1) : undefined,
+      call: head !== '研判',
+    });
+  },
+  help: [
+    { usage: '呼叫 0001 [等级] [部门…]', meaning: '研判并按等级呼叫（等级：简单/一般/复杂/重点/突发）' },
+    { usage: '研判 0001 [等级] [类别] [部门…]', meaning: '只研判、暂不呼叫' },
+    { usage: '自行处置 0001', meaning: '简单问题由街道自行处置' },
+    { usage: '提交呼应办 0001', meaning: '按复杂问题提交呼应办派单' },
+    { usage: '提交领导 0001', meaning: '按重难点问题提请区领导派单' },
+  ],
+  run: (ctx, inv, cmd) => triage(ctx, inv.actor, inv.origin, cmd),
+});

@@ -6,9 +6,9 @@
 import { sql } from 'kysely';
 import type { District, WaitStep, WaitTarget } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
-import { unitName } from './cards.ts';
+import { unitName } from './cards/fields.ts';
+import { say } from './command-def.ts';
 import type { Ctx } from './context.ts';
-import { say } from './grammar.ts';
 import type { Button, Message } from './messages.ts';
 import { dispatcherUnit, modeOf } from './modes.ts';
 import { systemActor } from './people.ts';

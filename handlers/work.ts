@@ -136,9 +136,8 @@ export async function runWork<T>(
   function inTransaction() {
     return ctx.db.transaction().execute(async (trx) => {
       const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
-        await trx
-          .insertInto('outbox')
-          .values({
+        await queueRows(trx, [
+          {
             created_at: now,
             kind: 'message',
             platform,
@@ -152,8 +151,8 @@ export async function runWork<T>(
             idempotency_key: randomUUID(),
             available_at: now,
             priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
-          })
-          .execute();
+          },
+        ]);
         effects.outbox = true;
       };
       const w: Work = {

@@ -2,7 +2,7 @@
 // /api/outbox/backlog, and the status page), and the warning to the office's chats when a line
 // stays long: once per episode, whichever worker notices first.
 import { type Line, lineBacklog, recordLongLines, takeWarnings } from '../db/outbox-lines.ts';
-import { unitName } from '../handlers/cards.ts';
+import { unitName } from '../handlers/cards/fields.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { lineWarning } from '../handlers/flood.ts';
 import { systemActor } from '../handlers/people.ts';

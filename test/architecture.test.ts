@@ -2,7 +2,7 @@
 // down the layers and never along a forbidden arrow; no file imports itself round a loop (type
 // imports included); production code imports no test file; and no platform is named outside its
 // adapter folder in bot/.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,32 @@ describe('the design held against the code', () => {
         const a = layerOf(from);
         const b = layerOf(to);
         if (a !== b && !MAY[a].includes(b)) wrong.push(`${from} → ${to}`);
+      }
+    expect(wrong).toEqual([]);
+  });
+
+  it("holds the whiteboard's arrows and nevers, where the whiteboard stands beside the repository", () => {
+    // ../shared/architecture/whiteboard.json: parts (folders), arrows allowed, arrows never allowed
+    const path = join(ROOT, '..', 'shared', 'architecture', 'whiteboard.json');
+    if (!existsSync(path)) return; // a clone on its own: the table above holds the same layers
+    const board = JSON.parse(readFileSync(path, 'utf8')) as {
+      parts: Record<string, { is: string[] }>;
+      arrows: [string, string][];
+      never: [string, string, string][];
+    };
+    const partOf = (f: string) =>
+      Object.entries(board.parts).find(([, p]) => p.is.some((dir) => f.startsWith(dir)))?.[0];
+    const allowed = new Set(board.arrows.map(([a, b]) => `${a}→${b}`));
+    const never = new Map(board.never.map(([a, b, why]) => [`${a}→${b}`, why]));
+    const wrong: string[] = [];
+    for (const [from, targets] of GRAPH)
+      for (const to of targets) {
+        const a = partOf(from);
+        const b = partOf(to);
+        if (!a || !b || a === b || isTest(to)) continue;
+        const arrow = `${a}→${b}`;
+        if (never.has(arrow)) wrong.push(`${from} → ${to}: never ${arrow} (${never.get(arrow)})`);
+        else if (!allowed.has(arrow)) wrong.push(`${from} → ${to}: ${arrow} is not on the whiteboard`);
       }
     expect(wrong).toEqual([]);
   });

@@ -3,9 +3,9 @@
 // `await as.liang('呼叫 0001')`, `outboxTo('cgw')`.
 import { ManualClock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
+import { parseCommand } from '../handlers/commands.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
-import { parseCommand } from '../handlers/grammar.ts';
 import type { Message } from '../handlers/messages.ts';
 import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
 import { freshDb, type TestDb } from './db.ts';

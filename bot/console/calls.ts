@@ -19,7 +19,7 @@ import {
   STATE_NAMES,
   TIER_NAMES,
 } from '../../handlers/calls.ts';
-import { EVENT_NAMES, maskPhones, unitName } from '../../handlers/cards.ts';
+import { EVENT_NAMES, maskPhones, unitName } from '../../handlers/cards/fields.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { Refusal } from '../../handlers/errors.ts';
 import { execute } from '../../handlers/execute.ts';

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Assignment, Call } from '../../db/schema.ts';
 import { countCalls, listCalls, OPEN_CALL_STATES, STATE_NAMES, TIER_NAMES } from '../../handlers/calls.ts';
-import { unitName } from '../../handlers/cards.ts';
+import { unitName } from '../../handlers/cards/fields.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { percent } from '../../handlers/reports/bulletin.ts';
 import {

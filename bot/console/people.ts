@@ -2,7 +2,7 @@
 // platform, which chats are bound, with problems flagged — a chat whose sends keep failing (the
 // bot was removed from it), a liaison with no platform id, a department with no liaison.
 import type { Hono } from 'hono';
-import { unitName } from '../../handlers/cards.ts';
+import { unitName } from '../../handlers/cards/fields.ts';
 import { ROLE_NAMES } from '../../handlers/people.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';
 import { platformLabel } from '../adapters.ts';

@@ -5,7 +5,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createSession, liveSession, revokeSessions, useLink } from '../../db/console-sessions.ts';
 import type { ConsoleSession } from '../../db/schema.ts';
-import { unitName } from '../../handlers/cards.ts';
+import { unitName } from '../../handlers/cards/fields.ts';
 import { mayUseConsole } from '../../handlers/console-login.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { type Actor, actorById } from '../../handlers/people.ts';

@@ -4,6 +4,7 @@ import type { Logger } from '../../config/log.ts';
 import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
+import { backgroundQueue } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import {
@@ -86,45 +87,6 @@ export function answerFor(r: RouteResult): CardAnswer {
   };
 }
 
-/**
- * A small in-process work queue: bounded concurrency (a number, or asked again before each
- * start), and a way to wait until it is empty.
- */
-export function backgroundQueue(concurrency: number | (() => number), onError: (e: unknown) => void) {
-  const limit = typeof concurrency === 'number' ? () => concurrency : concurrency;
-  const waiting: (() => Promise<unknown>)[] = [];
-  let running = 0;
-  let idleWaiters: (() => void)[] = [];
-  const pump = () => {
-    while (running < limit() && waiting.length) {
-      const job = waiting.shift()!;
-      running++;
-      job()
-        .catch(onError)
-        .finally(() => {
-          running--;
-          pump();
-        });
-    }
-    if (!running && !waiting.length) {
-      const ws = idleWaiters;
-      idleWaiters = [];
-      for (const w of ws) w();
-    }
-  };
-  return {
-    push(job: () => Promise<unknown>) {
-      waiting.push(job);
-      pump();
-    },
-    size: () => running + waiting.length,
-    idle: () =>
-      running || waiting.length
-        ? new Promise<void>((resolve) => idleWaiters.push(resolve))
-        : Promise.resolve(),
-  };
-}
-
 export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
   const { ctx, router } = opts;
   const log = ctx.log.child({ platform: 'lark' });
@@ -195,7 +157,8 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
         return { status: 'duplicate' };
       }
       lastAcceptedAt = performance.now();
-      queue.push(() => lane(() => processLogged(inbound, requestLog)));
+      // an emergency is worked on at once, ahead of any backlog (a flood of routine reports)
+      queue.push(() => lane(() => processLogged(inbound, requestLog)), router.urgent(inbound));
       return { status: 'accepted' };
     },
 

@@ -29,6 +29,7 @@ function recordingRouter() {
       return true;
     },
     process: async () => result,
+    urgent: () => false,
     handle: async () => result,
     replay: async () => 0,
   };

@@ -4,7 +4,7 @@ import type { District } from '../../config/district.ts';
 import type { Db } from '../../db/connect.ts';
 import type { Assignment, Call, CallState } from '../../db/schema.ts';
 import { CALL_STATES, callRefPattern } from '../../handlers/calls.ts';
-import { maskPhones, unitName } from '../../handlers/cards.ts';
+import { maskPhones, unitName } from '../../handlers/cards/fields.ts';
 import { modeOf } from '../../handlers/modes.ts';
 import { readTimeline } from '../../handlers/personal.ts';
 import { formatShanghai } from '../../handlers/worktime.ts';

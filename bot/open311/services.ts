@@ -2,7 +2,7 @@
 // (《综合性事项清单》) and each service's definition (street, community, emergency).
 import type { CatalogItemConfig, District } from '../../config/district.ts';
 import { TIER_NAMES } from '../../handlers/calls.ts';
-import { unitName } from '../../handlers/cards.ts';
+import { unitName } from '../../handlers/cards/fields.ts';
 import { modeOf } from '../../handlers/modes.ts';
 import { notFound } from './respond.ts';
 import type { XmlValue } from './xml.ts';

@@ -3,7 +3,7 @@
 // the client to add to its report as updates (deduplicated on update_id).
 import type { District } from '../../config/district.ts';
 import type { Db } from '../../db/connect.ts';
-import { unitName } from '../../handlers/cards.ts';
+import { unitName } from '../../handlers/cards/fields.ts';
 import { modeOf } from '../../handlers/modes.ts';
 import { readTimeline, type TimelineEvent } from '../../handlers/personal.ts';
 import { CLOSED_STATES, MAX_RESULTS, statusNotes, w3 } from './requests.ts';

@@ -1,8 +1,9 @@
 // Room messages → Inbound: only bound rooms, only messages that @-mention the bot or start with a
 // command word (a photo waits for its sender's report, which takes it along); one room's messages are handled in the order they came (wechaty delivers them
 // concurrently), different rooms side by side.
+
+import { parseCommand } from '../../handlers/commands.ts';
 import type { Ctx } from '../../handlers/context.ts';
-import { parseCommand } from '../../handlers/grammar.ts';
 import type { Inbound } from '../inbound.ts';
 import { Lru } from '../lru.ts';
 import type { RouteResult, Router } from '../router.ts';

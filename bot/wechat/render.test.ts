@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../../config/district.ts';
 import type { Assignment, Call } from '../../db/schema.ts';
-import { scoreCard } from '../../handlers/cards.ts';
+import { scoreCard } from '../../handlers/cards/close.ts';
 import type { Message } from '../../handlers/messages.ts';
 import { formWords, renderText, replyWords, shortenCallNumbers, splitText } from './render.ts';
 

@@ -10,10 +10,14 @@ import {
   HOW_TO_FIRST,
   HYPOTHETICAL,
   LOOK_ALIKES,
+  NOBODY,
   PAST,
+  PEOPLE_KINDS,
   PRESENT,
   PRESENT_STRONG,
+  REFERRED,
   RESOLVED,
+  RESOLVED_AFTER,
   RISK_AFTER,
   SOMEWHERE,
   THANKED,
@@ -48,12 +52,15 @@ export function maskLookAlikes(text: string): string {
   return out;
 }
 
+/** A denial just before position `i` (没有冒烟, 暂无人员被困, 没闻到什么煤气味, 现在没漏), read on the unmasked text. */
+const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0, i - 8), i));
+
 /**
  * Whether the danger words from `at` to `end` speak of something happening now, by the words
  * around them. The words before are read up to the last character of the match, so a pattern
  * that starts at a person (下面有人走，担心哪天掉下来) is judged by what comes before its danger.
  */
-function happeningNow(text: string, at: number, end: number, kind: string): boolean {
+function happeningNow(text: string, plain: string, at: number, end: number, kind: string): boolean {
   const last = Math.max(at, end - 1);
   const [cs, ce] = span(text, last, CLAUSE_END);
   const [ss, se] = span(text, last, SENTENCE_END);
@@ -61,13 +68,17 @@ function happeningNow(text: string, at: number, end: number, kind: string): bool
   const sentence = text.slice(ss, se);
   const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
   const now = PRESENT.test(clause);
-  if (HYPOTHETICAL.test(before) || DENIED.test(text.slice(Math.max(0, at - 2), at))) return false;
+  if (HYPOTHETICAL.test(before) || denied(plain, at)) return false;
+  if (PEOPLE_KINDS.includes(kind) && NOBODY.test(sentence)) return false;
+  // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
+  if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
-  if ((RESOLVED.test(text) || THANKED.test(text)) && !now) return false;
-  if (FALSE_ALARM.test(text)) return false;
+  if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
+  if (FALSE_ALARM.test(plain)) return false;
   if (kind === 'fire' && HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
+  if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !PRESENT.test(text.slice(at))) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
     return false;
@@ -88,7 +99,7 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     const mentioned: string[] = [];
     const consider = (kind: string, i: number, end: number) => {
       if (!mentioned.includes(kind)) mentioned.push(kind);
-      if (happeningNow(text, i, end, kind)) {
+      if (happeningNow(text, normalised, i, end, kind)) {
         if (!cues.includes(kind)) cues.push(kind);
         at.push(i);
       }

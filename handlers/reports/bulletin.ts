@@ -2,7 +2,7 @@
 // streets' figures for a month in Asia/Shanghai, as data, as a card with a chart, as tables.
 
 import { queuedWithPrefix, queueRows } from '../../db/outbox.ts';
-import { unitName } from '../cards.ts';
+import { unitName } from '../cards/fields.ts';
 import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
 import type { Message } from '../messages.ts';

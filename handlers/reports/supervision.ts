@@ -1,6 +1,6 @@
 // Supervision of the streets (督查): for a period, each street's calls with how often they
 // were returned as mis-routed and reopened, and the street's call accuracy.
-import { unitName } from '../cards.ts';
+import { unitName } from '../cards/fields.ts';
 import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
 import { emptyRates, type Period, type Ratio, ratesBy } from './rates.ts';

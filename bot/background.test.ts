@@ -1,7 +1,7 @@
-// The background queue behind Lark's answers: bounded width, asked again before each start, so
-// a flood narrows it and its end widens it again; idle resolves once everything ran.
+// The background queue behind the platforms' answers: bounded width, asked again before each
+// start, so a flood narrows it and its end widens it again; an emergency goes ahead of it all.
 import { describe, expect, it } from 'vitest';
-import { backgroundQueue } from './events.ts';
+import { backgroundQueue } from './background.ts';
 
 describe('backgroundQueue', () => {
   it('runs at the width it is given at each start, and says when it is idle', async () => {
@@ -41,5 +41,29 @@ describe('backgroundQueue', () => {
     }
     await idle;
     expect(Math.max(...peaks)).toBe(3);
+  });
+
+  it('starts an urgent job at once, ahead of a backlog that waits on a narrowed width', async () => {
+    const order: string[] = [];
+    const releases: (() => void)[] = [];
+    const q = backgroundQueue(1, (e) => {
+      throw e;
+    });
+    const job = (name: string) => async () => {
+      order.push(name);
+      await new Promise<void>((r) => releases.push(r));
+    };
+    q.push(job('routine 1'));
+    q.push(job('routine 2'));
+    q.push(job('routine 3'));
+    q.push(job('emergency'), true);
+    expect(order).toEqual(['routine 1', 'emergency']);
+    const idle = q.idle();
+    while (q.size()) {
+      for (const r of releases.splice(0)) r();
+      await new Promise((r) => setImmediate(r));
+    }
+    await idle;
+    expect(order).toEqual(['routine 1', 'emergency', 'routine 2', 'routine 3']);
   });
 });
