@@ -29,6 +29,8 @@ export interface Adapter {
   configured(env: Env, o: { realPlatformConfigured: boolean }): boolean;
   /** a sandbox stands apart from the real platforms (the simulator); a real one is where people are */
   sandbox?: boolean;
+  /** it can show a message in a group chat to one person alone (Lark's ephemeral cards) */
+  privateInGroups?: boolean;
   /** sends per second it allows: for the whole app, and into one chat */
   limits: { app: number; chat: number };
   /** mounts its routes (in a web role), registers its sender (where it sends), adds its stoppers */

@@ -31,6 +31,9 @@ export function loadServiceEnv(source: Record<string, string | undefined> = proc
   return loadEnv(source, parts);
 }
 
+/** The platforms that can answer one person alone inside a group chat. */
+export const privateReplyPlatforms = () => ADAPTERS.filter((a) => a.privateInGroups).map((a) => a.platform);
+
 /** Sends per second each platform allows (the send worker waits within them). */
 export const platformLimits = () => Object.fromEntries(ADAPTERS.map((a) => [a.platform, a.limits]));
 

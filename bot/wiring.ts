@@ -7,6 +7,7 @@ import {
   enabledPlatforms,
   platformLabels,
   platformLimits,
+  privateReplyPlatforms,
   realPlatformConfigured,
 } from './adapters.ts';
 import type { AppEnv } from './app.ts';
@@ -23,6 +24,8 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   checkDistrictPlatforms(runtime.district);
   const services = createServices(runtime, role);
   services.ctx.platforms = enabledPlatforms(runtime.env);
+  services.ctx.privateReplies = privateReplyPlatforms();
+  services.ctx.publicUrl = runtime.env.HUYING_PUBLIC_URL;
   const web = role !== 'worker';
   const worker = role !== 'web';
   // before any route: a body is capped before anything reads it, a URL with NUL refused
@@ -40,6 +43,7 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
     (await import('./open311/index.ts')).mountOpen311(app, services);
     (await import('./api/calls.ts')).mountCallsApi(app, services);
     (await import('./sheet.ts')).mountSheet(app, services);
+    (await import('./console/index.ts')).mountConsole(app, services);
   }
   // --- jobs ---
   await (await import('../jobs/index.ts')).startJobs(services, {

@@ -8,6 +8,7 @@ import * as m0004 from './migrations/2026-12-01T0004-retention.ts';
 import * as m0005 from './migrations/2026-12-01T0005-call-waits.ts';
 import * as m0006 from './migrations/2026-12-01T0006-attachments.ts';
 import * as m0007 from './migrations/2026-12-01T0007-scale-indexes.ts';
+import * as m0008 from './migrations/2026-12-01T0008-console-sessions.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T0005-call-waits': m0005,
   '2026-12-01T0006-attachments': m0006,
   '2026-12-01T0007-scale-indexes': m0007,
+  '2026-12-01T0008-console-sessions': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

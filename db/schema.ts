@@ -283,6 +283,30 @@ export interface AttachmentsTable {
   created_at: Generated<Date>;
 }
 
+/** a one-time console login link, sent privately; only its digest is kept */
+export interface ConsoleLinksTable {
+  id: Generated<string>;
+  token_hash: string;
+  person_id: BigId;
+  platform: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** a console session a link started; only its digest is kept */
+export interface ConsoleSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  person_id: BigId;
+  link_id: BigId | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+  revoked_at: Timestamp | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   units: UnitsTable;
   people: PeopleTable;
@@ -303,6 +327,8 @@ export interface Database {
   sent_messages: SentMessagesTable;
   sim_messages: SimMessagesTable;
   attachments: AttachmentsTable;
+  console_links: ConsoleLinksTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type Unit = Selectable<UnitsTable>;
@@ -321,3 +347,4 @@ export type NewOutboxRow = Insertable<OutboxTable>;
 export type InboundEvent = Selectable<InboundEventsTable>;
 export type SentMessage = Selectable<SentMessagesTable>;
 export type SimMessage = Selectable<SimMessagesTable>;
+export type ConsoleSession = Selectable<ConsoleSessionsTable>;

@@ -1,6 +1,6 @@
 // Reading calls: by number or its short form, with assignments and timeline; lists by
 // state, unit and deadline; what waits on a person.
-import type { Transaction } from 'kysely';
+import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import {
   type Assignment,
@@ -123,33 +123,58 @@ export const isActive = (a: Assignment) => (ACTIVE_ASSIGNMENT_STATES as readonly
 
 export interface CallFilter {
   state?: CallState;
+  /** any of these states (the console's "open" filter) */
+  states?: readonly CallState[];
   street?: string;
   department?: string;
   tier?: CallTier;
+  category?: string;
+  /** words in the call's number, text or location */
+  text?: string;
   overdue?: boolean;
   from?: Date;
   to?: Date;
+  /** only what this unit may see: a street its calls, a community its calls, a department its assignments */
+  visibleTo?: { kind: 'street' | 'community' | 'department'; code: string };
+  /** newest first (default), oldest first, soonest due first, last changed first */
+  sort?: 'newest' | 'oldest' | 'due' | 'updated';
   limit?: number;
   offset?: number;
 }
 
-export async function listCalls(db: Db, f: CallFilter, now: Date): Promise<Call[]> {
-  let q = db.selectFrom('calls').selectAll('calls');
+const hasAssignment = (department: string) => (eb: ExpressionBuilder<Database, 'calls'>) =>
+  eb.exists(
+    eb
+      .selectFrom('assignments as a')
+      .select('a.id')
+      .whereRef('a.call_id', '=', 'calls.id')
+      .where('a.unit_code', '=', department),
+  );
+
+function filteredCalls(db: Db, f: CallFilter, now: Date) {
+  let q = db.selectFrom('calls');
   if (f.state) q = q.where('calls.state', '=', f.state);
+  if (f.states) q = q.where('calls.state', 'in', f.states.length ? f.states : ['-' as CallState]);
   if (f.street) q = q.where('calls.street_code', '=', f.street);
   if (f.tier) q = q.where('calls.tier', '=', f.tier);
+  if (f.category) q = q.where('calls.category_code', '=', f.category);
   if (f.from) q = q.where('calls.created_at', '>=', f.from);
   if (f.to) q = q.where('calls.created_at', '<', f.to);
-  if (f.department)
+  if (f.text) {
+    const like = `%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('assignments as a')
-          .select('a.id')
-          .whereRef('a.call_id', '=', 'calls.id')
-          .where('a.unit_code', '=', f.department!),
-      ),
+      eb.or([
+        eb('calls.no', 'ilike', like),
+        eb('calls.text', 'ilike', like),
+        eb('calls.location', 'ilike', like),
+      ]),
     );
+  }
+  if (f.department) q = q.where(hasAssignment(f.department));
+  const v = f.visibleTo;
+  if (v?.kind === 'street') q = q.where('calls.street_code', '=', v.code);
+  if (v?.kind === 'community') q = q.where('calls.community_code', '=', v.code);
+  if (v?.kind === 'department') q = q.where(hasAssignment(v.code));
   if (f.overdue)
     q = q.where((eb) =>
       eb.exists(
@@ -166,11 +191,28 @@ export async function listCalls(db: Db, f: CallFilter, now: Date): Promise<Call[
           ),
       ),
     );
+  return q;
+}
+
+export async function listCalls(db: Db, f: CallFilter, now: Date): Promise<Call[]> {
+  let q = filteredCalls(db, f, now).selectAll('calls');
+  if (f.sort === 'oldest') q = q.orderBy('calls.created_at', 'asc');
+  else if (f.sort === 'due') q = q.orderBy(sql`calls.resolve_due_at asc nulls last`);
+  else if (f.sort === 'updated') q = q.orderBy('calls.updated_at', 'desc');
+  else q = q.orderBy('calls.created_at', 'desc');
   return q
-    .orderBy('calls.created_at', 'desc')
+    .orderBy('calls.id', f.sort === 'oldest' ? 'asc' : 'desc')
     .limit(f.limit ?? 50)
     .offset(f.offset ?? 0)
     .execute();
+}
+
+/** How many calls the filter matches (its limit and offset aside). */
+export async function countCalls(db: Db, f: CallFilter, now: Date): Promise<number> {
+  const row = await filteredCalls(db, f, now)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** What waits on this person: calls to triage or close for street staff, assignments for departments. */

@@ -14,6 +14,7 @@ import {
   ok,
   type Parsed,
 } from './command-def.ts';
+import { CONSOLE_LOGIN_COMMAND } from './console-login.ts';
 import { DEPARTMENT_COMMANDS } from './department.ts';
 import { DISPATCH_COMMANDS } from './dispatch.ts';
 import { SAID_COMMAND } from './heard.ts';
@@ -61,6 +62,7 @@ const DEFINITIONS = [
   SCORE_COMMAND,
   CLOSING_COMMANDS.rate,
   CLOSING_COMMANDS.spot_check,
+  CONSOLE_LOGIN_COMMAND,
   HELP_COMMAND,
 ] as const;
 

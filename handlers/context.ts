@@ -20,6 +20,10 @@ export interface Ctx {
   afterCommit?: (effects: Effects) => void;
   /** the chat platforms switched on; messages go only to chats on these (all when unset) */
   platforms?: string[];
+  /** the platforms that can show a message in a group to one person alone (else: ask for a direct message) */
+  privateReplies?: string[];
+  /** the service's public address (HUYING_PUBLIC_URL), for links in messages; relative links without it */
+  publicUrl?: string;
   /** run commands to the end and keep nothing: would this succeed now? (what a card may offer) */
   rehearse?: boolean;
 }

@@ -24,7 +24,7 @@ const DAY = 24 * 3600_000;
 const SHANGHAI = 8 * 3600_000;
 
 /** "2026-11-23" is that Shanghai day (an end date includes it); a full ISO datetime is taken as is. */
-function dateParam(name: string, end: boolean) {
+export function dateParam(name: string, end: boolean) {
   return z
     .string()
     .trim()

@@ -11,6 +11,7 @@ export const lark: Adapter = {
       : [],
   configured: (env) => !!envOf(env, LARK_ENV).LARK_APP_ID,
   // 50 sends a second per app; 5 a second into one chat (shared by every bot in it)
+  privateInGroups: true,
   limits: { app: 50, chat: 5 },
   async mount({ app, services, roles }) {
     await (await import('./adapter.ts')).mountLark(app, services, roles);

@@ -39,6 +39,21 @@ function withMentions(text) {
     .map((part, i) => (i % 2 ? el('span', { class: 'at', text: part }) : part));
 }
 
+/** Text with web links (a console login link: absolute, or a path on this server) made clickable. */
+function withLinks(text) {
+  return text.split(/(https?:\/\/[^\s]+|\/console\/[^\s]+)/).map((part, i) =>
+    i % 2
+      ? el('a', {
+          href: part,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          'data-testid': 'card-link',
+          text: part,
+        })
+      : part,
+  );
+}
+
 /**
  * @param r the message record from the API
  * @param view { me: persona, member: whether `me` sits in this chat, press(r, action, extra) }
@@ -127,7 +142,7 @@ function renderCard(r, view) {
         m.fields.map((f) => [el('dt', { text: f.label }), el('dd', { text: f.value })]),
       ),
     );
-  if (m.text) body.append(el('div', { class: 'card-text', 'data-testid': 'card-text', text: m.text }));
+  if (m.text) body.append(el('div', { class: 'card-text', 'data-testid': 'card-text' }, withLinks(m.text)));
   if (m.images?.length) body.append(el('div', { class: 'images' }, m.images.map(image)));
 
   const ask = el('div', { class: 'ask', hidden: true, 'data-testid': 'needs-text' });

@@ -35,6 +35,7 @@ export const sim: Adapter = {
       : [],
   // only alone does it take the service's chats; as a sandbox it keeps a world of its own
   configured: (env, o) => simulatorMode(env, o.realPlatformConfigured) === 'alone',
+  privateInGroups: true,
   limits: SIM_LIMITS,
   async mount({ app, services, roles, realPlatformConfigured }) {
     const mode = simulatorMode(services.runtime.env, realPlatformConfigured);

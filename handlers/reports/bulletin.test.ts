@@ -162,7 +162,8 @@ describe('the monthly bulletin', () => {
     );
     const lines = card.text!.split('\n');
     expect(lines).toContain(
-      '2. 区城管委 平均分 86.0（3 次评分） 呼叫 5 件 响应率 80.0% 按时办结率 100.0% 超时 2 件',
+      // 排名分: its 3 scores shrunk toward the district's mean (ranking.ts)
+      '2. 区城管委 排名分 84.9 平均分 86.0（3 次评分） 呼叫 5 件 响应率 80.0% 按时办结率 100.0% 超时 2 件',
     );
     expect(lines).toContain('锦华路街道 事项 9 件 呼叫 8 件 呼叫准确度 87.5%（退回 1 件） 化解率 77.8%');
     expect(lines).toContain('成龙路街道 本月无事项');

@@ -10,6 +10,7 @@ import { systemActor } from '../people.ts';
 import { runWork } from '../work.ts';
 import { formatShanghai } from '../worktime.ts';
 import { renderBarChartPng } from './chart.ts';
+import { districtMean, RANKING_RULE, rankingScore } from './ranking.ts';
 import { emptyRates, monthPeriod, type Period, type Ratio, ratesBy, type UnitRates } from './rates.ts';
 
 export interface DepartmentRow {
@@ -19,6 +20,8 @@ export interface DepartmentRow {
   name: string;
   calls: number;
   avgScore: number | null;
+  /** the average shrunk toward the district's mean: what the ranking goes by (ranking.ts) */
+  rankingScore: number | null;
   scored: number;
   onTimeAckRate: Ratio;
   onTimeResolveRate: Ratio;
@@ -65,11 +68,13 @@ function compareRatio(a: Ratio, b: Ratio): number {
   return b.num * a.den - a.num * b.den;
 }
 
-function compareDepartments(a: UnitRates, b: UnitRates): number {
-  const score = compareRatio(
-    { num: a.score.sum, den: a.score.count, rate: null },
-    { num: b.score.sum, den: b.score.count, rate: null },
-  );
+type Ranked = UnitRates & { fair: number | null };
+
+function compareDepartments(a: Ranked, b: Ranked): number {
+  const score =
+    a.fair === null || b.fair === null
+      ? (a.fair === null ? 1 : 0) - (b.fair === null ? 1 : 0)
+      : b.fair - a.fair;
   return (
     score ||
     compareRatio(a.onTimeAckRate, b.onTimeAckRate) ||
@@ -77,12 +82,16 @@ function compareDepartments(a: UnitRates, b: UnitRates): number {
   );
 }
 
-/** The departments in bulletin order: by average score, then on-time acknowledgement, then on-time resolution. */
+/** The departments in bulletin order: by the fair ranking score (ranking.ts), then on-time
+ * acknowledgement, then on-time resolution. */
 function rankDepartments(ctx: Ctx, rates: Map<string, UnitRates>): DepartmentRow[] {
-  const departments = ctx.district.departments.map((u) => ({
-    code: u.code,
-    r: rates.get(u.code) ?? emptyRates(),
-  }));
+  const mean = districtMean(
+    ctx.district.departments.map((u) => rates.get(u.code)?.score ?? { sum: 0, count: 0 }),
+  );
+  const departments = ctx.district.departments.map((u) => {
+    const r = rates.get(u.code) ?? emptyRates();
+    return { code: u.code, r: { ...r, fair: rankingScore(r.score, mean) } as Ranked };
+  });
   const active = (r: UnitRates) => r.calls > 0 || r.score.count > 0 || r.overdue > 0;
   const ranked = departments.filter((x) => active(x.r)).sort((a, b) => compareDepartments(a.r, b.r));
   const row = (x: (typeof departments)[number], rank: number | null): DepartmentRow => ({
@@ -91,6 +100,7 @@ function rankDepartments(ctx: Ctx, rates: Map<string, UnitRates>): DepartmentRow
     name: unitName(ctx.district, x.code),
     calls: x.r.calls,
     avgScore: x.r.score.avg,
+    rankingScore: x.r.fair,
     scored: x.r.score.count,
     onTimeAckRate: x.r.onTimeAckRate,
     onTimeResolveRate: x.r.onTimeResolveRate,
@@ -147,10 +157,10 @@ export function bulletinMessage(b: Bulletin): Message {
   const idle = b.departments.filter((d) => d.rank === null);
   const ranking = ranked.map((d) =>
     d.calls
-      ? `${d.rank}. ${d.name} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 呼叫 ${d.calls} 件 ` +
+      ? `${d.rank}. ${d.name} 排名分 ${fixed(d.rankingScore)} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 呼叫 ${d.calls} 件 ` +
         `响应率 ${percent(d.onTimeAckRate)} 按时办结率 ${percent(d.onTimeResolveRate)} 超时 ${d.overdue} 件`
       : // nothing new this month: what it is judged on came over from earlier months
-        `${d.rank}. ${d.name} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 本月无新呼叫` +
+        `${d.rank}. ${d.name} 排名分 ${fixed(d.rankingScore)} 平均分 ${fixed(d.avgScore)}（${d.scored} 次评分） 本月无新呼叫` +
         (d.overdue ? `，以前月份结转的事项超时 ${d.overdue} 件` : ''),
   );
   const streets = b.streets.map((s) =>
@@ -185,7 +195,7 @@ export function bulletinMessage(b: Bulletin): Message {
       { label: '满意度', value: `${percent(b.satisfaction)}（${b.satisfaction.den} 份评价）` },
     ],
     text: [
-      '【部门排名】按过程评议平均分，同分看响应率、按时办结率',
+      `【部门排名】${RANKING_RULE}`,
       ...ranking,
       ...(idle.length ? [`本月无呼叫：${idle.map((d) => d.name).join('、')}`] : []),
       '',
