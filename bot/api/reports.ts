@@ -11,7 +11,7 @@ import { execute } from '../../handlers/execute.ts';
 import type { Actor } from '../../handlers/people.ts';
 import { annualResults, importSurvey, parseYear } from '../../handlers/reports/annual.ts';
 import { type Bulletin, monthlyBulletin, parseMonth } from '../../handlers/reports/bulletin.ts';
-import type { Ratio } from '../../handlers/reports/rates.ts';
+import type { Ratio } from '../../handlers/reports/measures.ts';
 import { supervision } from '../../handlers/reports/supervision.ts';
 import { previousMonth } from '../../handlers/worktime.ts';
 import type { AppEnv } from '../app.ts';

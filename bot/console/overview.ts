@@ -8,12 +8,8 @@ import { countCalls, listCalls, OPEN_CALL_STATES, STATE_NAMES, TIER_NAMES } from
 import { unitName } from '../../handlers/cards/fields.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { percent } from '../../handlers/reports/bulletin.ts';
-import {
-  monthPeriod,
-  type Scope as RateScope,
-  ratesFor,
-  type UnitRates,
-} from '../../handlers/reports/rates.ts';
+import { monthPeriod, type Scope as RateScope, type UnitRates } from '../../handlers/reports/measures.ts';
+import { ratesFor } from '../../handlers/reports/rates.ts';
 import {
   addDuration,
   formatShanghai,

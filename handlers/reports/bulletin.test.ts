@@ -11,7 +11,8 @@ import {
   renderBulletinChart,
   resolveChartRef,
 } from './bulletin.ts';
-import { monthPeriod, ratesBy, ratesFor } from './rates.ts';
+import { monthPeriod } from './measures.ts';
+import { ratesBy, ratesFor } from './rates.ts';
 import { supervision } from './supervision.ts';
 
 let m: Month;

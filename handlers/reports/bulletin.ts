@@ -10,8 +10,9 @@ import { systemActor } from '../people.ts';
 import { runWork } from '../work.ts';
 import { formatShanghai } from '../worktime.ts';
 import { renderBarChartPng } from './chart.ts';
+import { emptyRates, monthPeriod, type Period, type Ratio, type UnitRates } from './measures.ts';
 import { districtMean, RANKING_RULE, rankingScore } from './ranking.ts';
-import { emptyRates, monthPeriod, type Period, type Ratio, ratesBy, type UnitRates } from './rates.ts';
+import { ratesBy } from './rates.ts';
 
 export interface DepartmentRow {
   /** 1-based; equal figures share a rank; null for a department with nothing this month */

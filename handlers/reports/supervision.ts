@@ -3,7 +3,8 @@
 import { unitName } from '../cards/fields.ts';
 import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
-import { emptyRates, type Period, type Ratio, ratesBy } from './rates.ts';
+import { emptyRates, type Period, type Ratio } from './measures.ts';
+import { ratesBy } from './rates.ts';
 
 export interface SupervisedCall {
   no: string;
