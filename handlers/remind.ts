@@ -8,7 +8,6 @@ import type { NotifyTarget } from '../config/district.ts';
 import type { Assignment, AssignmentState, Call } from '../db/schema.ts';
 import { unitName } from './cards/fields.ts';
 import { say } from './command-def.ts';
-import type { Ctx } from './context.ts';
 import type { Message } from './messages.ts';
 import type { NewEvent, Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';

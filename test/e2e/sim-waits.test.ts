@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(async () => app?.close());
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`).toISOString();
-const ofCall = (cards: SimRecord[], no: string) => cards.filter((c) => c.message?.callNo === no);
+const _ofCall = (cards: SimRecord[], no: string) => cards.filter((c) => c.message?.callNo === no);
 /**
  * The ladder's messages about a call in a chat: [kind, when, title]; a call's line in one message
  * listing the calls whose reminders fell due together: [reminder_list, when, its line].
