@@ -1,3 +1,8 @@
+// 有呼必应: every state in which a call waits on a person — the street's triage, the office's or the
+// leaders' dispatch, a new call after a department returned it, the street's closing — has its
+// own ladder of reminders and escalations from the district file, counted from when the wait
+// began. A timer that fires re-reads the call and does nothing once the wait is over (or began
+// anew), or when this very timer already fired.
 import type { District, WaitStep, WaitTarget } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
 import { unitName } from './cards/fields.ts';

@@ -5,7 +5,6 @@
 // clock, then 代派 by the office), a returned call, a resolved call nobody closes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimScript } from '../../bot/sim/demo.ts';
-import type { SimRecord } from '../../bot/sim/sender.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
@@ -20,7 +19,6 @@ beforeAll(async () => {
 afterAll(async () => app?.close());
 
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`).toISOString();
-const _ofCall = (cards: SimRecord[], no: string) => cards.filter((c) => c.message?.callNo === no);
 /**
  * The ladder's messages about a call in a chat: [kind, when, title]; a call's line in one message
  * listing the calls whose reminders fell due together: [reminder_list, when, its line].
