@@ -116,6 +116,9 @@ describe.skipIf(!redisUrl)('a Redis that dies and comes back empty', () => {
     expect(rows.every((r) => r.state === 'sent')).toBe(true);
     const keys = lark.sent.map((s) => s.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.sort()).toEqual(rows.map((r) => r.idempotency_key).sort());
+    // rows merged into another (reminders for one chat falling due together) went in its message
+    const heads = rows.filter((r) => !r.merged_into || r.merged_into === r.id);
+    expect(heads.length).toBeGreaterThan(0);
+    expect(keys.sort()).toEqual(heads.map((r) => r.idempotency_key).sort());
   });
 });
