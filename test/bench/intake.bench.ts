@@ -29,6 +29,8 @@ type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** calls already open (this week, in the same streets, communities and categories) before the load */
+const OPEN_CALLS = Number(process.env.BENCH_OPEN_CALLS ?? 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const KEY = 'bench-encrypt-key-0123456789abcdef';
 const TOKEN = 'bench-verification-token';
@@ -146,6 +148,7 @@ async function run(): Promise<Record<string, unknown>> {
     }));
     const baselineMem = baselineMemory.stop();
 
+    if (OPEN_CALLS) await seedOpenCalls(db, OPEN_CALLS);
     const callsBefore = await count(db, 'calls');
     const loadStart = Date.now();
     const intakeMemory = sampleMemory();
@@ -175,6 +178,7 @@ async function run(): Promise<Record<string, unknown>> {
     const b = summary(baseline);
     return {
       database: database.where,
+      openCallsBefore: OPEN_CALLS,
       queue: server.runtime.queues.kind,
       connections: CONNECTIONS,
       seconds: SECONDS,
@@ -199,6 +203,21 @@ async function run(): Promise<Record<string, unknown>> {
     await fake.close();
     await database.drop();
   }
+}
+
+/** Open calls as the duplicate check meets them: this week's, spread over the district's
+ * streets, communities and categories. */
+async function seedOpenCalls(db: Db, n: number): Promise<void> {
+  await sql`
+    insert into calls (no, text, location, source, street_code, community_code, category_code, tier, mode,
+                       state, images, state_since, created_at, updated_at)
+    select 'BENCH-' || g, '种子呼叫 ' || g, '种子路' || (g % 500) || '号', 'bench', s.street, s.community,
+           c.code, 'general', 'direct', 'reported', '{}', now(), now() - (g % 7) * interval '1 day',
+           now()
+    from generate_series(1, ${n}) g
+    join lateral (select code from catalog_items order by code offset (g % 20) limit 1) c on true
+    join lateral (select parent_code as street, code as community from units where kind = 'community'
+                  order by code offset (g % 7) limit 1) s on true`.execute(db);
 }
 
 async function count(db: Db, table: string): Promise<number> {
