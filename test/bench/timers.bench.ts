@@ -205,7 +205,13 @@ async function reminders(url: string, spread: boolean) {
       effects,
       stoppers: [],
     },
-    { schedules: false, limits: { bench: { app: 1_000_000, chat: 1_000_000 } } },
+    {
+      schedules: false,
+      limits: { bench: { app: 1_000_000, chat: 1_000_000 } },
+      ...(process.env.BENCH_TIMER_WORKERS
+        ? { concurrency: { timers: Number(process.env.BENCH_TIMER_WORKERS) } }
+        : {}),
+    },
   );
   const recoveryMs = Date.now() - started;
   if (Date.now() > due[0])
