@@ -289,7 +289,7 @@ async function run(): Promise<Record<string, unknown>> {
   const base = process.env.DATABASE_URL;
   if (!base) return { skipped: 'needs DATABASE_URL: the bulletin benchmark loads PostgreSQL with COPY' };
   const scratch = await scratchDatabase(base, 'huying_bench_bulletin');
-  const handle = await connectPostgres(scratch.url, { max: 4 });
+  const handle = await connectPostgres(scratch.url, { max: 16 });
   try {
     const { district, loadMs } = await load(scratch.url, handle.db);
     const ctx: Ctx = { db: handle.db, district, clock: systemClock, log: silentLogger };
