@@ -320,6 +320,10 @@ async function run(): Promise<Record<string, unknown>> {
       indexes: defs.rows.map((d) => d.indexdef),
       plans: await explainBulletin(scratch.url, district),
     };
+  } catch (e) {
+    // said before the scratch database goes (dropping it ends other connections noisily)
+    console.error('bulletin bench failed:', e);
+    throw e;
   } finally {
     await handle.close();
     await scratch.drop();
