@@ -66,7 +66,9 @@ it('plays a month and publishes its bulletin on the next 1st', { timeout: 120_00
   const ranking = nov.text!.split('\n').filter((l) => /^\d+\. /.test(l));
   expect(ranking).toHaveLength(8);
   expect(ranking[0]).toMatch(/^1\. 国网锦江供电中心 排名分 \d+\.\d 平均分 100\.0/);
-  expect(ranking.at(-1)).toMatch(/^\d\. 区市场监管局 (排名分 \S+ )?平均分 —（0 次评分） 呼叫 1 件 .*超时 1 件$/);
+  expect(ranking.at(-1)).toMatch(
+    /^\d\. 区市场监管局 (排名分 \S+ )?平均分 —（0 次评分） 呼叫 1 件 .*超时 1 件$/,
+  );
   expect(nov.images).toEqual([{ ref: 'chart:bulletin:2026-11', alt: '2026年11月部门过程评议平均分' }]);
   const png = Buffer.from(
     await (

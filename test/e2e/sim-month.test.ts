@@ -105,8 +105,12 @@ describe('a month in the simulator', () => {
     expect(m.fields).toContainEqual({ label: '呼叫总数', value: '3 件（突发 0 件）' });
     expect(m.fields).toContainEqual({ label: '办结率', value: '66.7%（2/3）' });
     const ranking = m.text!.split('\n');
-    expect(ranking[1]).toMatch(/^1\. 区水务局 排名分 \d+\.\d 平均分 96\.0（1 次评分） 呼叫 1 件 响应率 100\.0%/);
-    expect(ranking[2]).toMatch(/^2\. 区城管委 排名分 \d+\.\d 平均分 \d+\.0（1 次评分） 呼叫 1 件 响应率 0\.0%/);
+    expect(ranking[1]).toMatch(
+      /^1\. 区水务局 排名分 \d+\.\d 平均分 96\.0（1 次评分） 呼叫 1 件 响应率 100\.0%/,
+    );
+    expect(ranking[2]).toMatch(
+      /^2\. 区城管委 排名分 \d+\.\d 平均分 \d+\.0（1 次评分） 呼叫 1 件 响应率 0\.0%/,
+    );
     expect(ranking.some((l) => /^\d\. 区住建交通局 .*超时 1 件$/.test(l))).toBe(true);
     expect(m.text).toContain('书院街街道 事项 1 件');
     expect((await sim.card('sim-leaders', 'bulletin')).message!.title).toBe(m.title);
