@@ -211,6 +211,17 @@ const SCRIPTED: [string, [Who | '~', string][]][] = [
       ['~', '~4d'],
     ],
   ],
+  // a co-department returns while the lead works on: the street is told, not asked to call again
+  // (found by a random walk: the street's card offered 自行处置 on a call still being worked)
+  [
+    '晨辉路12号路灯不亮了',
+    [
+      ['liang', '呼叫 #'],
+      ['office', '协办 # swj'],
+      ['swj', '退回 # 非本部门职责'],
+      ['liang', '呼叫 #'],
+    ],
+  ],
 ];
 
 async function walk(text: string, steps: [Who | '~', string][]) {

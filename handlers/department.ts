@@ -197,10 +197,22 @@ export async function returnAssignment(
       card.title = `${unitName(d, a.unit_code)}退回 ${call.no}`;
       card.fields = [...(card.fields ?? []), { label: '退回理由', value: cmd.reason }];
     };
-    if (modeOf(call.tier).dispatcher === 'street') {
+    const stillWorking = (await assignmentsOf(w.trx, call.id)).some(isActive);
+    if (modeOf(call.tier).dispatcher === 'street' && !stillWorking) {
       const card = triageCard(d, call, { lead: null, co: [] });
       returned(card);
       await w.toUnit(call.street_code, card, call.id);
+    } else if (modeOf(call.tier).dispatcher === 'street') {
+      // other departments are still on it: nothing to call again, the street is told
+      await w.toUnit(
+        call.street_code,
+        notice(
+          `${unitName(d, a.unit_code)}退回 ${call.no}`,
+          `${cmd.reason}（其余承办部门继续办理）`,
+          'warning',
+        ),
+        call.id,
+      );
     } else {
       // the departments still on it are no choice for the new dispatch
       const busy = (await assignmentsOf(w.trx, call.id)).filter(isActive).map((x) => x.unit_code);
