@@ -99,13 +99,13 @@ export function categoryRanker(
     if (belief.has('other')) belief.set('other', belief.get('other')! * tuning.otherShare);
     // A fire, a gas leak or someone stuck in a lift is named by its own words, whatever else is said.
     const spoken = new Set(danger.mentioned.flatMap((kind) => DANGER_ITEMS[kind] ?? []));
-    if (/电梯|轿厢/.test(text)) spoken.add('trapped_lift');
+    if (/电梯|轿厢|货梯|客梯/.test(text)) spoken.add('trapped_lift');
     for (const c of dangerItems)
       if (belief.has(c) && !spoken.has(c) && !kw.scores.has(c))
         belief.set(c, belief.get(c)! * tuning.unmentioned);
     for (const cue of danger.cues)
       for (const c of DANGER_ITEMS[cue] ?? [])
-        if (belief.has(c) && (c !== 'trapped_lift' || /电梯|轿厢/.test(text)))
+        if (belief.has(c) && (c !== 'trapped_lift' || /电梯|轿厢|货梯|客梯/.test(text)))
           belief.set(c, belief.get(c)! + tuning.dangerPull);
     // Two matters in one message: the first, unless a danger above already decided.
     // A matter in a clause of thanks (谢谢上次修好路灯) is done, not reported.

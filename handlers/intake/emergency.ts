@@ -3,6 +3,7 @@ import {
   DANGER_CUES,
   DENIED,
   DRILL,
+  ESCAPE_AFTER,
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
@@ -69,10 +70,12 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
   const now = PRESENT.test(clause);
   if (HYPOTHETICAL.test(before) || denied(plain, at)) return false;
-  if (PEOPLE_KINDS.includes(kind) && NOBODY.test(sentence)) return false;
+  // read unmasked: the look-alikes mask 没有人 as a denial of something else
+  if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
   if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
+  if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
   if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
   if (FALSE_ALARM.test(plain)) return false;
   if (kind === 'fire' && HABIT.test(clause)) return false;

@@ -38,8 +38,12 @@ describe('the triage card of an uncertain report', () => {
       .executeTakeFirstOrThrow();
     expect(event.payload).toMatchObject({ intent: parsed.intent, draft: { confidence: parsed.confidence } });
 
-    // Pressing one calls with that category's tier and lead department.
-    const choice = parsed.alternatives.find((a) => w.ctx.district.catalogByCode.get(a.category)?.lead)!;
+    // Pressing one calls with that category's tier and lead department (an emergency item's call
+    // goes to the district leaders first, so the choice is an ordinary item with a lead).
+    const choice = parsed.alternatives.find((a) => {
+      const it = w.ctx.district.catalogByCode.get(a.category);
+      return it?.lead && it.tier !== 'emergency';
+    })!;
     const item = w.ctx.district.catalogByCode.get(choice.category)!;
     const button = offered.find((b) => b.command.endsWith(choice.name))!;
     expect(await w.say(w.actors.liang, button.command)).toMatchObject({ ok: true });
