@@ -3,6 +3,7 @@ import type { District, Tier } from '../config/district.ts';
 import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
+import { type EmergencyTuning, learnedEmergency } from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
 import { classifyIntent, type IntentTuning } from './intake/intent.ts';
 import { keywordScorer } from './intake/keywords.ts';
@@ -62,20 +63,27 @@ export interface ParserOptions {
   /** other weights for combining the model and the keywords (for tuning them on held-out lines) */
   tuning?: CategoryTuning;
   intentTuning?: IntentTuning;
+  emergencyTuning?: EmergencyTuning;
 }
 
 const urgentCheckers = new WeakMap<District, (text: string) => boolean>();
 
 /**
- * Whether a text reports an emergency, by the detector alone (a fraction of a full parse): what is
- * said to the bot is worked on emergencies first, so a report that someone is in danger never
- * waits behind a flood of routine ones.
+ * Whether a text reports an emergency, by the detector and the learned score alone (a fraction of
+ * a full parse, and the same answer as the draft's `emergency`): what is said to the bot is worked
+ * on emergencies first, so a report that someone is in danger never waits behind a flood of
+ * routine ones.
  */
 export function isUrgentText(district: District, text: string): boolean {
   let check = urgentCheckers.get(district);
   if (!check) {
     const detect = emergencyDetector(district.emergency_words);
-    check = (t) => detect(normalise(cleanText(t))).emergency;
+    const model = loadModel('emergency');
+    check = (raw) => {
+      const t = normalise(cleanText(raw));
+      const danger = detect(t);
+      return danger.emergency || learnedEmergency(model, t, danger).emergency;
+    };
     urgentCheckers.set(district, check);
   }
   return check(text);
@@ -85,6 +93,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
   const scoreKeywords = keywordScorer(district);
   const categoryModel = loadModel('category', options.weights);
   const intentModel = loadModel('intent', options.weights);
+  const emergencyModel = loadModel('emergency', options.weights);
   const detect = emergencyDetector(district.emergency_words);
   const names = placeNames(district);
   const rankCategories = categoryRanker(district, categoryModel, options.tuning);
@@ -95,6 +104,8 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const tokens = features(t);
     const kw = scoreKeywords(mask(t));
     const danger = detect(t);
+    const emergency =
+      danger.emergency || learnedEmergency(emergencyModel, t, danger, options.emergencyTuning).emergency;
 
     const ranked = rankCategories(tokens, kw, danger, t);
     const [code, confidence] = ranked[0] ?? ['other', 0];
@@ -107,7 +118,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
         text: t,
         tokens,
         matter: Math.max(0, ...kw.scores.values()),
-        emergency: danger.emergency,
+        emergency,
         placed: place.location !== null,
       },
       options.intentTuning,
@@ -118,11 +129,11 @@ export function createParser(district: District, options: ParserOptions = {}): P
       intent,
       category: code,
       categoryName: item?.name ?? '其他',
-      tier: danger.emergency ? 'emergency' : (item?.tier ?? 'general'),
+      tier: emergency ? 'emergency' : (item?.tier ?? 'general'),
       lead,
       co: [...co],
       departments: lead ? [lead, ...co] : [...co],
-      emergency: danger.emergency,
+      emergency,
       location: place.location,
       locationNote: place.note,
       confidence: Math.round(confidence * 100) / 100,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import createClassifier from 'wink-naive-bayes-text-classifier';
 
 export const WEIGHTS_URL = new URL('./weights/', import.meta.url);
-export const MODEL_NAMES = ['category', 'intent'] as const;
+export const MODEL_NAMES = ['category', 'intent', 'emergency'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** The wink classifier's settings: presence, not counts (short texts), add-one smoothing. */

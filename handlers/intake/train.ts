@@ -1,9 +1,10 @@
-// `npm run train`: trains the category and intent models from the training corpus and writes the weights.
+// `npm run train`: trains the category, intent and emergency models from the training corpus and writes the weights.
 // Deterministic: the same corpus (and district words) gives byte-identical files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDistrict } from '../../config/district.ts';
 import { type Labelled, readCorpus } from './corpus.ts';
+import { emergencyFeatures } from './emergency-score.ts';
 import { features } from './features.ts';
 import { keywordScorer } from './keywords.ts';
 import { trainModel, WEIGHTS_URL } from './model.ts';
@@ -14,16 +15,21 @@ export const TRAIN_URL = new URL('../../test/fixtures/corpus/train.jsonl', impor
 /** Every `k`-th line (1-based) is held out: the development split used before the test split exists. */
 export const isHeldOut = (index: number, k: number) => k > 0 && (index + 1) % k === 0;
 
-export function trainWeights(lines: Labelled[]): { category: string; intent: string } {
+export function trainWeights(lines: Labelled[]): { category: string; intent: string; emergency: string } {
   // The sample district's words go into the segmenter first, as they do when the service parses.
   keywordScorer(loadDistrict());
-  const tokens = lines.map((r) => features(normalise(cleanText(r.text))));
+  const texts = lines.map((r) => normalise(cleanText(r.text)));
+  const tokens = texts.map((t) => features(t));
   const reports = lines.flatMap((r, i) =>
     r.intent === 'report' ? [{ tokens: tokens[i], label: r.category! }] : [],
   );
   return {
     category: trainModel(reports),
     intent: trainModel(lines.map((r, i) => ({ tokens: tokens[i], label: r.intent }))),
+    // every line, reports or not: a thank-you that names a fire is a line that is no emergency
+    emergency: trainModel(
+      lines.map((r, i) => ({ tokens: emergencyFeatures(texts[i]), label: r.emergency ? 'yes' : 'no' })),
+    ),
   };
 }
 

@@ -1,0 +1,69 @@
+// The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
+import { type EmergencyFinding, maskLookAlikes } from './emergency.ts';
+import {
+  DRILL,
+  FALSE_ALARM,
+  GENERIC_QUESTION,
+  HOW_TO,
+  HOW_TO_FIRST,
+  HYPOTHETICAL,
+  NOBODY,
+  PAST,
+  PRESENT,
+  PRESENT_STRONG,
+  RESOLVED,
+  THANKED,
+} from './emergency-words.ts';
+import { features } from './features.ts';
+import type { Model } from './model.ts';
+
+export interface EmergencyTuning {
+  /** log2 odds of `yes` over `no` from which the model alone raises the alarm */
+  threshold: number;
+}
+
+export const EMERGENCY_TUNING: EmergencyTuning = { threshold: 17 };
+
+/** What the model reads: the features of the text with the figures of speech masked (火锅, 气死, 燃面). */
+export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));
+
+/**
+ * The rules' vetoes over the whole message, for an alarm the model raises where the rules found
+ * no danger word to judge: a worry (万一, 怕哪天), a past or settled event, a drill or the news,
+ * a false alarm, nobody inside, a general question.
+ */
+export function notNow(text: string): boolean {
+  const now = PRESENT.test(text);
+  return (
+    HYPOTHETICAL.test(text) ||
+    FALSE_ALARM.test(text) ||
+    NOBODY.test(text) ||
+    (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
+    (DRILL.test(text) && !now) ||
+    ((RESOLVED.test(text) || THANKED.test(text)) && !now) ||
+    ((GENERIC_QUESTION.test(text) || HOW_TO.test(text) || HOW_TO_FIRST.test(text)) && !now)
+  );
+}
+
+export interface LearnedEmergency {
+  /** the model's log2 odds of an emergency (0 when it knows none of the words) */
+  score: number;
+  /** whether the model raises the alarm the rules did not */
+  emergency: boolean;
+}
+
+/**
+ * The model speaks only where the rules are silent: when a rule matched a danger word and judged
+ * it not happening now (a worry, a past fire, a drill, nobody inside), that judgement stands.
+ */
+export function learnedEmergency(
+  model: Model,
+  normalised: string,
+  rules: EmergencyFinding,
+  tuning: EmergencyTuning = EMERGENCY_TUNING,
+): LearnedEmergency {
+  const score = model.odds(emergencyFeatures(normalised)).get('yes') ?? 0;
+  const emergency =
+    !rules.emergency && !rules.mentioned.length && score >= tuning.threshold && !notNow(normalised);
+  return { score, emergency };
+}
