@@ -2,10 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../../config/district.ts';
 import { emergencyDetector } from './emergency.ts';
+import { learnedEmergency } from './emergency-score.ts';
+import { loadModel } from './model.ts';
 import { cleanText, normalise } from './normalize.ts';
 
 const detect = emergencyDetector(loadDistrict().emergency_words);
 const emergency = (text: string) => detect(normalise(cleanText(text))).emergency;
+const model = loadModel('emergency');
+/** The rules' finding and the learned score's, for a text. */
+function both(text: string) {
+  const t = normalise(cleanText(text));
+  const rules = detect(t);
+  return { rules: rules.emergency, learned: learnedEmergency(model, t, rules).emergency };
+}
 
 /** Each pair: an emergency, and the same matter with the words that make it none. */
 function contrast(pairs: [string, string][]) {
@@ -77,5 +86,131 @@ describe('the emergency detector', () => {
       '有个人开车进了下穿隧道出不来了 水还在涨',
     ])
       expect(emergency(text), text).toBe(true);
+  });
+
+  it('finds someone stuck in a lift in dialect, typos and formal wording, but not a cat or a child at play', () => {
+    contrast([
+      ['卡电梯了！！', '电梯卡了一下又好了'],
+      ['外卖小哥在货梯头困起了，一直在敲', '货梯头堆起了纸箱子，一直没人搬'],
+      ['轿厢内有一名老年住户，目前无法自行出来', '轿厢内的灯坏了，目前无法使用'],
+      ['垃圾没人收，还有刚才电梯关到人了', '电梯困住了一只猫'],
+      ['娃娃一个人进电梯 电梯就不动了 门也开不到', '娃娃在电梯里乱按按钮，把电梯按停了好几次'],
+      ['点梯停了 里头关了个送水的师傅', '点梯又停了 莫得人关在里头 就是老年人爬楼恼火'],
+    ]);
+  });
+
+  it('finds a fire told by an emoji, 燃了 or smoke coming up, but not a busy shop or a boiler', () => {
+    contrast([
+      ['🔥🔥🔥3栋阳台', '🔥🔥🔥这家串串太火了'],
+      ['厨房油锅燃了 灭不到', '厨房油锅里的菜炒糊了'],
+      ['烟从楼下往上冒 整个楼梯间都是 门都不敢开', '邻居家的烟囱冒白烟 是在烧锅炉'],
+      ['电动车在楼道里充电炸了，整层楼都是烟', '电瓶车堆在楼梯口 一着火全楼都跑不脱'],
+      ['失伙了', '楼到里堆满了纸壳子，着伙了咋个跑'],
+    ]);
+    expect(emergency('🔥')).toBe(false);
+  });
+
+  it('finds gas in a pipe dug up, a typo or a smell like gas, but not a drain that stinks', () => {
+    contrast([
+      ['挖掘机把路边的燃气管挖爆了 在往外喷', '挖掘机把路边的水管挖爆了 在往外喷'],
+      ['天然汽泄漏 赶紧来', '天然气费涨了'],
+      ['屋头燃气灶关了还在冒气 一股味', '屋头燃气灶打不燃'],
+      ['好臭啊像是煤汽 整个单元都是', '下水道的味道好臭，熏得人头晕'],
+    ]);
+  });
+
+  it('finds people under or on what falls, and on what is about to, but not a wall that fell on no one', () => {
+    contrast([
+      ['老房子的楼梯垮了 上面还有两个婆婆下不来', '老房子的楼梯垮了一截，一直没人修'],
+      ['树倒下来把一个婆婆压在底下了', '树倒下来把围墙压垮了'],
+      ['双桂路那根大树倒了 下面压了个骑车的', '双桂路那根大树倒了 挡到路了'],
+      ['危房的屋顶塌下来了，里面还住着一个婆婆', '去年那个危房的屋顶塌了，后来拆了'],
+      ['花盆从阳台掉下来砸到人了', '阳台上的花盆摆得好危险 掉下来会砸到人'],
+    ]);
+  });
+
+  it('finds a live wire in water with people by it, not a wire hanging or soaking on its own', () => {
+    contrast([
+      ['有根电线垂到水里 有个娃娃刚才踩到水就倒了', '双桂路上面有好多电线乱拉的而且有些都垂到地上了'],
+      ['路灯杆漏电 一个婆婆摸了一下就倒了', '路灯杆的电线外皮破了'],
+      ['一根黑色的线吊下来 碰到水就噼里啪啦的', '一根黑色的线吊下来 挡到晾衣服了'],
+    ]);
+  });
+
+  it('finds injuries told plainly: a fall, choking, a stroke, a poison, but not laughter or a bad day', () => {
+    contrast([
+      ['娃娃从滑梯上栽下来 头上起了个大包', '娃娃从滑梯上滑下来 笑得好开心'],
+      ['有人倒在路边，叫他没反映', '有人把垃圾倒在路边'],
+      ['娃娃吃东西卡到了 脸都憋紫了', '吃的东西卡在牙缝里了'],
+      ['邻居家老人好像中风了 嘴歪了说不清楚话', '邻居家老人说话声音好大'],
+      ['娃娃误喝了消毒水', '娃娃不爱喝水'],
+      ['大爷在小区里突然抽筋倒地了', '笑得我肚子痛 倒在沙发上起不来'],
+      ['骑车的遭车撞了 躺起不动', '股票又跌了 我快不行了'],
+    ]);
+  });
+
+  it('finds someone in the water or fallen in, but not a dog or a phone', () => {
+    contrast([
+      ['娃娃落到鱼塘头了 捞不起来', '有只狗掉进下水道了，在里面叫'],
+      ['沙河里漂了个人', '沙河里漂了好多垃圾'],
+      ['路段积水好深 有辆车熄火了 车里的人出不来', '我的车被困在车库里开不出来 出口被人堵了'],
+    ]);
+  });
+
+  it('takes 🆘 and 救命 as a call for help, but not over homework, a form or a joke', () => {
+    contrast([
+      ['🆘🆘🆘', '🆘作业不会做'],
+      ['就命 快点来人', '救命🆘这个办事流程太复杂了'],
+      ['救命啊', '哈哈哈哈救命'],
+    ]);
+  });
+
+  it('takes 一着火, 会砸到, 真关到人, 防溺水 and a matter already reported as no emergency', () => {
+    for (const text of [
+      '消防通道被电瓶车堵死了，真着火了车都进不来',
+      '电梯里的应急电话是坏的，真关到人都打不出去',
+      '那家餐馆把煤气罐放在门口晒太阳，会不会爆炸哦',
+      '社区组织防溺水宣传，大家看好自己的娃娃',
+      '3栋电梯困人的那个单子现在处理到哪一步了',
+      '着火那件事后来调查出原因没有',
+      '今天加班加到气死了，被困在办公室出不来',
+      '请问电梯困人了找哪个部门',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // a suspicion about a smell now is no worry
+    expect(emergency('楼道里好大的味道，会不会是燃气漏了')).toBe(true);
+  });
+});
+
+describe('the learned emergency score', () => {
+  it('raises the alarm for danger told in words no rule has met', () => {
+    for (const text of [
+      '隔壁屋头传出来好大一股烧糊的味道 门缝在冒',
+      '小区水池里头有个娃娃 头朝下的',
+      '有个老人家倒在单元门口的台阶上 头下面一滩红的',
+      '那个工人被机器卷进去了',
+    ])
+      expect(both(text), text).toEqual({ rules: false, learned: true });
+  });
+
+  it("keeps the rules' vetoes: a worry, a past or settled event, a drill, a figure of speech", () => {
+    for (const text of [
+      '昨天楼下那个婆婆脸色发青 嘴巴在抖 喊她也只是哼',
+      '万一工人从吊篮上摔到地上咋办',
+      '消防演练 隔壁屋头传出来好大一股烧糊的味道',
+      '我老汉儿喘不上来气 后来送到医院已经好了',
+      '今天的冒菜辣得我冒烟',
+    ])
+      expect(both(text), text).toEqual({ rules: false, learned: false });
+  });
+
+  it('never overrules a danger word the rules judged not happening now', () => {
+    // the model's odds are high (a lift, someone inside), but the rules read 上周 and 演练
+    for (const text of ['上周电梯困人了 里面有个婆婆', '电梯演练 里头困了个婆婆']) {
+      const t = normalise(cleanText(text));
+      const rules = detect(t);
+      expect(rules.mentioned.length, text).toBeGreaterThan(0);
+      expect(learnedEmergency(model, t, rules, { threshold: -Infinity }).emergency, text).toBe(false);
+    }
   });
 });
