@@ -7,6 +7,7 @@ import {
   HOW_TO,
   HOW_TO_FIRST,
   HYPOTHETICAL,
+  JOKE_OR_CHASE,
   NOBODY,
   PAST,
   PRESENT,
@@ -36,6 +37,7 @@ export function notNow(text: string): boolean {
   const now = PRESENT.test(text);
   return (
     HYPOTHETICAL.test(text) ||
+    (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
     FALSE_ALARM.test(text) ||
     NOBODY.test(text) ||
     (PAST.test(text) && !PRESENT_STRONG.test(text)) ||

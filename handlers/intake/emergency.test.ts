@@ -182,6 +182,43 @@ describe('the emergency detector', () => {
   });
 });
 
+describe('the emergency detector on everyday talk that sounds like danger', () => {
+  it('takes burnt cooking, a likeness, a hot mouth, a busy year or bonfire smoke as no fire', () => {
+    contrast([
+      [
+        '我老公做饭把锅烧黑了，满屋子都是糊味，灶上还在冒火',
+        '笑死我了，我老公做饭把锅烧黑了，满屋子都是糊味',
+      ],
+      ['锅底着火了，火好大', '今天团建吃火锅，锅底红彤彤的像着火一样'],
+      ['厨房着火了', '麻辣烫辣得我冒汗，嘴巴都要着火了'],
+      ['楼下仓库爆炸了', '年底了，工作多得要爆炸'],
+      ['草坪上的枯草燃起来了，烧到车棚了', '小区里有人在草坪上烧落叶，烟子好大'],
+      ['楼下的车棚冒烟了，烟子全部灌到我家', '楼下烧烤摊炭火一烧，烟子全部灌到我家'],
+    ]);
+  });
+
+  it('takes a stinking drain as no gas, and a pipe that does not leak as none', () => {
+    contrast([
+      ['厨房一股臭鸡蛋味，越来越冲', '化粪池满了，冒出来的味道像臭鸡蛋一样，一个星期了'],
+      ['屋头一股气味，熏得脑壳痛', '下水道的臭味一直往屋头冒，熏得脑壳痛'],
+      ['厨房燃气管子裂了，呲呲的在漏', '厨房燃气管子包的那层皮裂了，没有漏，就是想换一下'],
+    ]);
+  });
+
+  it('takes questions, jokes, chasing a known matter and what a hazard would stop as no emergency', () => {
+    contrast([
+      ['家里老人摔倒了起不来，快来人', '家里老人摔倒了起不来，社区有没有上门帮忙的服务'],
+      ['着火了，楼下都是烟', '着火了是往楼上跑还是往楼下跑'],
+      ['楼道里电动车电池冒烟了', '电动车电池冒烟了要怎么灭'],
+      ['楼道漏气了，好冲的味道', '催一下，漏气那个管子还没换'],
+      ['我被困在电梯里了', '我被困在这个群的消息里了哈哈'],
+      ['三楼着火了，快打119', '消防栓被汽车挡住了，着火了都接不到水'],
+      ['僵尸车旁边着火了', '那辆僵尸车停在消防通道上，着火了消防车都进不来'],
+      ['救命，有人晕倒了', '救命，我又胖了五斤'],
+    ]);
+  });
+});
+
 describe('the learned emergency score', () => {
   it('raises the alarm for danger told in words no rule has met', () => {
     for (const text of [

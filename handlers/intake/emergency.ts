@@ -7,9 +7,11 @@ import {
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
+  HINDERED_AFTER,
   HOW_TO,
   HOW_TO_FIRST,
   HYPOTHETICAL,
+  JOKE_OR_CHASE,
   LOOK_ALIKES,
   NOBODY,
   PAST,
@@ -76,6 +78,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
+  if (HINDERED_AFTER.test(text.slice(end))) return false;
+  if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
   if (FALSE_ALARM.test(plain)) return false;
   if (kind === 'fire' && HABIT.test(clause)) return false;
