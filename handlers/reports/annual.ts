@@ -164,7 +164,7 @@ export async function annualResults(ctx: Ctx, year: number): Promise<AnnualResul
   const p = yearPeriod(year);
   if (!p) throw new Refusal('bad_input', `年份“${year}”无效`);
   const [scores, surveys] = await Promise.all([
-    scoreMeasures(ctx.db, p, 'department'),
+    scoreMeasures(ctx.db, p, ['department']),
     ctx.db.selectFrom('annual_surveys').selectAll().where('year', '=', year).execute(),
   ]);
   const rows = ctx.district.departments.map((u): AnnualRow => {
