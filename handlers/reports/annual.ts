@@ -5,7 +5,7 @@ import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
 import { formatShanghai } from '../worktime.ts';
 import { type Period, SHANGHAI } from './measures.ts';
-import { scoreMeasures } from './rates.ts';
+import { scoreMeasures } from './rate-statements.ts';
 
 /** A calendar year in Asia/Shanghai; null when it is not a plausible year (2000–2100). */
 export function yearPeriod(year: number): Period | null {
