@@ -271,8 +271,8 @@ export async function overdueMeasures(db: Db, p: Period, kinds: GroupBy[]) {
 /**
  * Current score totals whose assignment was first scored in the period, for each kind asked for:
  * the assignments scored in the period (by index on the time), their current scores (by
- * scores_current_idx) and none scored before it (by scores_assignment_idx). Left to the planner,
- * which probes by index for a month and hashes for a year, whichever is faster.
+ * scores_current_idx), none scored before it: that last check is left to the planner, which probes
+ * scores_assignment_idx for a month's assignments and hashes for a year's (or without the index).
  */
 export async function scoreMeasures(db: Db, p: Period, kinds: GroupBy[]) {
   const g = groupingSets(kinds, 's.unit_code', 's.street_code');
@@ -287,8 +287,16 @@ export async function scoreMeasures(db: Db, p: Period, kinds: GroupBy[]) {
           .where('created_at', '<', p.to)
           .as('f'),
       )
-      .innerJoin('scores as s', (j) =>
-        j.onRef('s.assignment_id', '=', 'f.assignment_id').on('s.current', '=', true),
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('scores as s')
+            .select(['s.unit_code', 's.street_code', 's.total'])
+            .whereRef('s.assignment_id', '=', 'f.assignment_id')
+            .where('s.current', '=', true)
+            .offset(0) // by scores_current_idx, assignment by assignment (see above)
+            .as('s'),
+        (j) => j.onTrue(),
       )
       .where(({ not, exists, selectFrom }) =>
         not(
