@@ -5,7 +5,7 @@ import type { Ctx } from '../context.ts';
 import { Refusal } from '../errors.ts';
 import { formatShanghai } from '../worktime.ts';
 import { type Period, SHANGHAI } from './measures.ts';
-import { scoreMeasures } from './rates.ts';
+import { scoreMeasures } from './rate-statements.ts';
 
 /** A calendar year in Asia/Shanghai; null when it is not a plausible year (2000–2100). */
 export function yearPeriod(year: number): Period | null {
@@ -164,7 +164,7 @@ export async function annualResults(ctx: Ctx, year: number): Promise<AnnualResul
   const p = yearPeriod(year);
   if (!p) throw new Refusal('bad_input', `年份“${year}”无效`);
   const [scores, surveys] = await Promise.all([
-    scoreMeasures(ctx.db, p, 'department'),
+    scoreMeasures(ctx.db, p, ['department']),
     ctx.db.selectFrom('annual_surveys').selectAll().where('year', '=', year).execute(),
   ]);
   const rows = ctx.district.departments.map((u): AnnualRow => {

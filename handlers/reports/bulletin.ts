@@ -12,7 +12,7 @@ import { formatShanghai } from '../worktime.ts';
 import { renderBarChartPng } from './chart.ts';
 import { emptyRates, monthPeriod, type Period, type Ratio, type UnitRates } from './measures.ts';
 import { districtMean, RANKING_RULE, rankingScore } from './ranking.ts';
-import { ratesBy } from './rates.ts';
+import { ratesByEach } from './rates.ts';
 
 export interface DepartmentRow {
   /** 1-based; equal figures share a rank; null for a department with nothing this month */
@@ -120,12 +120,9 @@ function rankDepartments(ctx: Ctx, rates: Map<string, UnitRates>): DepartmentRow
 /** Computes the bulletin for a month ('YYYY-MM', Asia/Shanghai); the figures stand as at the month's end. */
 export async function monthlyBulletin(ctx: Ctx, month: string): Promise<Bulletin> {
   const p = parseMonth(month);
-  const [district, byDepartment, byStreet] = await Promise.all([
-    ratesBy(ctx.db, p, 'district'),
-    ratesBy(ctx.db, p, 'department'),
-    ratesBy(ctx.db, p, 'street'),
-  ]);
-  const totals = district.get('district') ?? emptyRates();
+  const rates = await ratesByEach(ctx.db, p, ['district', 'department', 'street']);
+  const [byDepartment, byStreet] = [rates.get('department')!, rates.get('street')!];
+  const totals = rates.get('district')!.get('district') ?? emptyRates();
   const streets = ctx.district.streets.map((s): StreetRow => {
     const r = byStreet.get(s.code) ?? emptyRates();
     return {
