@@ -147,8 +147,10 @@ export async function report(
   if (!parsed.text && !cmd.images.length)
     refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
   return runWork(ctx, actor, origin, async (w) => {
-    const no = await nextCallNo(w);
+    // the day's counter is one row every report of the day updates: taken after the reads, so
+    // its lock is held over the writes only
     const duplicate = await findDuplicate(w, draft, place);
+    const no = await nextCallNo(w);
     const emergency = draft.emergency;
     const tier: Tier = emergency ? 'emergency' : draft.tier;
     const call = await w.trx

@@ -95,6 +95,10 @@ export interface Jobs {
 }
 
 const QUEUE_TIMEOUT_MS = 10_000;
+/** the most calls whose timers one scheduling round derives */
+const TIMER_ROUND_MAX = 500;
+/** how long a scheduling round waits for other commits' calls before it starts (ms) */
+const TIMER_ROUND_LINGER_MS = 10;
 
 export async function startJobs(services: JobServices, opts: JobsOptions = {}): Promise<Jobs> {
   const { ctx, role } = services;
@@ -118,14 +122,36 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
   const relay = createRelay({ ctx, queue: sendQ, log, jobOptions: sendJobOptions, lane, sweepIdMs: leaseMs });
 
   const scheduling = new Set<Promise<unknown>>();
+  // Commits that change deadlines within a few ms of each other, or while a scheduling round
+  // runs, share a round, which takes all their calls at once: under a flood of reports, a few
+  // rounds of a few queries each instead of a round per report (the timers are derived from the
+  // calls' state when the round runs, so a later round is never out of date).
+  const changedCalls = new Set<string>();
+  let scheduleRound: Promise<void> | null = null;
   const onTimersChanged = (callIds: string[]) => {
-    const p = lane(async () => {
-      const specs = await pendingTimers(ctx, { callIds });
-      await withTimeout(enqueueTimers(ctx, timersQ, specs), QUEUE_TIMEOUT_MS, 'scheduling timers');
-      await withTimeout(removeObsoleteTimers(ctx, timersQ, callIds), QUEUE_TIMEOUT_MS, 'removing timers');
-    })
-      .catch((err) => log.warn({ err, callIds }, 'timer scheduling failed; the reconcile will schedule them'))
-      .finally(() => scheduling.delete(p));
+    for (const id of callIds) changedCalls.add(id);
+    if (scheduleRound) return;
+    const p = (async () => {
+      // a moment for the commits close behind this one to join its round
+      await new Promise((r) => setTimeout(r, TIMER_ROUND_LINGER_MS));
+      while (changedCalls.size) {
+        const ids = [...changedCalls].slice(0, TIMER_ROUND_MAX);
+        for (const id of ids) changedCalls.delete(id);
+        await lane(async () => {
+          const specs = await pendingTimers(ctx, { callIds: ids });
+          await withTimeout(enqueueTimers(ctx, timersQ, specs), QUEUE_TIMEOUT_MS, 'scheduling timers');
+          await withTimeout(removeObsoleteTimers(ctx, timersQ, ids), QUEUE_TIMEOUT_MS, 'removing timers');
+        }).catch((err) =>
+          log.warn({ err, callIds: ids }, 'timer scheduling failed; the reconcile will schedule them'),
+        );
+      }
+    })().finally(() => {
+      scheduleRound = null;
+      scheduling.delete(p);
+      // calls changed between the loop's last look and its end
+      if (changedCalls.size) onTimersChanged([]);
+    });
+    scheduleRound = p;
     scheduling.add(p);
   };
 
