@@ -1,5 +1,39 @@
 // The work after a platform's answer: an in-process queue every adapter runs its accepted events
 // through, narrowed under a flood, with emergencies ahead of everything.
+import type { Logger } from '../config/log.ts';
+import type { Inbound } from './inbound.ts';
+import type { RouteResult, Router } from './router.ts';
+
+/**
+ * Works an accepted event through the router, with a line when it is done and another when it
+ * failed (the router has recorded the failure in inbound_events with the event's payload).
+ * `log`: the adapter's logger, or the delivering request's, so the lines carry its id.
+ */
+export async function processLogged(
+  router: Router,
+  inbound: Inbound,
+  log: Logger,
+  platform: string,
+  requestLog?: Logger,
+): Promise<RouteResult> {
+  const started = performance.now();
+  try {
+    const r = await router.process(inbound, { log: requestLog });
+    log.debug(
+      {
+        eventId: inbound.eventId,
+        status: r.status,
+        callNo: r.outcome?.ok ? r.outcome.callNo : undefined,
+        ms: Math.round(performance.now() - started),
+      },
+      `${platform}: event processed`,
+    );
+    return r;
+  } catch (err) {
+    log.error({ err, eventId: inbound.eventId, chatId: inbound.chatId }, `${platform}: event failed`);
+    throw err;
+  }
+}
 
 /**
  * A small in-process work queue: bounded concurrency (a number, or asked again before each

@@ -4,7 +4,7 @@ import type { Logger } from '../../config/log.ts';
 import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
-import { backgroundQueue } from '../background.ts';
+import { backgroundQueue, processLogged as processOne } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import {
@@ -105,29 +105,8 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
     (err) => log.error({ err }, 'lark: background work failed'),
   );
 
-  async function processLogged(inbound: Inbound, requestLog?: Logger): Promise<RouteResult> {
-    const started = performance.now();
-    try {
-      const r = await router.process(inbound, { log: requestLog });
-      logOf(requestLog).debug(
-        {
-          eventId: inbound.eventId,
-          status: r.status,
-          callNo: r.outcome?.ok ? r.outcome.callNo : undefined,
-          ms: Math.round(performance.now() - started),
-        },
-        'lark: event processed',
-      );
-      return r;
-    } catch (err) {
-      // The router has recorded the failure in inbound_events with the event's payload.
-      logOf(requestLog).error(
-        { err, eventId: inbound.eventId, chatId: inbound.chatId },
-        'lark: event failed',
-      );
-      throw err;
-    }
-  }
+  const processLogged = (inbound: Inbound, requestLog?: Logger) =>
+    processOne(router, inbound, logOf(requestLog), 'lark', requestLog);
 
   /** A card action that outran the budget: its card update goes out through the outbox. */
   async function queueCardUpdate(inbound: Inbound, r: RouteResult) {

@@ -7,7 +7,7 @@ import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { type Message, notice } from '../../handlers/messages.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
-import { backgroundQueue } from '../background.ts';
+import { backgroundQueue, processLogged as processOne } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import { normalizeCardEvent, normalizeMessage, type WecomCallback } from './inbound.ts';
@@ -47,22 +47,8 @@ export function createWecomEvents(opts: WecomEventsOptions): WecomEvents {
     log.error({ err }, 'wecom: background work failed'),
   );
 
-  async function processLogged(inbound: Inbound, requestLog?: Logger): Promise<RouteResult> {
-    try {
-      const r = await router.process(inbound, { log: requestLog });
-      logOf(requestLog).debug(
-        { eventId: inbound.eventId, status: r.status, callNo: r.outcome?.ok ? r.outcome.callNo : undefined },
-        'wecom: event processed',
-      );
-      return r;
-    } catch (err) {
-      logOf(requestLog).error(
-        { err, eventId: inbound.eventId, chatId: inbound.chatId },
-        'wecom: event failed',
-      );
-      throw err;
-    }
-  }
+  const processLogged = (inbound: Inbound, requestLog?: Logger) =>
+    processOne(router, inbound, logOf(requestLog), 'wecom', requestLog);
 
   /** A message to the presser's chat through the press's response_url (a new message: WeCom
    * changes a card only in the answer to its press). */
