@@ -37,3 +37,19 @@ export class SendError extends Error {
     this.name = 'SendError';
   }
 }
+
+/** A failed call to a platform's API: which one, and what was being sent (never the whole message), for the log. */
+export class PlatformSendError extends SendError {
+  constructor(
+    kind: SendError['kind'],
+    message: string,
+    details: SendError['details'],
+    /** the API method or route that failed, e.g. im.v1.message.create, webhook/send */
+    readonly method: string,
+    /** what was being sent, in short */
+    readonly payload: string,
+  ) {
+    super(kind, message, details);
+    this.name = 'PlatformSendError';
+  }
+}

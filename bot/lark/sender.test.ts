@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../config/log.ts';
 import type { Message } from '../../handlers/messages.ts';
 import type { OutgoingMessage } from '../../jobs/platform.ts';
-import { SendError } from '../../jobs/platform.ts';
+import { type PlatformSendError, SendError } from '../../jobs/platform.ts';
 import { type FakeLark, startFakeLark } from '../../test/fakes/lark-open-api.ts';
 import { createLarkApi } from './client.ts';
-import { type LarkSendError, LarkSender, larkUuid } from './sender.ts';
+import { LarkSender, larkUuid } from './sender.ts';
 
 const message: Message = {
   kind: 'dispatch',
@@ -31,12 +31,12 @@ const out = (o: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   ...o,
 });
 
-async function failure(p: Promise<unknown>): Promise<LarkSendError> {
+async function failure(p: Promise<unknown>): Promise<PlatformSendError> {
   try {
     await p;
   } catch (e) {
     expect(e).toBeInstanceOf(SendError);
-    return e as LarkSendError;
+    return e as PlatformSendError;
   }
   throw new Error('expected a SendError');
 }

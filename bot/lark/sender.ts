@@ -6,7 +6,12 @@ import { Readable } from 'node:stream';
 import type { Logger } from '../../config/log.ts';
 import { type ImageSource, isDrawnPicture } from '../../handlers/images.ts';
 import type { Message } from '../../handlers/messages.ts';
-import { type OutgoingMessage, type PlatformSender, SendError } from '../../jobs/platform.ts';
+import {
+  type OutgoingMessage,
+  PlatformSendError,
+  type PlatformSender,
+  SendError,
+} from '../../jobs/platform.ts';
 import { Lru } from '../lru.ts';
 import type { LarkApi } from './client.ts';
 import { parseLarkImageRef } from './inbound.ts';
@@ -18,21 +23,6 @@ const RATE_LIMITED = new Set([230020, 99991400]);
 const INVALID_TOKEN = new Set([99991663, 99991664, 99991661]);
 /** Replying to a message that was withdrawn: send to the chat instead. */
 const PARENT_GONE = new Set([230011]);
-
-export class LarkSendError extends SendError {
-  constructor(
-    kind: SendError['kind'],
-    message: string,
-    details: SendError['details'],
-    /** the SDK method that failed, e.g. im.v1.message.create */
-    readonly method: string,
-    /** what was being sent, for the log (never the whole card) */
-    readonly payload: string,
-  ) {
-    super(kind, message, details);
-    this.name = 'LarkSendError';
-  }
-}
 
 /** `uuid` deduplicates sends for an hour and may be at most 50 characters. */
 export function larkUuid(idempotencyKey: string): string {
@@ -141,7 +131,7 @@ export class LarkSender implements PlatformSender {
     } else res = await create();
     const messageId = res?.data?.message_id;
     if (typeof messageId !== 'string' || !messageId)
-      throw new LarkSendError(
+      throw new PlatformSendError(
         'retry',
         'lark answered without a message_id',
         { platform: 'lark' },
@@ -260,7 +250,7 @@ export class LarkSender implements PlatformSender {
     const what = failure.network
       ? `unreachable (${failure.msg})`
       : `refused: ${failure.code ?? failure.status} ${failure.msg}`;
-    throw new LarkSendError(
+    throw new PlatformSendError(
       kind,
       `lark ${method} ${what} [${payload}]`,
       {

@@ -1,6 +1,6 @@
 // The few WeCom HTTP calls Huying makes, with a timeout: a 智能机器人's response_url, and a group
 // robot's (消息推送) webhook. Both answer {errcode, errmsg}; failures say whose fault they are.
-import { SendError } from '../../jobs/platform.ts';
+import { PlatformSendError, type SendError } from '../../jobs/platform.ts';
 
 export interface WecomAnswer {
   errcode: number;
@@ -12,21 +12,6 @@ export interface WecomAnswer {
 const RATE_LIMITED = new Set([45009]);
 /** WeCom's own trouble: -1 (系统繁忙). */
 const BUSY = new Set([-1]);
-
-export class WecomSendError extends SendError {
-  constructor(
-    kind: SendError['kind'],
-    message: string,
-    details: SendError['details'],
-    /** which route: response_url or webhook/send */
-    readonly method: string,
-    /** what was being sent, for the log (never the whole message) */
-    readonly payload: string,
-  ) {
-    super(kind, message, details);
-    this.name = 'WecomSendError';
-  }
-}
 
 /** Whose fault, by the answer: too fast, WeCom's trouble (retry), or what we sent (permanent). */
 export function classify(f: { status?: number; errcode?: number; network?: boolean }): SendError['kind'] {
@@ -63,7 +48,7 @@ export async function postJson(url: string, body: unknown, timeoutMs = 10_000): 
 export const webhookUrl = (base: string, key: string, path = 'send') =>
   `${base.replace(/\/+$/, '')}/cgi-bin/webhook/${path}?key=${encodeURIComponent(key)}`;
 
-/** Runs one call and throws a classified WecomSendError unless WeCom answered errcode 0. */
+/** Runs one call and throws a classified PlatformSendError unless WeCom answered errcode 0. */
 export async function call(
   method: string,
   payload: string,
@@ -82,7 +67,7 @@ export async function call(
     failure = { network: true, msg: (e as Error).message };
   }
   const kind = classify(failure);
-  throw new WecomSendError(
+  throw new PlatformSendError(
     kind,
     `wecom ${method} ${failure.network ? `unreachable (${failure.msg})` : `refused: ${failure.msg}`} [${payload}]`,
     {

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../config/log.ts';
 import { type ImageFile, type ImageSource, isDrawnPicture } from '../../handlers/images.ts';
 import type { Message } from '../../handlers/messages.ts';
-import type { OutgoingMessage, PlatformSender } from '../../jobs/platform.ts';
+import { type OutgoingMessage, PlatformSendError, type PlatformSender } from '../../jobs/platform.ts';
 import { Lru } from '../lru.ts';
-import { call, postJson, WecomSendError, webhookUrl } from './client.ts';
+import { call, postJson, webhookUrl } from './client.ts';
 import { fitsCard, plainMarkdown, renderCard, renderWords, taskIdFor, textParts } from './render.ts';
 
 /** A 智能机器人 markdown reply holds 4096 bytes (as a group robot's does). */
@@ -72,7 +72,7 @@ export class WecomSender implements PlatformSender {
       await call('response_url', summary, () => postJson(url, body, this.o.timeoutMs));
     } catch (e) {
       // WeCom's trouble is retried; a refusal means this response_url is spent or expired
-      if (!(e instanceof WecomSendError) || e.kind !== 'permanent') throw e;
+      if (!(e instanceof PlatformSendError) || e.kind !== 'permanent') throw e;
       this.spent.set(url, true);
       this.o.log.info(
         { chatId: out.chatId, code: e.details.code, kind: out.message.kind },
@@ -92,7 +92,7 @@ export class WecomSender implements PlatformSender {
   private async toGroup(out: OutgoingMessage, taskId: string, done?: Progress) {
     const hook = this.o.webhooks[out.chatId];
     if (!hook)
-      throw new WecomSendError(
+      throw new PlatformSendError(
         'permanent',
         `wecom: no 消息推送 webhook for chat ${out.chatId} (add it to WECOM_GROUP_WEBHOOKS)`,
         { platform: 'wecom' },
