@@ -4,6 +4,7 @@ import type { Clock } from '../config/clock.ts';
 import type { District } from '../config/district.ts';
 import type { Logger } from '../config/log.ts';
 import type { Db } from '../db/connect.ts';
+import type { WorkBatch } from './work-batch.ts';
 
 export interface Effects {
   /** outbox rows were written */
@@ -26,4 +27,6 @@ export interface Ctx {
   publicUrl?: string;
   /** run commands to the end and keep nothing: would this succeed now? (what a card may offer) */
   rehearse?: boolean;
+  /** several events worked through at once: their new calls are written together */
+  batch?: WorkBatch;
 }

@@ -67,14 +67,25 @@ export async function keepPersonal(
   callId: string,
   part: PersonalPart,
 ): Promise<void> {
+  await keepPersonalMany(trx, [{ eventId, callId, part }]);
+}
+
+/** The personal parts of several events, in one statement. */
+export async function keepPersonalMany(
+  trx: Transaction<Database>,
+  list: { eventId: string; callId: string; part: PersonalPart }[],
+): Promise<void> {
+  if (!list.length) return;
   await trx
     .insertInto('event_personal')
-    .values({
-      event_id: eventId,
-      call_id: callId,
-      actor_label: part.actor_label,
-      phones: JSON.stringify(part.phones),
-    })
+    .values(
+      list.map(({ eventId, callId, part }) => ({
+        event_id: eventId,
+        call_id: callId,
+        actor_label: part.actor_label,
+        phones: JSON.stringify(part.phones),
+      })),
+    )
     .execute();
 }
 

@@ -1,5 +1,6 @@
 // Stage 1, collect (问题收集): a report becomes a call with a parsed draft; the street gets
 // a triage card; an emergency goes straight in front of the office and the leaders.
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { District, Tier } from '../config/district.ts';
 import type { Call } from '../db/schema.ts';
@@ -8,10 +9,11 @@ import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
 import { createParser, type Draft, LOW_CONFIDENCE } from './intake.ts';
+import type { Message } from './messages.ts';
 import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
 import { requestDispatch } from './shared.ts';
-import { type Origin, runWork, type Work } from './work.ts';
+import { type Origin, replyOf, runWork, type Work } from './work.ts';
 import { formatShanghai } from './worktime.ts';
 
 const reportSchema = z.object({
@@ -41,16 +43,17 @@ export function parserFor(d: District) {
   return p;
 }
 
-/** The next number of the day: JJ-20261127-0001. */
-async function nextCallNo(w: Work): Promise<string> {
+/** The next `n` numbers of the day, in order: JJ-20261127-0001, … (one statement). */
+async function nextCallNos(w: Work, n: number): Promise<string[]> {
   const day = formatShanghai(w.now).slice(0, 10).replaceAll('-', '');
   const row = await w.trx
     .insertInto('call_numbers')
-    .values({ day, last: 1 })
-    .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ last: eb('call_numbers.last', '+', 1) })))
+    .values({ day, last: n })
+    .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ last: eb('call_numbers.last', '+', n) })))
     .returning('last')
     .executeTakeFirstOrThrow();
-  return `${w.ctx.district.district.call_prefix}-${day}-${String(row.last).padStart(4, '0')}`;
+  const prefix = `${w.ctx.district.district.call_prefix}-${day}-`;
+  return Array.from({ length: n }, (_, i) => `${prefix}${String(row.last - n + 1 + i).padStart(4, '0')}`);
 }
 
 export interface Placement {
@@ -73,55 +76,89 @@ export function placeReport(d: District, chatUnit: string | null, cmd: ReportCom
   return { street: street!, community: null };
 }
 
-/** An open call of the same category in the same community (or at the same place) within 7 days. */
 /** The call states a new report may duplicate (the partial indexes of the check hold these only). */
-const DUPLICABLE = [
-  'reported',
-  'triaged',
-  'called',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'reopened',
-] as const;
+const DUPLICABLE = sql.raw(
+  `(${['reported', 'triaged', 'called', 'dispatched', 'acknowledged', 'in_progress', 'reopened']
+    .map((s) => `'${s}'`)
+    .join(', ')})`,
+);
 
-/**
- * The newest call still being worked on of the same category in the last 7 days, in the same
- * community or at the same place: two index probes of one row each (the 0007 migration's
- * partial indexes), so the check costs the same however many calls are open.
- */
-async function findDuplicate(w: Work, draft: Draft, place: Placement): Promise<Call | undefined> {
-  if (draft.category === 'other') return undefined;
-  const since = new Date(w.now.getTime() - 7 * 24 * 3600_000);
-  const probe = (by: 'community' | 'location') => {
-    let q = w.trx
-      .selectFrom('calls')
-      .selectAll()
-      .where('category_code', '=', draft.category)
-      .where('street_code', '=', place.street)
-      .where('created_at', '>=', since)
-      .where('state', 'in', [...DUPLICABLE]);
-    q =
-      by === 'community'
-        ? q.where('community_code', '=', place.community!)
-        : q.where('location', '=', draft.location!);
-    return q.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-  };
-  const found = [
-    place.community ? await probe('community') : undefined,
-    draft.location ? await probe('location') : undefined,
-  ].filter((c): c is Call => !!c);
-  return found.sort((a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime())[0];
+/** A report ready to be written: who, from where, what, where it belongs, what it was read as. */
+export interface ReportItem {
+  actor: Actor;
+  origin: Origin | null;
+  cmd: ReportCommand;
+  place: Placement;
+  /** the parser's reading */
+  parsed: Draft;
+  /** the same with the category another system gave, and the reporter's emergency */
+  draft: Draft;
 }
 
-export async function report(
-  ctx: Ctx,
+/** The earlier call a new one may duplicate: its number and place. */
+interface Duplicate {
+  no: string;
+  location: string | null;
+}
+
+/** …found in the database, or an earlier report of the same batch (numbered later). */
+type Found = { no: string; location: string | null } | { earlier: number; location: string | null };
+
+/**
+ * For each report, the newest call still being worked on of the same category in the last 7
+ * days, in the same community or at the same place: in one statement, two index probes of one
+ * row each per report (the 0007 migration's partial indexes), so the check costs the same
+ * however many calls are open; and an earlier report of the same batch counts as newer.
+ */
+async function findDuplicates(w: Work, items: ReportItem[]): Promise<(Found | undefined)[]> {
+  const since = new Date(w.now.getTime() - 7 * 24 * 3600_000);
+  const asked = items.flatMap((it, idx) => (it.draft.category === 'other' ? [] : [{ it, idx }]));
+  const found = new Map<number, Duplicate>();
+  if (asked.length) {
+    const col = <T>(f: (a: (typeof asked)[number]) => T) => asked.map(f);
+    const { rows } = await sql<Duplicate & { idx: number }>`
+      select i.idx, d.no, d.location
+      from unnest(${col((a) => a.idx)}::int[], ${col((a) => a.it.draft.category)}::text[],
+                  ${col((a) => a.it.place.street)}::text[], ${col((a) => a.it.place.community)}::text[],
+                  ${col((a) => a.it.draft.location)}::text[]) as i(idx, category, street, community, location)
+      cross join lateral (
+        select no, location from (
+          (select no, location, created_at, 0 as probe from calls
+            where category_code = i.category and street_code = i.street and created_at >= ${since}
+              and state in ${DUPLICABLE} and community_code = i.community
+            order by created_at desc limit 1)
+          union all
+          (select no, location, created_at, 1 as probe from calls
+            where category_code = i.category and street_code = i.street and created_at >= ${since}
+              and state in ${DUPLICABLE} and location = i.location
+            order by created_at desc limit 1)
+        ) p order by created_at desc, probe limit 1
+      ) d`.execute(w.trx);
+    for (const r of rows) found.set(r.idx, { no: r.no, location: r.location });
+  }
+  return items.map((it, i) => {
+    if (it.draft.category === 'other') return undefined;
+    // an earlier report of this batch is the newest call there is
+    for (let j = i - 1; j >= 0; j--) {
+      const e = items[j];
+      const at = e.cmd.location ?? e.draft.location;
+      if (e.draft.category !== it.draft.category || e.place.street !== it.place.street) continue;
+      const sameCommunity = !!it.place.community && e.place.community === it.place.community;
+      const samePlace = !!it.draft.location && at === it.draft.location;
+      if (sameCommunity || samePlace) return { earlier: j, location: at };
+    }
+    return found.get(i);
+  });
+}
+
+/** A report read and placed (bad input is refused here, before anything is written). */
+export function readReport(
+  d: District,
   actor: Actor,
   origin: Origin | null,
   cmd: ReportCommand,
   chatUnit: string | null,
-): Promise<Call> {
-  const d = ctx.district;
+): ReportItem {
   const place = placeReport(d, chatUnit, cmd);
   const parsed = parserFor(d)(cmd.text, {
     communityCode: place.community ?? undefined,
@@ -146,80 +183,141 @@ export async function report(
   if (cmd.emergency && !draft.emergency) draft = { ...draft, emergency: true, tier: 'emergency' };
   if (!parsed.text && !cmd.images.length)
     refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
-  return runWork(ctx, actor, origin, async (w) => {
+  return { actor, origin, cmd, place, parsed, draft };
+}
+
+export async function report(
+  ctx: Ctx,
+  actor: Actor,
+  origin: Origin | null,
+  cmd: ReportCommand,
+  chatUnit: string | null,
+): Promise<Call> {
+  const item = readReport(ctx.district, actor, origin, cmd, chatUnit);
+  // an emergency is written at once and alone; routine reports worked through together are
+  // written together
+  if (ctx.batch && !item.draft.emergency)
+    return ctx.batch.join('report', item, (items: ReportItem[]) => writeReports(ctx, items));
+  return (await writeReports(ctx, [item]))[0];
+}
+
+/**
+ * Reports become calls, in one transaction: one range of the day's numbers, one duplicate
+ * query, and one multi-row statement each for the calls, their events and their messages.
+ * An emergency is written alone (its dispatch request acts as its reporter).
+ */
+export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
+  const d = ctx.district;
+  if (items.length > 1 && items.some((it) => it.draft.emergency))
+    throw new Error('an emergency report is written alone');
+  return runWork(ctx, items[0].actor, items[0].origin, async (w) => {
     // the day's counter is one row every report of the day updates: taken after the reads, so
     // its lock is held over the writes only
-    const duplicate = await findDuplicate(w, draft, place);
-    const no = await nextCallNo(w);
-    const emergency = draft.emergency;
-    const tier: Tier = emergency ? 'emergency' : draft.tier;
-    const call = await w.trx
+    const found = await findDuplicates(w, items);
+    const nos = await nextCallNos(w, items.length);
+    const duplicates = found.map((f) =>
+      f && 'earlier' in f ? { no: nos[f.earlier], location: f.location } : f,
+    );
+    const calls = await w.trx
       .insertInto('calls')
-      .values({
-        no,
-        text: parsed.text || '（图片）',
-        location: cmd.location ?? draft.location,
-        latitude: cmd.latitude ?? null,
-        longitude: cmd.longitude ?? null,
-        source: cmd.source,
-        source_chat_platform: origin?.platform ?? null,
-        source_chat_id: origin?.chatId ?? null,
-        source_message_id: origin?.messageId ?? null,
-        reporter_person_id: actor.personId,
-        reporter_name: actor.name,
-        reporter_contact: cmd.contact ?? null,
-        street_code: place.street,
-        community_code: place.community,
-        category_code: draft.category,
-        tier,
-        mode: modeOf(tier).code,
-        // an emergency skips the street's triage: the leaders and the office see it at once
-        state: emergency ? 'called' : 'reported',
-        emergency,
-        images: JSON.stringify(cmd.images),
-        created_at: w.now,
-        updated_at: w.now,
-        state_since: w.now,
-      })
+      .values(
+        items.map(({ actor, origin, cmd, place, parsed, draft }, i) => {
+          const tier: Tier = draft.emergency ? 'emergency' : draft.tier;
+          return {
+            no: nos[i],
+            text: parsed.text || '（图片）',
+            location: cmd.location ?? draft.location,
+            latitude: cmd.latitude ?? null,
+            longitude: cmd.longitude ?? null,
+            source: cmd.source,
+            source_chat_platform: origin?.platform ?? null,
+            source_chat_id: origin?.chatId ?? null,
+            source_message_id: origin?.messageId ?? null,
+            reporter_person_id: actor.personId,
+            reporter_name: actor.name,
+            reporter_contact: cmd.contact ?? null,
+            street_code: place.street,
+            community_code: place.community,
+            category_code: draft.category,
+            tier,
+            mode: modeOf(tier).code,
+            // an emergency skips the street's triage: the leaders and the office see it at once
+            state: draft.emergency ? ('called' as const) : ('reported' as const),
+            emergency: draft.emergency,
+            images: JSON.stringify(cmd.images),
+            created_at: w.now,
+            updated_at: w.now,
+            state_since: w.now,
+          };
+        }),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .execute();
+    // Postgres returns the rows of a multi-row insert in the order given
     // a new call waits on someone (the street's triage, or the leaders for an emergency)
-    w.timersChanged(call.id);
-    await w.event(call.id, 'reported', {
-      text: parsed.text,
-      source: cmd.source,
-      draft: { category: draft.category, tier, lead: draft.lead, co: draft.co, confidence: draft.confidence },
-      intent: parsed.intent,
-      duplicateOf: duplicate?.no ?? null,
-      alerted: emergency ? ['leaders', 'office'] : [],
-    });
-    const suggested = { lead: draft.lead, co: draft.co };
-    await w.reply(draftCard(d, call, draft.departments), call.id);
-    // A category the parser guessed (not one given by another system) at low confidence: offer the alternatives.
-    const unsure = !cmd.category && parsed.confidence < LOW_CONFIDENCE ? parsed : undefined;
-    const triage = triageCard(d, call, suggested, unsure);
-    if (duplicate) {
-      triage.fields!.push({
-        label: '疑似重复',
-        value: `${duplicate.no}（${duplicate.location ?? '同社区同类问题'}）`,
-      });
-      triage.buttons!.unshift({
-        label: `合并到 ${duplicate.no}`,
-        command: `合并 ${no} 到 ${duplicate.no}`,
-        style: 'primary',
-      });
-    }
-    if (emergency) {
-      await requestDispatch(w, call, suggested);
-      // nothing for the street to press: the leaders dispatch it
-      triage.buttons = [];
-      triage.form = undefined;
-      triage.title = `【紧急】已直报区领导 ${no}`;
-      triage.text = '紧急情况已直报区领导和呼应办，由区领导派单。';
-    }
-    await w.toUnit(place.street, triage, call.id);
-    return call;
+    for (const call of calls) w.timersChanged(call.id);
+    await w.events(
+      items.map(({ actor, cmd, parsed, draft }, i) => ({
+        callId: calls[i].id,
+        kind: 'reported',
+        actor,
+        payload: {
+          text: parsed.text,
+          source: cmd.source,
+          draft: {
+            category: draft.category,
+            tier: calls[i].tier,
+            lead: draft.lead,
+            co: draft.co,
+            confidence: draft.confidence,
+          },
+          intent: parsed.intent,
+          duplicateOf: duplicates[i]?.no ?? null,
+          alerted: draft.emergency ? ['leaders', 'office'] : [],
+        },
+      })),
+    );
+    await w.toChats(
+      items.flatMap(
+        (it, i) =>
+          replyOf(it.actor, it.origin, draftCard(d, calls[i], it.draft.departments), calls[i].id) ?? [],
+      ),
+    );
+    const triage = items.map((it, i) => triageOf(d, it, calls[i], duplicates[i]));
+    if (items[0].draft.emergency) await requestDispatch(w, calls[0], suggestedOf(items[0].draft));
+    await w.toUnits(
+      items.map((it, i) => ({ unit: it.place.street, message: triage[i], callId: calls[i].id })),
+    );
+    return calls;
   });
+}
+
+const suggestedOf = (draft: Draft) => ({ lead: draft.lead, co: draft.co });
+
+/** The street's triage card for a new call (or, for an emergency, word that the leaders have it). */
+function triageOf(d: District, it: ReportItem, call: Call, duplicate: Duplicate | undefined): Message {
+  // A category the parser guessed (not one given by another system) at low confidence: offer the alternatives.
+  const unsure = !it.cmd.category && it.parsed.confidence < LOW_CONFIDENCE ? it.parsed : undefined;
+  const triage = triageCard(d, call, suggestedOf(it.draft), unsure);
+  if (duplicate) {
+    triage.fields!.push({
+      label: '疑似重复',
+      value: `${duplicate.no}（${duplicate.location ?? '同社区同类问题'}）`,
+    });
+    triage.buttons!.unshift({
+      label: `合并到 ${duplicate.no}`,
+      command: `合并 ${call.no} 到 ${duplicate.no}`,
+      style: 'primary',
+    });
+  }
+  if (call.emergency) {
+    // nothing for the street to press: the leaders dispatch it
+    triage.buttons = [];
+    triage.form = undefined;
+    triage.title = `【紧急】已直报区领导 ${call.no}`;
+    triage.text = '紧急情况已直报区领导和呼应办，由区领导派单。';
+  }
+  return triage;
 }
 
 export const REPORT_COMMAND = defineCommand({

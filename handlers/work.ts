@@ -9,7 +9,7 @@ import type { Database, NewOutboxRow } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { Message } from './messages.ts';
 import type { Actor } from './people.ts';
-import { keepPersonal, splitPersonal } from './personal.ts';
+import { keepPersonal, keepPersonalMany, splitPersonal } from './personal.ts';
 
 export interface Origin {
   platform: string;
@@ -46,6 +46,8 @@ export interface Work {
     /** the platform user who alone should see it */
     privateTo?: string,
   ): Promise<void>;
+  /** several messages to chats, in one insert */
+  toChats(list: ChatMessage[]): Promise<void>;
   /** to the chat the command came from */
   reply(message: Message, callId?: string | null): Promise<void>;
   timersChanged(callId: string): void;
@@ -58,6 +60,44 @@ export interface NewEvent {
   kind: string;
   payload?: Record<string, unknown>;
   assignmentId?: string | null;
+  /** who did it, when not the work's actor (several people's reports written together) */
+  actor?: Actor;
+}
+
+export interface ChatMessage {
+  platform: string;
+  chatId: string;
+  message: Message;
+  callId?: string | null;
+  replyTo?: string;
+  /** the platform user who alone should see it */
+  privateTo?: string;
+}
+
+/** A message in answer to what `actor` said at `origin` (none without one): a private answer
+ * goes to them alone, and is also addressed by name, for platforms that cannot hide it. */
+export function replyOf(
+  actor: Actor,
+  origin: Origin | null,
+  message: Message,
+  callId?: string | null,
+): ChatMessage | null {
+  if (!origin) return null;
+  const addressed =
+    message.private && actor.personId
+      ? {
+          ...message,
+          mentions: [...(message.mentions ?? []), { personId: actor.personId, name: actor.name }],
+        }
+      : message;
+  return {
+    platform: origin.platform,
+    chatId: origin.chatId,
+    message: addressed,
+    callId,
+    replyTo: origin.messageId,
+    privateTo: message.private ? origin.userId : undefined,
+  };
 }
 
 /** Timeline kinds → the event names other systems subscribe to (outgoing webhooks). */
@@ -124,8 +164,8 @@ export async function runWork<T>(
   const effects: Effects = { outbox: false, timers: [] };
   const hasWebhooks = ctx.district.webhooks.length > 0;
   const now = ctx.clock.now();
-  /** call id → its number and the timeline kinds recorded, for the line after the commit */
-  const changed = new Map<string, { callNo: string; events: string[] }>();
+  /** call id → its number, the timeline kinds recorded and who acted, for the line after the commit */
+  const changed = new Map<string, { callNo: string; events: string[]; actor: Actor }>();
   let log = ctx.log;
   let result: T;
   try {
@@ -138,7 +178,7 @@ export async function runWork<T>(
   // Who acted is logged by id and role only: names are personal data and stay in the database.
   for (const c of changed.values())
     ctx.log.info(
-      { callNo: c.callNo, events: c.events, actorId: actor.personId, actorRole: actor.role },
+      { callNo: c.callNo, events: c.events, actorId: c.actor.personId, actorRole: c.actor.role },
       'call changed',
     );
   if (effects.outbox || effects.timers.length) ctx.afterCommit?.(effects);
@@ -176,15 +216,20 @@ export async function runWork<T>(
         available_at: now,
         priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
       });
-      const toChat: Work['toChat'] = async (platform, chatId, message, callId, replyTo, privateTo) => {
-        await queueRows(trx, [outboxRow(platform, chatId, message, callId, replyTo, privateTo)]);
-        effects.outbox = true;
+      const toChats: Work['toChats'] = async (list) => {
+        const rows = list.map((m) =>
+          outboxRow(m.platform, m.chatId, m.message, m.callId, m.replyTo, m.privateTo),
+        );
+        for (let i = 0; i < rows.length; i += 1000) await queueRows(trx, rows.slice(i, i + 1000));
+        if (rows.length) effects.outbox = true;
       };
-      const noted = (callId: string, callNo: string, kind: string) => {
+      const toChat: Work['toChat'] = (platform, chatId, message, callId, replyTo, privateTo) =>
+        toChats([{ platform, chatId, message, callId, replyTo, privateTo }]);
+      const noted = (callId: string, callNo: string, kind: string, by: Actor) => {
         const seen = changed.get(callId);
         if (seen) seen.events.push(kind);
         else {
-          changed.set(callId, { callNo, events: [kind] });
+          changed.set(callId, { callNo, events: [kind], actor: by });
           if (changed.size === 1) log = ctx.log.child({ callNo });
         }
       };
@@ -214,7 +259,7 @@ export async function runWork<T>(
             ])
             .executeTakeFirstOrThrow();
           if (stored.personal) await keepPersonal(trx, row.id, callId, stored.personal);
-          noted(callId, row.call_no, kind);
+          noted(callId, row.call_no, kind, actor);
           if (hasWebhooks) {
             await queueWebhooks(w, callId, row.id, kind, payload);
             effects.outbox = true;
@@ -223,7 +268,8 @@ export async function runWork<T>(
         },
         async events(list) {
           if (!list.length) return [];
-          const stored = list.map((e) => splitPersonal(actor, e.payload ?? {}));
+          const by = list.map((e) => e.actor ?? actor);
+          const stored = list.map((e, i) => splitPersonal(by[i], e.payload ?? {}));
           const rows = await trx
             .insertInto('call_events')
             .values(
@@ -232,7 +278,7 @@ export async function runWork<T>(
                 assignment_id: e.assignmentId ?? null,
                 at: now,
                 kind: e.kind,
-                actor_person_id: actor.personId,
+                actor_person_id: by[i].personId,
                 actor_label: stored[i].actorLabel,
                 payload: JSON.stringify(stored[i].payload),
               })),
@@ -243,10 +289,15 @@ export async function runWork<T>(
             ])
             .execute();
           // Postgres returns the rows of a multi-row insert in the order given
+          await keepPersonalMany(
+            trx,
+            list.flatMap((e, i) => {
+              const part = stored[i].personal;
+              return part ? [{ eventId: rows[i].id, callId: e.callId, part }] : [];
+            }),
+          );
           for (const [i, e] of list.entries()) {
-            const personal = stored[i].personal;
-            if (personal) await keepPersonal(trx, rows[i].id, e.callId, personal);
-            noted(e.callId, rows[i].call_no, e.kind);
+            noted(e.callId, rows[i].call_no, e.kind, by[i]);
             if (hasWebhooks) {
               await queueWebhooks(w, e.callId, rows[i].id, e.kind, e.payload ?? {});
               effects.outbox = true;
@@ -270,18 +321,10 @@ export async function runWork<T>(
           return rows.length;
         },
         toChat,
+        toChats,
         async reply(message, callId) {
-          if (!origin) return;
-          // A private answer is also addressed by name, for platforms that cannot hide it from the group.
-          const addressed =
-            message.private && actor.personId
-              ? {
-                  ...message,
-                  mentions: [...(message.mentions ?? []), { personId: actor.personId, name: actor.name }],
-                }
-              : message;
-          const to = message.private ? origin.userId : undefined;
-          await toChat(origin.platform, origin.chatId, addressed, callId, origin.messageId, to);
+          const m = replyOf(actor, origin, message, callId);
+          if (m) await toChats([m]);
         },
         timersChanged(callId) {
           if (!effects.timers.includes(callId)) effects.timers.push(callId);
