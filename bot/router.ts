@@ -3,16 +3,34 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../config/log.ts';
-import { claimEvent, dueEvents, finishEvent, recordEvent, releaseEvent } from '../db/inbox.ts';
+import {
+  claimEvents,
+  dueEvents,
+  finishEvent,
+  finishEvents,
+  type InboxKey,
+  inboxKey,
+  recordEvent,
+  releaseEvent,
+} from '../db/inbox.ts';
+import type { ChatBinding } from '../db/schema.ts';
 import { parseCommand } from '../handlers/commands.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { execute, type Outcome } from '../handlers/execute.ts';
 import { mergeMessages, pressedUpdate } from '../handlers/flood.ts';
 import { isUrgentText } from '../handlers/intake.ts';
 import { commandOfPress, type Message, notice } from '../handlers/messages.ts';
-import { type Actor, findChat, resolveActor } from '../handlers/people.ts';
+import {
+  type Actor,
+  findChat,
+  findChats,
+  knownActors,
+  platformKey,
+  resolveActor,
+} from '../handlers/people.ts';
 import { cleanDeep } from '../handlers/text.ts';
 import { runWork } from '../handlers/work.ts';
+import { workBatch } from '../handlers/work-batch.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
 import { type Inbound, inboundSchema } from './inbound.ts';
 
@@ -30,11 +48,20 @@ export interface RouteResult {
 
 const MAX_TEXT = 2000;
 
+/** What was read ahead for a batch of events: chats and known people, by platformKey. */
+interface Known {
+  chats: Map<string, ChatBinding>;
+  actors: Map<string, Actor>;
+}
+
 export interface Router {
   /** records the event; false when it was seen before (platforms deliver at least once) */
   accept(inbound: Inbound): Promise<boolean>;
   /** does the work for an accepted event; `log`: the request's logger, so its lines carry its id */
   process(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
+  /** does the work for several accepted events side by side (a backlog): each its own outcome,
+   * in order; `log` per event as for process */
+  processMany(list: { inbound: Inbound; log?: Logger }[]): Promise<PromiseSettledResult<RouteResult>[]>;
   handle(inbound: Inbound, opts?: { log?: Logger }): Promise<RouteResult>;
   /** whether an accepted event is to be worked on before the others: something said (not a
    * pressed button) that reports an emergency */
@@ -81,39 +108,127 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
   }
 
   async function work(raw: Inbound, opts: { log?: Logger } = {}): Promise<RouteResult> {
-    const inbound = inboundSchema.parse(cleanDeep(raw));
-    const here = opts.log ? { ...ctx, log: opts.log } : ctx;
-    if (!inbound.eventId) return route(inbound, here);
-    const key = keyOf(inbound);
-    const id = `${key.platform}|${key.eventId}`;
-    if (working.has(id)) return { status: 'duplicate' };
-    working.add(id);
-    try {
-      const claim = await claimEvent(ctx.db, key, owner, now(), new Date(now().getTime() + WORK_LEASE_MS));
-      // done already, or another process is working on it
-      if (!claim) return { status: 'duplicate' };
-      try {
-        const result = await route(inbound, here);
-        await finishEvent(ctx.db, key, ctx.clock.now());
-        return result;
-      } catch (e) {
-        // The event stays in inbound_events with its payload: nothing a person said is lost.
-        const reason = (e as Error)?.message ?? String(e);
-        const retry = claim.attempts < MAX_ATTEMPTS;
-        await (retry
-          ? releaseEvent(
-              ctx.db,
-              key,
-              new Date(now().getTime() + RETRY_BASE_MS * 2 ** (claim.attempts - 1)),
-              reason,
-            )
-          : finishEvent(ctx.db, key, ctx.clock.now(), reason)
-        ).catch(() => {});
-        throw e;
+    const [r] = await workMany([{ inbound: raw, log: opts.log }]);
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  }
+
+  /**
+   * Works accepted events side by side: claimed in one statement, their chats and people read in
+   * one query each, the calls their reports make written together (handlers/work-batch.ts), and
+   * marked done in one statement. Each event keeps its own outcome; a failed one is released for
+   * a retry (or marked failed after its last attempt) with its payload kept.
+   */
+  async function workMany(
+    list: { inbound: Inbound; log?: Logger }[],
+  ): Promise<PromiseSettledResult<RouteResult>[]> {
+    const results: PromiseSettledResult<RouteResult>[] = new Array(list.length);
+    const settle = (i: number, p: Promise<RouteResult>) =>
+      p.then(
+        (value) => {
+          results[i] = { status: 'fulfilled', value };
+        },
+        (reason: unknown) => {
+          results[i] = { status: 'rejected', reason };
+        },
+      );
+    const mine: { i: number; inbound: Inbound; ctx: Ctx; id: string }[] = [];
+    const unrecorded: Promise<void>[] = [];
+    for (const [i, item] of list.entries()) {
+      const here = item.log ? { ...ctx, log: item.log } : ctx;
+      const parsed = inboundSchema.safeParse(cleanDeep(item.inbound));
+      if (!parsed.success) {
+        results[i] = { status: 'rejected', reason: parsed.error };
+        continue;
       }
-    } finally {
-      working.delete(id);
+      const inbound = parsed.data;
+      // not recorded (no event id): worked on at once, on its own
+      if (!inbound.eventId) {
+        unrecorded.push(settle(i, route(inbound, here)));
+        continue;
+      }
+      const id = inboxKey(keyOf(inbound));
+      if (working.has(id)) {
+        results[i] = { status: 'fulfilled', value: { status: 'duplicate' } };
+        continue;
+      }
+      working.add(id);
+      mine.push({ i, inbound, ctx: here, id });
     }
+    try {
+      const claims = await claimEvents(
+        ctx.db,
+        mine.map((m) => keyOf(m.inbound)),
+        owner,
+        now(),
+        new Date(now().getTime() + WORK_LEASE_MS),
+      );
+      // done already, or another process is working on it
+      const taken = mine.filter((m) => {
+        if (claims.has(m.id)) return true;
+        results[m.i] = { status: 'fulfilled', value: { status: 'duplicate' } };
+        return false;
+      });
+      const known = await readAhead(taken.map((m) => m.inbound));
+      // one person's events in the order they came (a report, then the follow-up on it); different
+      // people's side by side
+      const chains = new Map<string, typeof taken>();
+      for (const m of taken) {
+        const who = platformKey(m.inbound.platform, m.inbound.sender.userId);
+        chains.set(who, [...(chains.get(who) ?? []), m]);
+      }
+      const batch = workBatch(chains.size);
+      const done: InboxKey[] = [];
+      const one = async (m: (typeof taken)[number]) => {
+        try {
+          const r = await route(m.inbound, { ...m.ctx, batch }, known);
+          done.push(keyOf(m.inbound));
+          return r;
+        } catch (e) {
+          await failed(keyOf(m.inbound), claims.get(m.id)!.attempts, e);
+          throw e;
+        }
+      };
+      await Promise.all(
+        [...chains.values()].map(async (chain) => {
+          try {
+            for (const m of chain) await settle(m.i, one(m));
+          } finally {
+            batch.settled();
+          }
+        }),
+      );
+      await finishEvents(ctx.db, done, ctx.clock.now());
+    } finally {
+      for (const m of mine) working.delete(m.id);
+    }
+    await Promise.all(unrecorded);
+    return results;
+  }
+
+  /** The chats and the known people of these events, read in one query each. */
+  async function readAhead(inbounds: Inbound[]): Promise<Known> {
+    const chats = new Map<string, { platform: string; id: string }>();
+    const people = new Map<string, { platform: string; id: string }>();
+    for (const i of inbounds) {
+      if (!i.p2p) chats.set(platformKey(i.platform, i.chatId), { platform: i.platform, id: i.chatId });
+      people.set(platformKey(i.platform, i.sender.userId), { platform: i.platform, id: i.sender.userId });
+    }
+    const [c, p] = await Promise.all([
+      findChats(ctx.db, [...chats.values()]),
+      knownActors(ctx.db, [...people.values()]),
+    ]);
+    return { chats: c, actors: p };
+  }
+
+  /** An event's work failed: it stays in inbound_events with its payload (nothing a person said is
+   * lost), free again after a backoff, or marked failed after its last attempt. */
+  async function failed(key: InboxKey, attempts: number, e: unknown) {
+    const reason = (e as Error)?.message ?? String(e);
+    await (attempts < MAX_ATTEMPTS
+      ? releaseEvent(ctx.db, key, new Date(now().getTime() + RETRY_BASE_MS * 2 ** (attempts - 1)), reason)
+      : finishEvent(ctx.db, key, ctx.clock.now(), reason)
+    ).catch(() => {});
   }
 
   const urgent = (inbound: Inbound) =>
@@ -124,26 +239,31 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     for (;;) {
       const due = await dueEvents(ctx.db, now(), limit);
       if (!due.length) return done;
+      const readable: { e: (typeof due)[number]; inbound: Inbound }[] = [];
       for (const e of due) {
         const parsed = inboundSchema.safeParse(e.payload);
-        if (!parsed.success) {
-          await finishEvent(ctx.db, e, ctx.clock.now(), `unreadable payload: ${parsed.error.message}`);
-          continue;
-        }
-        try {
-          await work(parsed.data);
-        } catch (err) {
-          ctx.log.error({ err, platform: e.platform, eventId: e.eventId }, 'replaying an event failed');
-        }
-        done++;
+        if (parsed.success) readable.push({ e, inbound: parsed.data });
+        else await finishEvent(ctx.db, e, ctx.clock.now(), `unreadable payload: ${parsed.error.message}`);
       }
+      const results = await workMany(readable.map((r) => ({ inbound: r.inbound })));
+      for (const [i, r] of results.entries())
+        if (r.status === 'rejected')
+          ctx.log.error(
+            { err: r.reason, platform: readable[i].e.platform, eventId: readable[i].e.eventId },
+            'replaying an event failed',
+          );
+      done += readable.length;
       // what we could not claim (another process has it) is not due again until its claim ends
       if (due.length < limit) return done;
     }
   }
 
-  async function route(inbound: Inbound, ctx: Ctx): Promise<RouteResult> {
-    const chat = inbound.p2p ? undefined : await findChat(ctx.db, inbound.platform, inbound.chatId);
+  async function route(inbound: Inbound, ctx: Ctx, known?: Known): Promise<RouteResult> {
+    const chat = inbound.p2p
+      ? undefined
+      : known
+        ? known.chats.get(platformKey(inbound.platform, inbound.chatId))
+        : await findChat(ctx.db, inbound.platform, inbound.chatId);
     if (!chat && !inbound.p2p) {
       const key = `${inbound.platform}:${inbound.chatId}`;
       if (!warnedChats.has(key)) {
@@ -155,11 +275,13 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       }
       return { status: 'ignored' };
     }
-    const actor = await resolveActor(
-      ctx.db,
-      { platform: inbound.platform, userId: inbound.sender.userId, displayName: inbound.sender.name },
-      chat,
-    );
+    const actor =
+      known?.actors.get(platformKey(inbound.platform, inbound.sender.userId)) ??
+      (await resolveActor(
+        ctx.db,
+        { platform: inbound.platform, userId: inbound.sender.userId, displayName: inbound.sender.name },
+        chat,
+      ));
     // in a one-to-one chat every answer is private already
     const origin = {
       platform: inbound.platform,
@@ -288,6 +410,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
   return {
     accept,
     process: work,
+    processMany: workMany,
     urgent,
     replay,
     async handle(inbound, opts) {

@@ -1,8 +1,9 @@
 // The inbox of what people sent (inbound_events): recorded once before the platform is answered,
 // then claimed with a lease by whichever process works on it, so that an event a dead process
 // accepted is picked up by a running one, and two processes never both work on one event.
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from './connect.ts';
+import type { Database } from './schema.ts';
 
 export interface InboxKey {
   platform: string;
@@ -43,22 +44,44 @@ export async function recordEvent(
  * claim ran out, or `owner` holds it already). False when another process has it or it is done.
  */
 export async function claimEvent(db: Db, k: InboxKey, owner: string, now: Date, until: Date) {
-  const row = await db
+  return (await claimEvents(db, [k], owner, now, until)).get(inboxKey(k)) ?? null;
+}
+
+/** An event's key in the maps below. */
+export const inboxKey = (k: InboxKey) => `${k.platform}\n${k.eventId}`;
+
+/** Takes these events as claimEvent does, in one statement: the attempts of those taken, by inboxKey. */
+export async function claimEvents(
+  db: Db,
+  keys: InboxKey[],
+  owner: string,
+  now: Date,
+  until: Date,
+): Promise<Map<string, { attempts: number }>> {
+  if (!keys.length) return new Map();
+  const rows = await db
     .updateTable('inbound_events')
     .set((eb) => ({ claimed_by: owner, claimed_until: until, attempts: eb('attempts', '+', 1) }))
-    .where('platform', '=', k.platform)
-    .where('event_id', '=', k.eventId)
+    .where((eb) => byKeys(eb, keys))
     .where('state', '=', 'received')
     .where((eb) =>
       eb.or([eb('claimed_by', '=', owner), eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]),
     )
-    .returning('attempts')
-    .executeTakeFirst();
-  return row ? { attempts: row.attempts } : null;
+    .returning(['platform', 'event_id', 'attempts'])
+    .execute();
+  return new Map(
+    rows.map((r) => [inboxKey({ platform: r.platform, eventId: r.event_id }), { attempts: r.attempts }]),
+  );
 }
 
 /** Done: processed, or failed for good with the reason (the payload stays: nothing is lost). */
 export async function finishEvent(db: Db, k: InboxKey, at: Date, error?: string) {
+  await finishEvents(db, [k], at, error);
+}
+
+/** Several events done alike, in one statement. */
+export async function finishEvents(db: Db, keys: InboxKey[], at: Date, error?: string) {
+  if (!keys.length) return;
   await db
     .updateTable('inbound_events')
     .set({
@@ -67,10 +90,16 @@ export async function finishEvent(db: Db, k: InboxKey, at: Date, error?: string)
       error: error ?? null,
       claimed_until: null,
     })
-    .where('platform', '=', k.platform)
-    .where('event_id', '=', k.eventId)
+    .where((eb) => byKeys(eb, keys))
     .execute();
 }
+
+const byKeys = (eb: ExpressionBuilder<Database, 'inbound_events'>, keys: InboxKey[]) =>
+  eb(
+    eb.refTuple('platform', 'event_id'),
+    'in',
+    keys.map((k) => eb.tuple(k.platform, k.eventId)),
+  );
 
 /** Failed this time: free again at `retryAt`, for whichever process comes first. */
 export async function releaseEvent(db: Db, k: InboxKey, retryAt: Date, error: string) {

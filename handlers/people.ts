@@ -32,12 +32,56 @@ export const ROLE_NAMES: Record<Actor['role'], string> = {
 };
 
 export async function findChat(db: Db, platform: string, chatId: string): Promise<ChatBinding | undefined> {
-  return db
+  return (await findChats(db, [{ platform, id: chatId }])).get(platformKey(platform, chatId));
+}
+
+/** A platform's chat or user, as a key of the maps below. */
+export const platformKey = (platform: string, id: string) => `${platform}\n${id}`;
+
+/** The chats bound to units among these, by platformKey (one query). */
+export async function findChats(
+  db: Db,
+  keys: { platform: string; id: string }[],
+): Promise<Map<string, ChatBinding>> {
+  if (!keys.length) return new Map();
+  const rows = await db
     .selectFrom('chat_bindings')
     .selectAll()
-    .where('platform', '=', platform)
-    .where('chat_id', '=', chatId)
-    .executeTakeFirst();
+    .where((eb) =>
+      eb(
+        eb.refTuple('platform', 'chat_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.platform, k.id)),
+      ),
+    )
+    .execute();
+  return new Map(rows.map((r) => [platformKey(r.platform, r.chat_id), r]));
+}
+
+/** The people known behind these platform users, by platformKey (one query). */
+export async function knownActors(
+  db: Db,
+  keys: { platform: string; id: string }[],
+): Promise<Map<string, Actor>> {
+  if (!keys.length) return new Map();
+  const rows = await db
+    .selectFrom('person_identities as i')
+    .innerJoin('people as p', 'p.id', 'i.person_id')
+    .select(['i.platform', 'i.platform_user_id', 'p.id', 'p.name', 'p.role', 'p.unit_code'])
+    .where((eb) =>
+      eb(
+        eb.refTuple('i.platform', 'i.platform_user_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.platform, k.id)),
+      ),
+    )
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      platformKey(r.platform, r.platform_user_id),
+      { personId: r.id, name: r.name, role: r.role as PersonRole, unitCode: r.unit_code },
+    ]),
+  );
 }
 
 export async function actorById(db: Db, personId: string): Promise<Actor | undefined> {
@@ -54,20 +98,10 @@ export async function resolveActor(
   who: { platform: string; userId: string; displayName?: string },
   chat?: ChatBinding,
 ): Promise<Actor> {
-  const known = await db
-    .selectFrom('person_identities as i')
-    .innerJoin('people as p', 'p.id', 'i.person_id')
-    .select(['p.id', 'p.name', 'p.role', 'p.unit_code'])
-    .where('i.platform', '=', who.platform)
-    .where('i.platform_user_id', '=', who.userId)
-    .executeTakeFirst();
-  if (known)
-    return {
-      personId: known.id,
-      name: known.name,
-      role: known.role as PersonRole,
-      unitCode: known.unit_code,
-    };
+  const known = (await knownActors(db, [{ platform: who.platform, id: who.userId }])).get(
+    platformKey(who.platform, who.userId),
+  );
+  if (known) return known;
   const name = who.displayName?.trim() || '居民';
   if (chat?.role !== 'community') return { personId: null, name, role: 'guest', unitCode: null };
   return db.transaction().execute(async (trx) => {

@@ -11,7 +11,7 @@ export interface WorkBatch {
    * used for the whole kind).
    */
   join<T, R>(kind: string, item: T, write: (items: T[]) => Promise<R[]>): Promise<R>;
-  /** one of the batch's events is done (its work ended, however) */
+  /** one of the batch's lines of work is done (ended, however) */
   settled(): void;
 }
 
@@ -22,9 +22,9 @@ interface Parked {
 }
 
 /**
- * A batch over `total` events worked side by side: its writes go out when every event is either
- * waiting on one or done, so nothing that could still join is left behind, and nothing waits on
- * a timer.
+ * A batch over `total` lines of work run side by side (one person's events, in order): its
+ * writes go out when every line is either waiting on one or done, so nothing that could still
+ * join is left behind, and nothing waits on a timer.
  */
 export function workBatch(total: number): WorkBatch {
   const kinds = new Map<string, { write(items: unknown[]): Promise<unknown[]>; parked: Parked[] }>();

@@ -4,7 +4,7 @@ import type { Logger } from '../../config/log.ts';
 import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
-import { backgroundQueue, processLogged as processOne } from '../background.ts';
+import { backgroundQueue, eventDrain, processLogged as processOne } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import {
@@ -105,6 +105,7 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
     (err) => log.error({ err }, 'lark: background work failed'),
   );
 
+  const drain = eventDrain({ router, queue, lane, platform: 'lark', logOf });
   const processLogged = (inbound: Inbound, requestLog?: Logger) =>
     processOne(router, inbound, logOf(requestLog), 'lark', requestLog);
 
@@ -137,7 +138,7 @@ export function createLarkEvents(opts: LarkEventsOptions): LarkEvents {
       }
       lastAcceptedAt = performance.now();
       // an emergency is worked on at once, ahead of any backlog (a flood of routine reports)
-      queue.push(() => lane(() => processLogged(inbound, requestLog)), router.urgent(inbound));
+      drain(inbound, requestLog, router.urgent(inbound));
       return { status: 'accepted' };
     },
 

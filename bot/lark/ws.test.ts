@@ -29,6 +29,7 @@ function recordingRouter() {
       return true;
     },
     process: async () => result,
+    processMany: async (list) => list.map(() => ({ status: 'fulfilled' as const, value: result })),
     urgent: () => false,
     handle: async () => result,
     replay: async () => 0,

@@ -7,7 +7,7 @@ import { queueRows } from '../../db/outbox.ts';
 import type { Ctx } from '../../handlers/context.ts';
 import { type Message, notice } from '../../handlers/messages.ts';
 import { exclusiveLane, type Lane, openLane } from '../../jobs/lane.ts';
-import { backgroundQueue, processLogged as processOne } from '../background.ts';
+import { backgroundQueue, eventDrain, processLogged as processOne } from '../background.ts';
 import type { Inbound } from '../inbound.ts';
 import type { RouteResult, Router } from '../router.ts';
 import { normalizeCardEvent, normalizeMessage, type WecomCallback } from './inbound.ts';
@@ -47,6 +47,7 @@ export function createWecomEvents(opts: WecomEventsOptions): WecomEvents {
     log.error({ err }, 'wecom: background work failed'),
   );
 
+  const drain = eventDrain({ router, queue, lane, platform: 'wecom', logOf });
   const processLogged = (inbound: Inbound, requestLog?: Logger) =>
     processOne(router, inbound, logOf(requestLog), 'wecom', requestLog);
 
@@ -92,7 +93,7 @@ export function createWecomEvents(opts: WecomEventsOptions): WecomEvents {
         logOf(requestLog).debug({ eventId: inbound.eventId }, 'wecom: duplicate callback');
         return { status: 'duplicate' };
       }
-      queue.push(() => lane(() => processLogged(inbound, requestLog)), router.urgent(inbound));
+      drain(inbound, requestLog, router.urgent(inbound));
       return { status: 'accepted' };
     },
 
