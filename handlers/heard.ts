@@ -11,7 +11,7 @@ import type { Ctx } from './context.ts';
 import type { Draft } from './intake.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
-import { parserFor, report } from './report.ts';
+import { parserFor, placeOfChat, report } from './report.ts';
 import { type Origin, runWork } from './work.ts';
 
 /** How far back a thank-you or a follow-up looks for the call it is about. */
@@ -38,7 +38,8 @@ export async function heard(
   cmd: z.output<typeof saidSchema>,
   chatUnit: string | null,
 ): Promise<Heard> {
-  const draft = parserFor(ctx.district)(cmd.text);
+  // read once, knowing the chat's place, and the same reading makes the call
+  const draft = parserFor(ctx.district)(cmd.text, placeOfChat(ctx.district, chatUnit));
   const asReport = async () => ({
     as: 'report' as const,
     call: await report(
@@ -47,6 +48,7 @@ export async function heard(
       origin,
       { type: 'report', text: cmd.text, images: cmd.images, emergency: false, source: cmd.source },
       chatUnit,
+      draft,
     ),
   });
   if (draft.emergency) return asReport();

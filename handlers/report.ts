@@ -61,6 +61,14 @@ export interface Placement {
   community: string | null;
 }
 
+/** What the parser knows of where a chat's report is: its community and street. */
+export function placeOfChat(d: District, chatUnit: string | null) {
+  const u = chatUnit ? d.units.get(chatUnit) : undefined;
+  if (u?.kind === 'community') return { communityCode: chatUnit!, streetCode: u.parent ?? undefined };
+  if (u?.kind === 'street') return { streetCode: chatUnit! };
+  return undefined;
+}
+
 /** Where a report belongs: the chat's unit, or the street/community given by another system. */
 export function placeReport(d: District, chatUnit: string | null, cmd: ReportCommand): Placement {
   const community =
@@ -158,12 +166,16 @@ export function readReport(
   origin: Origin | null,
   cmd: ReportCommand,
   chatUnit: string | null,
+  /** the text read already, with the same place (what was said, understood as a report) */
+  read?: Draft,
 ): ReportItem {
   const place = placeReport(d, chatUnit, cmd);
-  const parsed = parserFor(d)(cmd.text, {
-    communityCode: place.community ?? undefined,
-    streetCode: place.street,
-  });
+  const parsed =
+    read ??
+    parserFor(d)(cmd.text, {
+      communityCode: place.community ?? undefined,
+      streetCode: place.street,
+    });
   let draft = parsed;
   if (cmd.category && cmd.category !== parsed.category) {
     const item = d.catalogByCode.get(cmd.category);
@@ -192,8 +204,9 @@ export async function report(
   origin: Origin | null,
   cmd: ReportCommand,
   chatUnit: string | null,
+  read?: Draft,
 ): Promise<Call> {
-  const item = readReport(ctx.district, actor, origin, cmd, chatUnit);
+  const item = readReport(ctx.district, actor, origin, cmd, chatUnit, read);
   // an emergency is written at once and alone; routine reports worked through together are
   // written together
   if (ctx.batch && !item.draft.emergency)
