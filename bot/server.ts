@@ -6,10 +6,12 @@ import type { Env } from '../config/env.ts';
 import type { Logger } from '../config/log.ts';
 import { createApp } from './app.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-import type { Role } from './services.ts';
+import type { Role, Services } from './services.ts';
 
 export interface Server {
   runtime: Runtime;
+  /** what the role runs (the router, the context), for benchmarks and tests */
+  services: Services;
   port: number;
   stop(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startServer(
   log.info({ role, port, database: runtime.database.where, queue: runtime.queues.kind }, 'huying started');
   return {
     runtime,
+    services: wiring.services,
     port,
     async stop() {
       log.info('shutting down');

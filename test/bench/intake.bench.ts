@@ -6,7 +6,9 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { loadServiceEnv } from '../../bot/adapters.ts';
-import { startServer } from '../../bot/server.ts';
+import { backgroundQueue, DRAIN_MAX, processManyLogged } from '../../bot/background.ts';
+import type { Inbound } from '../../bot/inbound.ts';
+import { type Server, startServer } from '../../bot/server.ts';
 import { silentLogger } from '../../config/log.ts';
 import type { Db } from '../../db/connect.ts';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
@@ -174,6 +176,7 @@ async function run(): Promise<Record<string, unknown>> {
         .rows[0].n,
     );
     const outbox = await count(db, 'outbox');
+    const backlog = await backlogPhase(server, db);
     const i = summary(intake);
     const b = summary(baseline);
     return {
@@ -195,6 +198,7 @@ async function run(): Promise<Record<string, unknown>> {
         outboxRows: outbox,
         callsPerSecOverall: Math.round(calls / ((drained - loadStart) / 1000)),
       },
+      backlogAlone: backlog,
       note: 'autocannon runs in the same process as the server (shared cores), for the baseline too',
     };
   } finally {
@@ -203,6 +207,77 @@ async function run(): Promise<Record<string, unknown>> {
     await fake.close();
     await database.drop();
   }
+}
+
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
+
+/**
+ * Processing alone: a backlog of accepted reports (as a flood leaves it) turned into calls with
+ * nothing else running, by the production drain (a hundred at a time, one worker, as under a
+ * flood) and, in the same run, one at a time by four workers (the old way); beside it the baseline,
+ * the same number of rows inserted a hundred at a time into a bare table.
+ */
+async function backlogPhase(server: Server, db: Db) {
+  const { router } = server.services;
+  const inbound = (n: number, run: string): Inbound => ({
+    platform: 'lark',
+    eventId: `bench-${run}-${n}`,
+    messageId: `om_bench_${run}_${n}`,
+    chatId: chats[n % chats.length],
+    sender: { userId: residents[n % residents.length], name: '居民' },
+    text: reports[n % reports.length],
+    mentionsBot: true,
+    images: [],
+    p2p: false,
+  });
+  const accepted = async (run: string) => {
+    const list = Array.from({ length: BACKLOG }, (_, n) => inbound(n, run));
+    for (const e of list) await router.accept(e);
+    return list;
+  };
+  const timed = async (run: string, work: (list: Inbound[]) => Promise<void>) => {
+    const list = await accepted(run);
+    const before = await count(db, 'calls');
+    const started = performance.now();
+    await work(list);
+    const seconds = (performance.now() - started) / 1000;
+    const calls = (await count(db, 'calls')) - before;
+    return {
+      events: list.length,
+      calls,
+      seconds: Number(seconds.toFixed(2)),
+      callsPerSec: Math.round(calls / seconds),
+    };
+  };
+  const logOf = () => silentLogger;
+  const together = await timed('together', async (list) => {
+    for (let i = 0; i < list.length; i += DRAIN_MAX)
+      await processManyLogged(
+        router,
+        list.slice(i, i + DRAIN_MAX).map((e) => ({ inbound: e })),
+        logOf,
+        'lark',
+      );
+  });
+  const oneByOne = await timed('single', async (list) => {
+    const q = backgroundQueue(4, () => {});
+    for (const e of list) q.push(() => router.process(e));
+    await q.idle();
+  });
+  // baseline: the same number of rows, a hundred to a statement, into a bare table
+  const rows = Array.from({ length: BACKLOG }, (_, n) => JSON.stringify(inbound(n, 'bare')));
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += DRAIN_MAX)
+    await sql`insert into bench_scratch (body) select b::jsonb from unnest(${rows.slice(i, i + DRAIN_MAX)}::text[]) b`.execute(
+      db,
+    );
+  const bareSeconds = (performance.now() - started) / 1000;
+  return {
+    together,
+    oneByOne,
+    baseline: { rows: rows.length, rowsPerSec: Math.round(rows.length / bareSeconds) },
+    ratio: Number((together.callsPerSec / oneByOne.callsPerSec).toFixed(2)),
+  };
 }
 
 /** Open calls as the duplicate check meets them: this week's, spread over the district's
