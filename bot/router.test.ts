@@ -332,4 +332,68 @@ describe('refusals and hints are private', () => {
     expect(pressed.toast).toMatch(/只有锦华路街道的工作人员可以/);
     expect(await delivered()).toEqual([]);
   });
+
+  it('works a backlog of events together: one person in order, newcomers registered once, answers and calls written', async () => {
+    const before = await callCount();
+    const ev = (userId: string, chatId: string, text: string, name?: string) => ({
+      inbound: inboundSchema.parse({
+        platform: 'lark',
+        eventId: `ev_batch_${++n}`,
+        chatId,
+        messageId: `om_batch_${n}`,
+        sender: { userId, name },
+        text,
+        mentionsBot: true,
+        images: [],
+      }),
+    });
+    const list = [
+      ev('ou_batch_new', 'oc_sample_chenhui', '晨辉路30号门口垃圾堆了三天没人收', '钱阿姨'),
+      ev('ou_batch_a', 'oc_sample_chenhui', '锦华路88号的路灯晚上不亮', '孙先生'),
+      ev('ou_batch_new', 'oc_sample_chenhui', '还有晨辉社区5栋楼下的下水道堵了，臭得很', '钱阿姨'),
+      ev('ou_batch_b', 'oc_sample_chenhui', '请问怎么查我反映的问题办到哪了？', '李先生'),
+      ev('ou_batch_guest', 'oc_sample_jinhualu', '请问这个群是做什么的？'),
+      ev('ou_batch_c', 'oc_sample_chenhui', '晨辉路12号人行道的地砖翘起来了，容易绊倒人', '周女士'),
+    ];
+    for (const e of list) await router.accept(e.inbound);
+    const results = await router.processMany(list);
+    expect(results.map((r) => r.status)).toEqual(list.map(() => 'fulfilled'));
+    const values = results.map((r) => (r as PromiseFulfilledResult<{ status: string }>).value.status);
+    expect(values).toEqual(['handled', 'handled', 'handled', 'handled', 'handled', 'handled']);
+    expect(await callCount()).toBe(before + 4);
+    // the newcomer is one person, whose two reports are theirs, in the order they came
+    const mine = await w.t.db
+      .selectFrom('calls as c')
+      .innerJoin('person_identities as i', 'i.person_id', 'c.reporter_person_id')
+      .select(['c.no', 'c.text', 'i.person_id'])
+      .where('i.platform_user_id', '=', 'ou_batch_new')
+      .orderBy('c.no')
+      .execute();
+    expect(mine.map((c) => c.text.slice(0, 4))).toEqual(['晨辉路3', '还有晨辉']);
+    expect(new Set(mine.map((c) => c.person_id)).size).toBe(1);
+    const namesakes = await w.t.db.selectFrom('people').select('id').where('name', '=', '钱阿姨').execute();
+    expect(namesakes).toHaveLength(1);
+    // the guest in the street chat is answered and not registered
+    const guest = await w.t.db
+      .selectFrom('person_identities')
+      .select('person_id')
+      .where('platform_user_id', '=', 'ou_batch_guest')
+      .execute();
+    expect(guest).toEqual([]);
+    // every event is done, and every one of them was answered
+    const done = await w.t.db
+      .selectFrom('inbound_events')
+      .select(['state'])
+      .where(
+        'event_id',
+        'in',
+        list.map((e) => e.inbound.eventId!),
+      )
+      .execute();
+    expect(done.map((d) => d.state)).toEqual(list.map(() => 'processed'));
+    const out = await delivered();
+    const repliedTo = new Set(out.map((o) => o.replyTo).filter(Boolean));
+    for (const e of list) expect(repliedTo).toContain(e.inbound.messageId);
+    expect(out.filter((o) => o.message.kind === 'triage')).toHaveLength(4);
+  });
 });

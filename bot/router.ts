@@ -26,10 +26,11 @@ import {
   findChats,
   knownActors,
   platformKey,
+  registerActor,
   resolveActor,
 } from '../handlers/people.ts';
 import { cleanDeep } from '../handlers/text.ts';
-import { runWork } from '../handlers/work.ts';
+import { answer } from '../handlers/work.ts';
 import { workBatch } from '../handlers/work-batch.ts';
 import { formatShanghai } from '../handlers/worktime.ts';
 import { type Inbound, inboundSchema } from './inbound.ts';
@@ -221,6 +222,20 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     return { chats: c, actors: p };
   }
 
+  /** The sender as read ahead, else registered now (and known for their next event of the batch). */
+  async function knownOrRegistered(
+    known: Known,
+    who: { platform: string; userId: string; displayName?: string },
+    chat: ChatBinding | undefined,
+  ): Promise<Actor> {
+    const key = platformKey(who.platform, who.userId);
+    const found = known.actors.get(key);
+    if (found) return found;
+    const actor = await registerActor(ctx.db, who, chat);
+    if (actor.personId) known.actors.set(key, actor);
+    return actor;
+  }
+
   /** An event's work failed: it stays in inbound_events with its payload (nothing a person said is
    * lost), free again after a backoff, or marked failed after its last attempt. */
   async function failed(key: InboxKey, attempts: number, e: unknown) {
@@ -275,13 +290,12 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       }
       return { status: 'ignored' };
     }
-    const actor =
-      known?.actors.get(platformKey(inbound.platform, inbound.sender.userId)) ??
-      (await resolveActor(
-        ctx.db,
-        { platform: inbound.platform, userId: inbound.sender.userId, displayName: inbound.sender.name },
-        chat,
-      ));
+    const who = {
+      platform: inbound.platform,
+      userId: inbound.sender.userId,
+      displayName: inbound.sender.name,
+    };
+    const actor = known ? await knownOrRegistered(known, who, chat) : await resolveActor(ctx.db, who, chat);
     // in a one-to-one chat every answer is private already
     const origin = {
       platform: inbound.platform,
@@ -289,7 +303,7 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
       messageId: inbound.messageId,
       ...(inbound.p2p ? {} : { userId: inbound.sender.userId }),
     };
-    const say = (m: Message) => runWork(ctx, actor, origin, (w) => w.reply(m));
+    const say = (m: Message) => answer(ctx, actor, origin, m);
     /** a hint or a refusal: to the person alone, and to a pressed button only as its toast */
     const tell = async (m: Message) => {
       if (!inbound.action) await say({ ...m, private: true });

@@ -12,7 +12,7 @@ import type { Draft } from './intake.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
 import { parserFor, placeOfChat, report } from './report.ts';
-import { type Origin, runWork } from './work.ts';
+import { answer, type Origin, runWork } from './work.ts';
 
 /** How far back a thank-you or a follow-up looks for the call it is about. */
 const RECENT_DAYS = 30;
@@ -57,7 +57,7 @@ export async function heard(
   const unsure = draft.category === 'other' && !draft.location && chinese < 4 && !cmd.images.length;
   // a thank-you or a follow-up may be short, but it is words (谢谢, 咋样了), not letters at random
   if (unsure && (chinese < 2 || (draft.intent !== 'thanks' && draft.intent !== 'followup'))) {
-    await answer(
+    await privately(
       ctx,
       actor,
       origin,
@@ -70,7 +70,7 @@ export async function heard(
   }
   if (draft.intent === 'report' || cmd.images.length) return asReport();
   if (draft.intent === 'question' || draft.intent === 'chitchat') {
-    await answer(
+    await privately(
       ctx,
       actor,
       origin,
@@ -83,7 +83,7 @@ export async function heard(
   }
   const call = await aboutWhich(ctx, actor, draft);
   if (!call) {
-    await answer(ctx, actor, origin, {
+    await privately(ctx, actor, origin, {
       ...notice(
         '这是要反映新问题吗？',
         '没有找到您最近反映的相关问题。如需反映新问题，请按下面的按钮，或写明问题和地点再 @呼应。',
@@ -113,8 +113,8 @@ export async function heard(
 }
 
 /** An answer to the sender alone. */
-const answer = (ctx: Ctx, actor: Actor, origin: Origin | null, m: Message) =>
-  runWork(ctx, actor, origin, (w) => w.reply({ ...m, private: true }));
+const privately = (ctx: Ctx, actor: Actor, origin: Origin | null, m: Message) =>
+  answer(ctx, actor, origin, { ...m, private: true });
 
 /**
  * The sender's call a thank-you or a follow-up is about: their latest call of the same matter,

@@ -101,7 +101,18 @@ export async function resolveActor(
   const known = (await knownActors(db, [{ platform: who.platform, id: who.userId }])).get(
     platformKey(who.platform, who.userId),
   );
-  if (known) return known;
+  return known ?? registerActor(db, who, chat);
+}
+
+/**
+ * Someone not known (already looked up): registered as a resident when writing in a community
+ * chat, else a guest who may only ask.
+ */
+export async function registerActor(
+  db: Db,
+  who: { platform: string; userId: string; displayName?: string },
+  chat?: ChatBinding,
+): Promise<Actor> {
   const name = who.displayName?.trim() || '居民';
   if (chat?.role !== 'community') return { personId: null, name, role: 'guest', unitCode: null };
   return db.transaction().execute(async (trx) => {

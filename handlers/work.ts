@@ -346,3 +346,19 @@ class Rehearsal extends Error {
     super('rehearsal');
   }
 }
+
+/**
+ * An answer to what `actor` said at `origin`, and nothing else changed: written together with
+ * the other answers of a batch of events worked at once, else in a transaction of its own.
+ */
+export async function answer(ctx: Ctx, actor: Actor, origin: Origin | null, message: Message): Promise<void> {
+  const reply = replyOf(actor, origin, message);
+  if (!reply) return;
+  if (!ctx.batch || ctx.rehearse) return runWork(ctx, actor, origin, (w) => w.toChats([reply]));
+  await ctx.batch.join('answer', reply, (list: ChatMessage[]) =>
+    runWork(ctx, actor, null, async (w) => {
+      await w.toChats(list);
+      return list.map(() => undefined);
+    }),
+  );
+}
