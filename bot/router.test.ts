@@ -354,13 +354,14 @@ describe('refusals and hints are private', () => {
       ev('ou_batch_b', 'oc_sample_chenhui', '请问怎么查我反映的问题办到哪了？', '李先生'),
       ev('ou_batch_guest', 'oc_sample_jinhualu', '请问这个群是做什么的？'),
       ev('ou_batch_c', 'oc_sample_chenhui', '晨辉路12号人行道的地砖翘起来了，容易绊倒人', '周女士'),
+      ev('ou_batch_d', 'oc_sample_chenhui', '晨辉社区3栋电梯卡在两层中间了，里面有个老人出不来', '吴先生'),
     ];
     for (const e of list) await router.accept(e.inbound);
     const results = await router.processMany(list);
     expect(results.map((r) => r.status)).toEqual(list.map(() => 'fulfilled'));
     const values = results.map((r) => (r as PromiseFulfilledResult<{ status: string }>).value.status);
-    expect(values).toEqual(['handled', 'handled', 'handled', 'handled', 'handled', 'handled']);
-    expect(await callCount()).toBe(before + 4);
+    expect(values).toEqual(list.map(() => 'handled'));
+    expect(await callCount()).toBe(before + 5);
     // the newcomer is one person, whose two reports are theirs, in the order they came
     const mine = await w.t.db
       .selectFrom('calls as c')
@@ -394,6 +395,15 @@ describe('refusals and hints are private', () => {
     const out = await delivered();
     const repliedTo = new Set(out.map((o) => o.replyTo).filter(Boolean));
     for (const e of list) expect(repliedTo).toContain(e.inbound.messageId);
-    expect(out.filter((o) => o.message.kind === 'triage')).toHaveLength(4);
+    expect(out.filter((o) => o.message.kind === 'triage')).toHaveLength(5);
+    // the emergency among them went straight to the leaders, with a copy to the office
+    const emergency = await w.t.db
+      .selectFrom('calls')
+      .select(['no', 'state', 'tier'])
+      .where('source_message_id', '=', list[6].inbound.messageId!)
+      .executeTakeFirstOrThrow();
+    expect(emergency).toMatchObject({ state: 'called', tier: 'emergency' });
+    const about = out.filter((o) => o.message.callNo === emergency.no).map((o) => o.chatId);
+    expect(about).toEqual(expect.arrayContaining(['oc_sample_leaders', 'oc_sample_office']));
   });
 });

@@ -207,22 +207,19 @@ export async function report(
   read?: Draft,
 ): Promise<Call> {
   const item = readReport(ctx.district, actor, origin, cmd, chatUnit, read);
-  // an emergency is written at once and alone; routine reports worked through together are
-  // written together
-  if (ctx.batch && !item.draft.emergency)
-    return ctx.batch.join('report', item, (items: ReportItem[]) => writeReports(ctx, items));
+  // reports worked through together are written together (an emergency too: a drain works each
+  // one the moment it comes, alone, so it shares a batch only when a backlog is replayed)
+  if (ctx.batch) return ctx.batch.join('report', item, (items: ReportItem[]) => writeReports(ctx, items));
   return (await writeReports(ctx, [item]))[0];
 }
 
 /**
  * Reports become calls, in one transaction: one range of the day's numbers, one duplicate
- * query, and one multi-row statement each for the calls, their events and their messages.
- * An emergency is written alone (its dispatch request acts as its reporter).
+ * query, and one multi-row statement each for the calls, their events and their messages
+ * (an emergency's dispatch request to the leaders and the office among them).
  */
 export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
   const d = ctx.district;
-  if (items.length > 1 && items.some((it) => it.draft.emergency))
-    throw new Error('an emergency report is written alone');
   return runWork(ctx, items[0].actor, items[0].origin, async (w) => {
     // the day's counter is one row every report of the day updates: taken after the reads, so
     // its lock is held over the writes only
@@ -297,7 +294,8 @@ export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[
       ),
     );
     const triage = items.map((it, i) => triageOf(d, it, calls[i], duplicates[i]));
-    if (items[0].draft.emergency) await requestDispatch(w, calls[0], suggestedOf(items[0].draft));
+    for (const [i, it] of items.entries())
+      if (it.draft.emergency) await requestDispatch(w, calls[i], suggestedOf(it.draft));
     await w.toUnits(
       items.map((it, i) => ({ unit: it.place.street, message: triage[i], callId: calls[i].id })),
     );

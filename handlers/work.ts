@@ -186,13 +186,26 @@ export async function runWork<T>(
 
   function inTransaction() {
     return ctx.db.transaction().execute(async (trx) => {
+      // the chats of a unit, read once a transaction however many messages go to it
+      const unitChats = new Map<string, { unit_code: string; platform: string; chat_id: string }[]>();
       const chatsOf = async (units: string[]) => {
-        let q = trx
-          .selectFrom('chat_bindings')
-          .select(['unit_code', 'platform', 'chat_id'])
-          .where('unit_code', 'in', units);
-        if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
-        return q.execute();
+        const unread = units.filter((u) => !unitChats.has(u));
+        if (unread.length) {
+          let q = trx
+            .selectFrom('chat_bindings')
+            .select(['unit_code', 'platform', 'chat_id'])
+            .where('unit_code', 'in', unread);
+          if (ctx.platforms) q = q.where('platform', 'in', ctx.platforms.length ? ctx.platforms : ['-']);
+          for (const u of unread) unitChats.set(u, []);
+          for (const c of await q.execute()) unitChats.get(c.unit_code)?.push(c);
+        }
+        return units.flatMap((u) => unitChats.get(u) ?? []);
+      };
+      // the messages a command causes are written once, in the order caused, when it is done
+      const queued: NewOutboxRow[] = [];
+      const queue = (rows: NewOutboxRow[]) => {
+        queued.push(...rows);
+        if (rows.length) effects.outbox = true;
       };
       const outboxRow = (
         platform: string,
@@ -217,11 +230,7 @@ export async function runWork<T>(
         priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
       });
       const toChats: Work['toChats'] = async (list) => {
-        const rows = list.map((m) =>
-          outboxRow(m.platform, m.chatId, m.message, m.callId, m.replyTo, m.privateTo),
-        );
-        for (let i = 0; i < rows.length; i += 1000) await queueRows(trx, rows.slice(i, i + 1000));
-        if (rows.length) effects.outbox = true;
+        queue(list.map((m) => outboxRow(m.platform, m.chatId, m.message, m.callId, m.replyTo, m.privateTo)));
       };
       const toChat: Work['toChat'] = (platform, chatId, message, callId, replyTo, privateTo) =>
         toChats([{ platform, chatId, message, callId, replyTo, privateTo }]);
@@ -316,8 +325,7 @@ export async function runWork<T>(
               .filter((c) => c.unit_code === m.unit)
               .map((c) => outboxRow(c.platform, c.chat_id, m.message, m.callId)),
           );
-          for (let i = 0; i < rows.length; i += 1000) await queueRows(trx, rows.slice(i, i + 1000));
-          if (rows.length) effects.outbox = true;
+          queue(rows);
           return rows.length;
         },
         toChat,
@@ -334,6 +342,7 @@ export async function runWork<T>(
         },
       };
       const out = await fn(w);
+      for (let i = 0; i < queued.length; i += 1000) await queueRows(trx, queued.slice(i, i + 1000));
       if (ctx.rehearse) throw new Rehearsal(out);
       return out;
     });
