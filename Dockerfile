@@ -1,8 +1,21 @@
 # Huying's image: Node 20 on Debian bookworm (glibc: the prebuilt native modules — the chart's
 # canvas, jieba — need nothing beyond libc), production dependencies only, run as the
-# unprivileged `node` user. The TypeScript runs through tsx (a dependency): no build step.
+# unprivileged `node` user. The TypeScript is compiled in a build stage (`npm run build`, dist/),
+# which bin/huying.js runs: no compiler in memory at run time.
 # The Chinese font for the chart (Noto Sans SC) comes from npm with the dependencies, so the
 # image needs no system fonts. CI does not build this image (see the README's Production section).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --no-audit --no-fund
+COPY bin ./bin
+COPY bot ./bot
+COPY config ./config
+COPY db ./db
+COPY handlers ./handlers
+COPY jobs ./jobs
+RUN node bin/build.js
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -22,6 +35,7 @@ COPY config ./config
 COPY db ./db
 COPY handlers ./handlers
 COPY jobs ./jobs
+COPY --from=build /app/dist ./dist
 # the data folder (embedded database, WeChat session): a volume, writable by the app's user
 RUN mkdir -p /data && chown node:node /data
 USER node

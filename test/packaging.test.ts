@@ -71,7 +71,8 @@ function runtimeGraph(): { files: string[]; packages: Set<string> } {
       .join('\n');
     for (const m of code.matchAll(/['"](\.{1,2}\/[^'"\s]+\.(?:ts|js))['"]/g)) {
       const target = resolve(dirname(file), m[1]!);
-      if (existsSync(target)) visit(target);
+      // dist/ is compiled from the sources inside the image (its build stage)
+      if (existsSync(target) && !relative(root, target).startsWith('dist/')) visit(target);
     }
     const bare =
       /(?:from\s+|import\(\s*(?:\/\*.*?\*\/\s*)?|^import\s+|\.resolve\(\s*)['"]([^'".][^'"]*)['"]/gm;
@@ -128,8 +129,10 @@ describe('Dockerfile', () => {
     expect(instruction('RUN').some((i) => i.args.startsWith('npm ci --omit=dev'))).toBe(true);
   });
 
-  it('runs as a non-root user, from a multi-stage build', () => {
-    expect(instruction('FROM')).toHaveLength(2);
+  it('runs as a non-root user, from a multi-stage build that compiles the service', () => {
+    expect(instruction('FROM')).toHaveLength(3);
+    expect(instruction('RUN').some((i) => i.args === 'node bin/build.js')).toBe(true);
+    expect(instruction('COPY').some((i) => i.args === '--from=build /app/dist ./dist')).toBe(true);
     expect(instruction('USER').at(-1)?.args).toBe('node');
   });
 });

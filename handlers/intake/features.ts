@@ -1,6 +1,6 @@
 // What the learned models see of a message: jieba words and character pairs, digits folded together.
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import { dict } from '@node-rs/jieba/dict.js';
 
 let jieba: Jieba | null = null;
 

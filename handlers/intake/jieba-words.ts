@@ -1,5 +1,5 @@
 // Frequencies and IDF values from jieba's own word lists, looked up once per word per process.
-import { dict, idf } from '@node-rs/jieba/dict';
+import { dict, idf } from '@node-rs/jieba/dict.js';
 
 // Looked-up numbers (NaN: not in the file), kept so a second parser need not rescan 11 MB.
 const SLICE = 64 * 1024;

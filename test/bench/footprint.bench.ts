@@ -4,10 +4,11 @@
 // accepted and sends it (the outbox to a fake Lark Open API). On PostgreSQL + Redis when
 // DATABASE_URL and REDIS_URL are set, on the embedded database (PGlite in the server's process)
 // otherwise. The baseline: the same Node.js binary, idle, with nothing of ours loaded.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { larkEvent, larkIds, signedRequest } from '../fakes/lark-events.ts';
 import { startFakeLark } from '../fakes/lark-open-api.ts';
 import { killAll, startHuying } from '../processes.ts';
@@ -86,6 +87,11 @@ async function run(): Promise<Record<string, unknown>> {
   // the embedded database lives in the server's own process, in a folder of its own
   const dataDir = scratch ? undefined : mkdtempSync(join(tmpdir(), 'huying-footprint-'));
   if (dataDir) env.HUYING_DATA_DIR = dataDir;
+  // as production runs it: compiled (npm run build), which bin/huying.js then runs
+  const build = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/build.js')], {
+    stdio: 'ignore',
+  });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const server = await startHuying({ role: 'all', env, readyTimeoutMs: 120_000 });
   try {
     const pid = server.pid!;
@@ -132,28 +138,67 @@ async function run(): Promise<Record<string, unknown>> {
     await Promise.all(inFlight);
     const intakeMem = intake.stop();
 
-    // the work after the answers and the sends: until the fake Lark has heard nothing for 5 s
+    // the work after the answers and the sends: on PostgreSQL until every accepted event is worked
+    // through and every message sent (the database says so); on the embedded database, whose
+    // tables live inside the server, until the fake Lark has heard nothing for 15 s
     const after = sampler(pid);
     const started = Date.now();
-    let last = fake.sent.length;
-    let quietSince = Date.now();
-    while (Date.now() - quietSince < 5000 && Date.now() - started < 600_000) {
-      await sleep(500);
-      if (fake.sent.length !== last) {
-        last = fake.sent.length;
-        quietSince = Date.now();
+    let left = { events: -1, outbox: -1 };
+    if (scratch) {
+      const client = new pg.Client({ connectionString: scratch.url });
+      await client.connect();
+      try {
+        const read = async () => {
+          const r = await client.query<{ events: string; outbox: string }>(
+            `select (select count(*) from inbound_events where state = 'received') as events,
+                    (select count(*) from outbox where state = 'pending') as outbox`,
+          );
+          return { events: Number(r.rows[0].events), outbox: Number(r.rows[0].outbox) };
+        };
+        for (left = await read(); (left.events || left.outbox) && Date.now() - started < 600_000; ) {
+          await sleep(500);
+          left = await read();
+        }
+      } finally {
+        await client.end();
+      }
+    } else {
+      let last = fake.sent.length;
+      let quietSince = Date.now();
+      while (Date.now() - quietSince < 15_000 && Date.now() - started < 600_000) {
+        await sleep(500);
+        if (fake.sent.length !== last) {
+          last = fake.sent.length;
+          quietSince = Date.now();
+        }
       }
     }
     const afterMem = after.stop();
+    // beside it: the same server idle, run from the TypeScript sources through tsx
+    const sources = await startHuying({
+      role: 'all',
+      env: { ...env, HUYING_FROM_SOURCES: '1' },
+      readyTimeoutMs: 120_000,
+    });
+    let idleFromSources: ReturnType<ReturnType<typeof sampler>['stop']>;
+    try {
+      const s = sampler(sources.pid!);
+      await sleep(IDLE_SECONDS * 1000);
+      idleFromSources = s.stop();
+    } finally {
+      await sources.stop();
+    }
     return {
       backend: scratch ? 'PostgreSQL + Redis' : 'embedded PGlite, in-process queue',
       baselineBareNodeMb: baseline,
       idle: idleMem,
+      idleRunFromSources: idleFromSources,
       intake: { ...intakeMem, posted, failed, ratePerSec: RATE, seconds: LOAD_SECONDS },
       processingAndSending: {
         ...afterMem,
-        seconds: Math.round((Date.now() - started) / 1000) - 5,
+        seconds: Math.round((Date.now() - started) / 1000) - (scratch ? 0 : 15),
         messagesSent: fake.sent.length,
+        ...(scratch ? { eventsLeft: left.events, outboxRowsLeft: left.outbox } : {}),
       },
       note: 'the server in its own process; the load generator in the bench process',
     };
