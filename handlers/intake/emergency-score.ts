@@ -1,9 +1,11 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
 import { type EmergencyFinding, maskLookAlikes } from './emergency.ts';
 import {
+  CALL_NUMBER,
   DRILL,
   FALSE_ALARM,
   GENERIC_QUESTION,
+  HABIT,
   HOW_TO,
   HOW_TO_FIRST,
   HYPOTHETICAL,
@@ -31,7 +33,7 @@ export const emergencyFeatures = (normalised: string) => features(maskLookAlikes
 /**
  * The rules' vetoes over the whole message, for an alarm the model raises where the rules found
  * no danger word to judge: a worry (万一, 怕哪天), a past or settled event, a drill or the news,
- * a false alarm, nobody inside, a general question.
+ * a false alarm, nobody inside, a call already made, a habit (天天, 三天两头), a general question.
  */
 export function notNow(text: string): boolean {
   const now = PRESENT.test(text);
@@ -40,6 +42,8 @@ export function notNow(text: string): boolean {
     (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
     FALSE_ALARM.test(text) ||
     NOBODY.test(text) ||
+    (CALL_NUMBER.test(text) && !PRESENT_STRONG.test(text)) ||
+    (HABIT.test(text) && !now) ||
     (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
     (DRILL.test(text) && !now) ||
     ((RESOLVED.test(text) || THANKED.test(text)) && !now) ||

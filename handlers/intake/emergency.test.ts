@@ -219,6 +219,52 @@ describe('the emergency detector on everyday talk that sounds like danger', () =
   });
 });
 
+describe('the emergency detector on danger said without the usual words', () => {
+  it('finds smoke or a glow from a window, a hissing meter, a lift stopped with people inside', () => {
+    for (const text of [
+      '二楼那家窗户在往外冒灰的，喊了没人答应',
+      '对面屋头红红的，噼里啪啦在响',
+      '车库里几辆电瓶车砰砰砰地响',
+      '厨房气表丝丝丝的，一股怪味',
+      '电梯把一个老爷爷关起了，物业电话打不通',
+      '轿厢内滞留两名乘客，请求救援',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('finds someone fallen and not moving, a child in a hot car, water in a home with someone frail', () => {
+    for (const text of [
+      '花园里有个婆婆摔了，半天都没动',
+      '超市门口有人晕了过去，呼之不应',
+      '车里头有个小娃娃在哭，窗子关起的，大人不在',
+      '水已经灌进屋了，屋头还有个坐轮椅的老人',
+      '一个工人从架子上掉下来了，现在倒起的',
+      '墙皮往下掉，下面好多人在排队',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('keeps a past event past when 现在 only tells of the aftermath, and a call number as a follow-up', () => {
+    contrast([
+      ['五楼那家着火了，现在还在冒烟', '上周五楼那家着过火，现在楼道还是黑的'],
+      ['电梯困人了，里面有两个人', 'JJ-20261201-0031补充：电梯里的两个人已经自己出来了'],
+      ['楼道一股烟，灯都熄了，还有人在里面', '厨房冒了一下烟，火已经灭了'],
+    ]);
+  });
+
+  it('takes 真有人困在里面, a flight of fancy and a fallen dog as no emergency', () => {
+    for (const text of [
+      '应急铃是坏的，真有人困在里面都没人晓得',
+      '单位的事情吵得我心脏病都要犯了',
+      '地铁挤爆炸了',
+      '掉进井里的那只狗捞起来没有',
+      '燃气味和化粪池的味道咋个分辨',
+      '谢谢消防的师傅们，漏气的那根管子换好了，现在一点味都没有了',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
+
 describe('the learned emergency score', () => {
   it('raises the alarm for danger told in words no rule has met', () => {
     for (const text of [

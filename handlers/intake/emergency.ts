@@ -1,7 +1,9 @@
 // The emergency detector: people or property in danger now, found by patterns; worries, past events and drills are not.
 import {
+  CALL_NUMBER,
   DANGER_CUES,
   DENIED,
+  DENIED_AFTER,
   DRILL,
   ESCAPE_AFTER,
   FALSE_ALARM,
@@ -23,6 +25,7 @@ import {
   RESOLVED_AFTER,
   RISK_AFTER,
   SOMEWHERE,
+  STILL_GOING,
   THANKED,
 } from './emergency-words.ts';
 
@@ -76,14 +79,17 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
   if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
-  if (RISK_AFTER.test(text.slice(end))) return false;
+  if (RISK_AFTER.test(text.slice(end)) || DENIED_AFTER.test(plain.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
   if (HINDERED_AFTER.test(text.slice(end))) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
   if (FALSE_ALARM.test(plain)) return false;
-  if (kind === 'fire' && HABIT.test(clause)) return false;
+  if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
+  if (HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
+  // a time word in the cue's own clause puts it in the past, whatever 现在 says of the aftermath
+  if (PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
   if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !PRESENT.test(text.slice(at))) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
