@@ -99,6 +99,11 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   return true;
 }
 
+/** The danger cues, each compiled once to find every match. */
+const GLOBAL_CUES = Object.entries(DANGER_CUES).map(
+  ([kind, re]) => [kind, new RegExp(re.source, 'g')] as const,
+);
+
 /**
  * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
  * question makes an emergency. `districtWords` (the district file's emergency_words) are cues too.
@@ -117,10 +122,8 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
         at.push(i);
       }
     };
-    for (const [kind, re] of Object.entries(DANGER_CUES)) {
-      const global = new RegExp(re.source, 'g');
+    for (const [kind, global] of GLOBAL_CUES)
       for (const m of text.matchAll(global)) consider(kind, m.index, m.index + m[0].length);
-    }
     for (const w of own)
       for (let i = text.indexOf(w); i !== -1; i = text.indexOf(w, i + 1))
         consider('district', i, i + w.length);
