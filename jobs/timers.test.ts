@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { fireTimer, pendingTimers } from '../handlers/timers.ts';
+import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import { pointAtFraction } from '../handlers/worktime.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
@@ -14,7 +14,8 @@ import { until } from '../test/queues.ts';
 import { sayOnLark } from '../test/world.ts';
 import { type Jobs, type JobsOptions, startJobs } from './index.ts';
 import { MemoryDriver } from './memory.ts';
-import { scheduleTimers } from './timers.ts';
+import type { JobOptions, Queue } from './queue.ts';
+import { enqueueTimers, scheduleTimers } from './timers.ts';
 
 const MONDAY_10 = '2026-11-23T02:00:00Z'; // Monday 10:00 Asia/Shanghai
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
@@ -280,5 +281,25 @@ describe('timers from deadlines', () => {
     expect(digest.title).toBe('区城管委每日待办：在办 1 件，超时 1 件');
     expect(digest.text).toContain(`【超时20小时30分钟】${no} 待报到`);
     expect(r.lark.sent.filter((s) => s.message.kind === 'digest')).toHaveLength(1);
+  });
+});
+
+describe('putting timers on the queue', () => {
+  it('counts each delay from when its slice reaches the queue, however long the slices before took', async () => {
+    const clock = new ManualClock(MONDAY_10);
+    const ctx = { clock } as unknown as Ctx;
+    const start = clock.now().getTime();
+    /** job id → the instant the queue will run it (its delay counted from when it was added) */
+    const runsAt = new Map<string, number>();
+    const queue = {
+      async addBulk(jobs: { opts?: JobOptions }[]) {
+        for (const j of jobs) runsAt.set(j.opts!.jobId!, clock.now().getTime() + j.opts!.delay!);
+        await clock.advance(5_000); // a busy Redis: each slice takes seconds
+      },
+    } as unknown as Queue;
+    const timers = Array.from({ length: 2_500 }, (_, i) => ({ id: `t${i}`, at: start + 60_000 + i }));
+    expect(await enqueueTimers(ctx, queue, timers as unknown as AnyTimer[])).toBe(2_500);
+    expect(runsAt.size).toBe(2_500);
+    for (const t of timers) expect(runsAt.get(t.id)).toBe(t.at);
   });
 });

@@ -4,21 +4,31 @@ import type { Ctx } from '../handlers/context.ts';
 import { type AnyTimer, obsoleteTimerIds, pendingTimers } from '../handlers/timers.ts';
 import type { JobOptions, Queue } from './queue.ts';
 
+/** timers added to the queue in one call */
+const ENQUEUE_SLICE = 1000;
+
 export const timerJobOptions: JobOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 2000 },
 };
 
-/** Puts these timers on the queue; delays follow the app's clock (a manual clock too). */
+/**
+ * Puts these timers on the queue; delays follow the app's clock (a manual clock too). Each slice's
+ * delays are taken from the clock as it is added: a queue counts a delay from when the job reaches
+ * it, so delays taken once for 80,000 timers would put the last slices' seconds late.
+ */
 export async function enqueueTimers(ctx: Ctx, queue: Queue, specs: AnyTimer[]): Promise<number> {
-  const now = ctx.clock.now().getTime();
-  const jobs = specs.map((t) => ({
-    name: 'timer',
-    data: t,
-    opts: { ...timerJobOptions, jobId: t.id, delay: Math.max(0, t.at - now) },
-  }));
-  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
-  return jobs.length;
+  for (let i = 0; i < specs.length; i += ENQUEUE_SLICE) {
+    const now = ctx.clock.now().getTime();
+    await queue.addBulk(
+      specs.slice(i, i + ENQUEUE_SLICE).map((t) => ({
+        name: 'timer',
+        data: t,
+        opts: { ...timerJobOptions, jobId: t.id, delay: Math.max(0, t.at - now) },
+      })),
+    );
+  }
+  return specs.length;
 }
 
 /** (Re)schedules the unfired timers of these calls (of every open call when omitted). */
