@@ -15,7 +15,7 @@ import { sayOnLark } from '../test/world.ts';
 import { type Jobs, type JobsOptions, startJobs } from './index.ts';
 import { MemoryDriver } from './memory.ts';
 import type { JobOptions, Queue } from './queue.ts';
-import { enqueueTimers, scheduleTimers } from './timers.ts';
+import { enqueueTimers, scheduleTimers, TIMERS_PER_JOB, timerJobs } from './timers.ts';
 
 const MONDAY_10 = '2026-11-23T02:00:00Z'; // Monday 10:00 Asia/Shanghai
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
@@ -285,6 +285,8 @@ describe('timers from deadlines', () => {
 });
 
 describe('putting timers on the queue', () => {
+  const timer = (id: string, at: number) => ({ id, at }) as unknown as AnyTimer;
+
   it('counts each delay from when its slice reaches the queue, however long the slices before took', async () => {
     const clock = new ManualClock(MONDAY_10);
     const ctx = { clock } as unknown as Ctx;
@@ -297,9 +299,51 @@ describe('putting timers on the queue', () => {
         await clock.advance(5_000); // a busy Redis: each slice takes seconds
       },
     } as unknown as Queue;
-    const timers = Array.from({ length: 2_500 }, (_, i) => ({ id: `t${i}`, at: start + 60_000 + i }));
-    expect(await enqueueTimers(ctx, queue, timers as unknown as AnyTimer[])).toBe(2_500);
+    // each in a window of its own: one job each, under the timer's own id
+    const timers = Array.from({ length: 2_500 }, (_, i) => timer(`t${i}`, start + 60_000 + i * 1_000));
+    expect(await enqueueTimers(ctx, queue, timers)).toBe(2_500);
     expect(runsAt.size).toBe(2_500);
     for (const t of timers) expect(runsAt.get(t.id)).toBe(t.at);
+  });
+
+  it('puts timers due within a moment of each other in one job, run at the last one, 500 at most', () => {
+    const at = Date.parse(MONDAY_10);
+    const burst = Array.from({ length: 1_200 }, (_, i) => timer(`b${String(i).padStart(4, '0')}`, at));
+    const close = [timer('c1', at + 60_000 + 10), timer('c2', at + 60_000 + 150)];
+    const lone = timer('lone', at + 3_600_000);
+    const jobs = timerJobs([lone, ...close, ...burst, burst[0]]);
+    expect(jobs.map((j) => [j.timers.length, j.at])).toEqual([
+      [TIMERS_PER_JOB, at],
+      [TIMERS_PER_JOB, at],
+      [200, at],
+      [2, at + 60_000 + 150],
+      [1, at + 3_600_000],
+    ]);
+    // a lone timer keeps its own id (it can be taken off the queue by it); a group's id comes
+    // from its timers, so the same timers queued again (a reconcile, a restart) make no new job
+    expect(jobs.at(-1)!.id).toBe('lone');
+    expect(jobs[0].id).toMatch(/^timers:\d+:[0-9a-f]{16}$/);
+    expect(timerJobs([...burst].reverse()).map((j) => j.id)).toEqual(jobs.slice(0, 3).map((j) => j.id));
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+  });
+
+  it('fires every timer of a group job once, however often the group is queued', async () => {
+    const r = await rig();
+    try {
+      const [a, b] = [await dispatchedCall(r, '晨辉路30号'), await dispatchedCall(r, '晨辉路32号')];
+      const timers = r.driver.queue('timers');
+      // both calls' timers again, as one group each instant (the rounds after their commits
+      // queued them call by call)
+      await scheduleTimers(r.ctx, timers);
+      await scheduleTimers(r.ctx, timers);
+      await r.to('2026-11-23T12:00');
+      expect([await steps(r, a), await steps(r, b)]).toEqual([
+        ['ack:remind', 'ack:due'],
+        ['ack:remind', 'ack:due'],
+      ]);
+    } finally {
+      await r.stop();
+      await r.t.close();
+    }
   });
 });
