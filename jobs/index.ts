@@ -73,7 +73,7 @@ export interface JobsOptions {
   limits?: RateLimits;
   /** what people call each platform (each adapter's), in warnings to the office */
   labels?: PlatformLabels;
-  /** send jobs at once (16; 1 on the embedded database) and timer jobs at once (16; each holds
+  /** send jobs at once (16; 1 on the embedded database) and timer jobs at once (8; each holds
    * the timers due within a moment of each other, up to 500) */
   concurrency?: { send?: number; timers?: number };
   /** timers fired in one transaction: at most `max` (500), gathered for `lingerMs` (20 ms) */
@@ -248,7 +248,9 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
           );
         throw failed[0].err;
       },
-      { concurrency: opts.concurrency?.timers ?? 16 },
+      // A few at once: each is a transaction of up to 500 timers, and more of them would only
+      // hold the pool's connections that the sends need (the work is the database's CPU).
+      { concurrency: opts.concurrency?.timers ?? 8 },
     );
     // In-process, nobody else can hold a claim from before this start: free them.
     await recover(parts, { releaseLeases: driver.kind === 'memory' }).catch((err) =>
