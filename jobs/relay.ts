@@ -84,10 +84,10 @@ export function createRelay(o: RelayOptions): Relay {
 
   // The row of each line this relay last queued (by the relay or a hand-on). While it waits, a
   // newer routine row of its line needs no job of its own: the line's hand-ons reach it (what its
-  // send job would find out, one statement a row later, as "blocked"). Reminders
-  // falling due together are a hundred commits' rows in each of a hundred lines: without this,
-  // a job each, most of them merged into another row's message before they run, queued ahead of
-  // the lines' next messages.
+  // send job would find out, a few statements later, as "blocked"). Reminders falling due
+  // together are rows from dozens of commits in each of a hundred lines: without this, a job
+  // for each line at each commit, most of them merged into another row's message before they
+  // run, queued ahead of the lines' next messages.
   const lastQueued = new Map<string, string>();
 
   /** which of these rows still wait to be sent */
