@@ -29,7 +29,7 @@ import {
   sendOutboxJob,
   type WebhookDelivery,
 } from './send.ts';
-import { enqueueTimers, removeObsoleteTimers } from './timers.ts';
+import { enqueueTimers, removeObsoleteTimers, type TimerJobData, timersOfJob } from './timers.ts';
 import { deliverWebhookRow } from './webhook-delivery.ts';
 
 /** What the job layer needs of the wiring (bot/wiring.ts's Services has all of it). */
@@ -73,7 +73,8 @@ export interface JobsOptions {
   limits?: RateLimits;
   /** what people call each platform (each adapter's), in warnings to the office */
   labels?: PlatformLabels;
-  /** send jobs at once (16; 1 on the embedded database) and timer jobs held at once (512) */
+  /** send jobs at once (16; 1 on the embedded database) and timer jobs at once (8; each holds
+   * the timers due within a moment of each other, up to 500) */
   concurrency?: { send?: number; timers?: number };
   /** timers fired in one transaction: at most `max` (500), gathered for `lingerMs` (20 ms) */
   timerBatch?: { max?: number; lingerMs?: number };
@@ -216,9 +217,10 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
       },
       { concurrency: conc(opts.concurrency?.send, 16) },
     );
-    // Timers falling due together fire together: one transaction locks, checks and writes them
-    // all (their messages then coalesce per chat in the send worker). Many jobs are held at once
-    // for that; the lane still runs one transaction at a time on the embedded database.
+    // Timers falling due together fire together: a job carries those due within a moment of
+    // each other (jobs/timers.ts), and one transaction locks, checks and writes up to 500 of them,
+    // from one job or several (their messages then coalesce per chat in the send worker). The
+    // lane still runs one transaction at a time on the embedded database.
     const timerBatch = batcher<AnyTimer, TimerOutcome>({
       run: (specs) => lane(() => fireTimers(ctx, specs)),
       one: (spec) => lane(() => fireTimer(ctx, spec)),
@@ -227,19 +229,28 @@ export async function startJobs(services: JobServices, opts: JobsOptions = {}): 
     });
     timersQ.process(
       async (job) => {
-        const spec = job.data as AnyTimer;
-        try {
-          const outcome = await timerBatch.add(spec);
-          if (outcome === 'fired') log.info({ timer: spec.id, callId: spec.callId }, 'timer fired');
-        } catch (err) {
-          // A failed job keeps its id (BullMQ for a week, in-process for good) and would block
-          // re-scheduling: end it instead; the reconcile queues the timer again.
-          if (job.isFinalAttempt)
-            return log.error({ err, timer: spec.id }, 'timer failed; the reconcile retries it');
-          throw err;
+        const timers = timersOfJob(job.data as TimerJobData);
+        const settled = await Promise.allSettled(timers.map((t) => timerBatch.add(t)));
+        const failed: { timer: string; err: unknown }[] = [];
+        for (const [i, s] of settled.entries()) {
+          const t = timers[i];
+          if (s.status === 'rejected') failed.push({ timer: t.id, err: s.reason });
+          else if (s.value === 'fired') log.info({ timer: t.id, callId: t.callId }, 'timer fired');
         }
+        if (!failed.length) return;
+        // A failed job keeps its id (BullMQ for a week, in-process for good) and would block
+        // re-scheduling: end it instead; the reconcile queues the timers again. Before that, the
+        // job runs again, and the timers that did fire find they already did.
+        if (job.isFinalAttempt)
+          return log.error(
+            { err: failed[0].err, timers: failed.map((f) => f.timer) },
+            'timers failed; the reconcile retries them',
+          );
+        throw failed[0].err;
       },
-      { concurrency: opts.concurrency?.timers ?? 512 },
+      // A few at once: each is a transaction of up to 500 timers, and more of them would only
+      // hold the pool's connections that the sends need (the work is the database's CPU).
+      { concurrency: opts.concurrency?.timers ?? 8 },
     );
     // In-process, nobody else can hold a claim from before this start: free them.
     await recover(parts, { releaseLeases: driver.kind === 'memory' }).catch((err) =>

@@ -82,6 +82,26 @@ export function createRelay(o: RelayOptions): Relay {
   const add = (jobs: ReturnType<typeof job>[]) =>
     jobs.length ? withTimeout(queue.addBulk(jobs), timeoutMs, 'adding send jobs') : Promise.resolve();
 
+  // The row of each line this relay last queued (by the relay or a hand-on). While it waits, a
+  // newer routine row of its line needs no job of its own: the line's hand-ons reach it (what its
+  // send job would find out, a few statements later, as "blocked"). Reminders falling due
+  // together are rows from dozens of commits in each of a hundred lines: without this, a job
+  // for each line at each commit, most of them merged into another row's message before they
+  // run, queued ahead of the lines' next messages.
+  const lastQueued = new Map<string, string>();
+
+  /** which of these rows still wait to be sent */
+  async function stillPending(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await ctx.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('state', '=', 'pending')
+      .execute();
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
   async function relayNew(): Promise<number> {
     let added = 0;
     for (;;) {
@@ -90,10 +110,23 @@ export function createRelay(o: RelayOptions): Relay {
       // The first row of a line in this batch may go now, and so may an urgent row (it passes
       // routine ones); the rest follow by handOn.
       const seen = new Set<string>();
-      const now = rows.filter(
+      const firsts = rows.filter(
         (r) => r.priority > PRIORITY.routine || (!seen.has(groupKey(r)) && !!seen.add(groupKey(r))),
       );
+      // A row read here was committed before this look, so a waiting older row's hand-on, which
+      // comes after it, sees it.
+      const older = firsts.flatMap((r) => {
+        const q = r.priority > PRIORITY.routine ? undefined : lastQueued.get(groupKey(r));
+        return q && BigInt(q) < BigInt(r.id) ? [q] : [];
+      });
+      const waiting = await stillPending(older);
+      const now = firsts.filter((r) => {
+        if (r.priority > PRIORITY.routine) return true;
+        const q = lastQueued.get(groupKey(r));
+        return !(q && waiting.has(q) && BigInt(q) < BigInt(r.id));
+      });
       await add(now.map((r) => job(r)));
+      for (const r of now) lastQueued.set(groupKey(r), r.id);
       added += now.length;
       // never backwards: a slower relay running beside this one may finish later
       if (BigInt(rows.at(-1)!.id) > BigInt(watermark)) watermark = rows.at(-1)!.id;
@@ -135,6 +168,7 @@ export function createRelay(o: RelayOptions): Relay {
     await add(
       next.map((n) => job({ id: n.id, platform: row.platform }, `${sendJobId(n.id)}:after:${row.id}`)),
     );
+    if (next.length) lastQueued.set(groupKey(row), String(next.at(-1)!.id));
   }
 
   return {

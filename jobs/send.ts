@@ -148,9 +148,12 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
     // Not ours to send now; find out why (the common case took one statement above).
     const row = await outboxRow(ctx.db, outboxId);
     if (!row) return 'done';
-    // Already sent or failed: a duplicate job, or one whose worker died before handing on.
+    // Already sent or failed: a duplicate job, or one whose worker died before handing on. A row
+    // that went in another's message needs none: the message's own row handed on (its jobs and
+    // the sweep do it again if that worker died), and a line's dozens of coalesced reminders
+    // would each queue its next rows again.
     if (row.state !== 'pending') {
-      await deps.handOn(row);
+      if (!row.merged_into || row.merged_into === row.id) await deps.handOn(row);
       return 'done';
     }
     if (!senderReady(deps.senders, row.platform)) return 'not_ready';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
 import type { Ctx, Effects } from '../handlers/context.ts';
-import { fireTimer, pendingTimers } from '../handlers/timers.ts';
+import { type AnyTimer, fireTimer, pendingTimers } from '../handlers/timers.ts';
 import { pointAtFraction } from '../handlers/worktime.ts';
 import { freshDb, type TestDb } from '../test/db.ts';
 import { FakePlatform } from '../test/fakes/platform.ts';
@@ -14,7 +14,8 @@ import { until } from '../test/queues.ts';
 import { sayOnLark } from '../test/world.ts';
 import { type Jobs, type JobsOptions, startJobs } from './index.ts';
 import { MemoryDriver } from './memory.ts';
-import { scheduleTimers } from './timers.ts';
+import type { JobOptions, Queue } from './queue.ts';
+import { enqueueTimers, scheduleTimers, TIMERS_PER_JOB, timerJobs } from './timers.ts';
 
 const MONDAY_10 = '2026-11-23T02:00:00Z'; // Monday 10:00 Asia/Shanghai
 const at = (shanghai: string) => new Date(`${shanghai}+08:00`);
@@ -280,5 +281,69 @@ describe('timers from deadlines', () => {
     expect(digest.title).toBe('区城管委每日待办：在办 1 件，超时 1 件');
     expect(digest.text).toContain(`【超时20小时30分钟】${no} 待报到`);
     expect(r.lark.sent.filter((s) => s.message.kind === 'digest')).toHaveLength(1);
+  });
+});
+
+describe('putting timers on the queue', () => {
+  const timer = (id: string, at: number) => ({ id, at }) as unknown as AnyTimer;
+
+  it('counts each delay from when its slice reaches the queue, however long the slices before took', async () => {
+    const clock = new ManualClock(MONDAY_10);
+    const ctx = { clock } as unknown as Ctx;
+    const start = clock.now().getTime();
+    /** job id → the instant the queue will run it (its delay counted from when it was added) */
+    const runsAt = new Map<string, number>();
+    const queue = {
+      async addBulk(jobs: { opts?: JobOptions }[]) {
+        for (const j of jobs) runsAt.set(j.opts!.jobId!, clock.now().getTime() + j.opts!.delay!);
+        await clock.advance(5_000); // a busy Redis: each slice takes seconds
+      },
+    } as unknown as Queue;
+    // each in a window of its own: one job each, under the timer's own id
+    const timers = Array.from({ length: 2_500 }, (_, i) => timer(`t${i}`, start + 60_000 + i * 1_000));
+    expect(await enqueueTimers(ctx, queue, timers)).toBe(2_500);
+    expect(runsAt.size).toBe(2_500);
+    for (const t of timers) expect(runsAt.get(t.id)).toBe(t.at);
+  });
+
+  it('puts timers due within a moment of each other in one job, run at the last one, 500 at most', () => {
+    const at = Date.parse(MONDAY_10);
+    const burst = Array.from({ length: 1_200 }, (_, i) => timer(`b${String(i).padStart(4, '0')}`, at));
+    const close = [timer('c1', at + 60_000 + 10), timer('c2', at + 60_000 + 150)];
+    const lone = timer('lone', at + 3_600_000);
+    const jobs = timerJobs([lone, ...close, ...burst, burst[0]]);
+    expect(jobs.map((j) => [j.timers.length, j.at])).toEqual([
+      [TIMERS_PER_JOB, at],
+      [TIMERS_PER_JOB, at],
+      [200, at],
+      [2, at + 60_000 + 150],
+      [1, at + 3_600_000],
+    ]);
+    // a lone timer keeps its own id (it can be taken off the queue by it); a group's id comes
+    // from its timers, so the same timers queued again (a reconcile, a restart) make no new job
+    expect(jobs.at(-1)!.id).toBe('lone');
+    expect(jobs[0].id).toMatch(/^timers:\d+:[0-9a-f]{16}$/);
+    expect(timerJobs([...burst].reverse()).map((j) => j.id)).toEqual(jobs.slice(0, 3).map((j) => j.id));
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+  });
+
+  it('fires every timer of a group job once, however often the group is queued', async () => {
+    const r = await rig();
+    try {
+      const [a, b] = [await dispatchedCall(r, '晨辉路30号'), await dispatchedCall(r, '晨辉路32号')];
+      const timers = r.driver.queue('timers');
+      // both calls' timers again, as one group each instant (the rounds after their commits
+      // queued them call by call)
+      await scheduleTimers(r.ctx, timers);
+      await scheduleTimers(r.ctx, timers);
+      await r.to('2026-11-23T12:00');
+      expect([await steps(r, a), await steps(r, b)]).toEqual([
+        ['ack:remind', 'ack:due'],
+        ['ack:remind', 'ack:due'],
+      ]);
+    } finally {
+      await r.stop();
+      await r.t.close();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // Timers at volume on BullMQ: 10,000 reminders due within one minute, fired (row lock, checks,
 // timeline event, outbox row) and sent through the queue to a fake platform; lateness and
 // throughput beside a bare BullMQ baseline measured in the same run: the same number of
-// delayed jobs, the same due instants, a no-op processor at the same concurrency.
+// delayed jobs, the same due instants, a no-op processor at the same concurrency. To look into one
+// case: BENCH_TIMER_CASES=burst (or spread), BENCH_NO_BASELINE=1, BENCH_LEAD_MS, and the workers'
+// concurrency with BENCH_TIMER_WORKERS / BENCH_SEND_WORKERS.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
@@ -23,7 +25,7 @@ import type { BenchSection } from './run.ts';
 
 const COUNT = Number(process.env.BENCH_TIMERS ?? 10_000);
 const CHATS = Number(process.env.BENCH_TIMER_CHATS ?? 100);
-const TIMER_CONCURRENCY = 8; // the timer worker's default
+const TIMER_CONCURRENCY = 8; // the baseline's worker (the timer worker's default since it takes groups)
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 60_000); // seeding and recovery happen before the minute starts
 
 const stats = (lateMs: number[]) => {
@@ -208,12 +210,14 @@ async function reminders(url: string, spread: boolean) {
     {
       schedules: false,
       limits: { bench: { app: 1_000_000, chat: 1_000_000 } },
-      ...(process.env.BENCH_TIMER_WORKERS
-        ? { concurrency: { timers: Number(process.env.BENCH_TIMER_WORKERS) } }
-        : {}),
+      concurrency: {
+        ...(process.env.BENCH_TIMER_WORKERS ? { timers: Number(process.env.BENCH_TIMER_WORKERS) } : {}),
+        ...(process.env.BENCH_SEND_WORKERS ? { send: Number(process.env.BENCH_SEND_WORKERS) } : {}),
+      },
     },
   );
   const recoveryMs = Date.now() - started;
+  const timerJobsAtStart = (await driver.queue('timers').counts()).delayed;
   if (Date.now() > due[0])
     throw new Error('seeding and recovery took longer than the lead time; raise LEAD_MS');
   await allSent;
@@ -233,7 +237,8 @@ async function reminders(url: string, spread: boolean) {
   return {
     database: where,
     chats: CHATS,
-    timersQueuedAtStart: COUNT * 8,
+    timersAtStart: COUNT * 8,
+    timerJobsAtStart,
     seedMs: seededMs,
     recoveryMs,
     fired: stats(fireLate),
@@ -252,9 +257,14 @@ async function run(): Promise<Record<string, unknown>> {
     note: 'lateness = when the reminder reached the fake platform (or the baseline job ran) minus its due instant; reminders due together for one chat arrive as one message (messages)',
     goals: 'all at one instant p99 < 5 s; spread over the minute p99 < 1 s',
   };
-  for (const spread of [false, true]) {
+  for (const spread of (process.env.BENCH_TIMER_CASES ?? 'burst,spread')
+    .split(',')
+    .map((c) => c === 'spread')) {
     const label = spread ? 'spreadOverTheMinute' : 'allAtOneInstant';
-    out[label] = { baseline: await baseline(url, spread), huying: await reminders(url, spread) };
+    out[label] = {
+      baseline: process.env.BENCH_NO_BASELINE ? null : await baseline(url, spread),
+      huying: await reminders(url, spread),
+    };
   }
   return out;
 }
