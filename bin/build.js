@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-export const SOURCES = ['bot', 'handlers', 'jobs', 'db', 'config'];
+const SOURCES = ['bot', 'handlers', 'jobs', 'db', 'config'];
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');

@@ -41,6 +41,18 @@ export async function queuedWithPrefix(db: Q, prefix: string): Promise<boolean> 
 
 // --- reading -----------------------------------------------------------------------------------
 
+/** Which of these rows still wait to be sent. */
+export async function stillPending(db: Q, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('state', '=', 'pending')
+    .execute();
+  return new Set(rows.map((r) => String(r.id)));
+}
+
 export function outboxRow(db: Q, id: string): Promise<OutboxRow | undefined> {
   return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -4,7 +4,7 @@
 // lapsed claim); a row that was sent or failed hands on to the next ones of its line, which
 // keeps lines in order. Which row may go when is db/outbox.ts's.
 import type { Logger } from '../config/log.ts';
-import { type LineRow, lineHeads, nextInLine, PRIORITY, rowsAfter } from '../db/outbox.ts';
+import { type LineRow, lineHeads, nextInLine, PRIORITY, rowsAfter, stillPending } from '../db/outbox.ts';
 import type { Ctx } from '../handlers/context.ts';
 import { type Lane, withTimeout } from './lane.ts';
 import type { JobOptions, Queue } from './queue.ts';
@@ -90,18 +90,6 @@ export function createRelay(o: RelayOptions): Relay {
   // run, queued ahead of the lines' next messages.
   const lastQueued = new Map<string, string>();
 
-  /** which of these rows still wait to be sent */
-  async function stillPending(ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows = await ctx.db
-      .selectFrom('outbox')
-      .select('id')
-      .where('id', 'in', ids)
-      .where('state', '=', 'pending')
-      .execute();
-    return new Set(rows.map((r) => String(r.id)));
-  }
-
   async function relayNew(): Promise<number> {
     let added = 0;
     for (;;) {
@@ -119,7 +107,7 @@ export function createRelay(o: RelayOptions): Relay {
         const q = r.priority > PRIORITY.routine ? undefined : lastQueued.get(groupKey(r));
         return q && BigInt(q) < BigInt(r.id) ? [q] : [];
       });
-      const waiting = await stillPending(older);
+      const waiting = await stillPending(ctx.db, older);
       const now = firsts.filter((r) => {
         if (r.priority > PRIORITY.routine) return true;
         const q = lastQueued.get(groupKey(r));
