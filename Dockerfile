@@ -44,5 +44,5 @@ VOLUME ["/data"]
 # liveness: the process answers HTTP (compose.yaml checks readiness, /readyz, instead)
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "bin/huying.js"]
+ENTRYPOINT ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "bin/huying.js"]
 CMD ["serve"]

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ADAPTERS, loadServiceEnv } from '../bot/adapters.ts';
 import { envSchema } from '../config/env.ts';
+import { SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -129,6 +130,18 @@ describe('Dockerfile', () => {
     expect(instruction('RUN').some((i) => i.args.startsWith('npm ci --omit=dev'))).toBe(true);
   });
 
+  it('starts the service with the same heap limits in the image and in npm start', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe(`node ${SERVICE_NODE_FLAGS.join(' ')} bin/huying.js serve`);
+    expect(JSON.parse(instruction('ENTRYPOINT').at(-1)!.args)).toEqual([
+      'node',
+      ...SERVICE_NODE_FLAGS,
+      'bin/huying.js',
+    ]);
+  });
+
   it('runs as a non-root user, from a multi-stage build that compiles the service', () => {
     expect(instruction('FROM')).toHaveLength(3);
     expect(instruction('RUN').some((i) => i.args === 'node bin/build.js')).toBe(true);
@@ -140,7 +153,7 @@ describe('Dockerfile', () => {
 /** `huying …` as the image and compose.yaml run it. */
 function commandsRun(): string[] {
   const entrypoint = JSON.parse(instruction('ENTRYPOINT').at(-1)!.args) as string[];
-  expect(entrypoint).toEqual(['node', 'bin/huying.js']);
+  expect(entrypoint).toEqual(['node', ...SERVICE_NODE_FLAGS, 'bin/huying.js']);
   const cmd = JSON.parse(instruction('CMD').at(-1)!.args) as string[];
   const services = compose().services as Record<string, { command?: string[]; build?: string }>;
   const ours = Object.values(services).filter((s) => s.build === '.');

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
 
 export type Role = 'web' | 'worker' | 'all';
 
@@ -78,7 +79,8 @@ export async function startHuying(o: StartOptions): Promise<HuyingProcess> {
   let exited: Promise<void> = Promise.resolve();
 
   const launch = async () => {
-    const c = spawn(process.execPath, [BIN, 'serve', '--role', o.role], {
+    // as production starts it (package.json, the image): with the service's heap limits
+    const c = spawn(process.execPath, [...SERVICE_NODE_FLAGS, BIN, 'serve', '--role', o.role], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,6 @@
 // The office's report APIs (behind ADMIN_TOKEN): the monthly bulletin as JSON, CSV or XLSX,
 // the annual survey import and the annual result, the streets' supervision, spot checks.
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Env } from '../../config/env.ts';
@@ -126,6 +125,8 @@ export const PERCENT_FORMAT = '0.0%';
 const xlsxLabel = (s: Cell) => (typeof s === 'string' ? s.replace(/\(%\)$/, '') : s);
 
 export async function bulletinXlsx(b: Bulletin): Promise<Buffer> {
+  // loaded on the first export: the library holds ~25 MiB a process would otherwise carry idle
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Huying';
   for (const [name, t] of Object.entries(bulletinTables(b))) {

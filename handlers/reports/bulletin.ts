@@ -9,7 +9,6 @@ import type { Message } from '../messages.ts';
 import { systemActor } from '../people.ts';
 import { runWork } from '../work.ts';
 import { formatShanghai } from '../worktime.ts';
-import { renderBarChartPng } from './chart.ts';
 import { emptyRates, monthPeriod, type Period, type Ratio, type UnitRates } from './measures.ts';
 import { districtMean, RANKING_RULE, rankingScore } from './ranking.ts';
 import { ratesByEach } from './rates.ts';
@@ -208,6 +207,8 @@ export function bulletinMessage(b: Bulletin): Message {
 /** The bulletin's chart: each ranked department's average process score, best first. */
 export async function renderBulletinChart(b: Bulletin): Promise<Buffer> {
   const scored = b.departments.filter((d) => d.avgScore !== null);
+  // chart.js and the canvas are loaded on the first chart: ~25 MiB a process would otherwise carry idle
+  const { renderBarChartPng } = await import('./chart.ts');
   return renderBarChartPng({
     title: `${monthLabel(b.month)}部门过程评议平均分`,
     labels: scored.length ? scored.map((d) => d.name) : ['本月无评分'],
