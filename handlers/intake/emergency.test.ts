@@ -297,3 +297,41 @@ describe('the learned emergency score', () => {
     }
   });
 });
+
+describe('the emergency detector on questions, thanks, follow-ups and sighs that name a danger', () => {
+  it('takes fear now as no worry, and a lift someone took that stopped as someone inside', () => {
+    contrast([
+      ['我儿子坐电梯上楼，刚打电话说电梯卡住不动了', '我儿子坐电梯上楼，说电梯有点抖'],
+      ['燃气管子一直在呲呲响，屋头一股味，我好害怕', '燃气管子锈得很，屋头老人看到都怕'],
+    ]);
+  });
+
+  it('takes a warning someone gave and a question about a kind of moment as no emergency', () => {
+    contrast([
+      ['楼道头充电的电瓶车着火了', '楼道头可不可以充电哦，物业说要着火'],
+      ['停电了，人在电梯里面出不来', '停电的时候人在电梯里面会不会掉下去哦'],
+    ]);
+  });
+
+  it('takes a sunset, a sigh of 救命 and fainting from anger as figures of speech', () => {
+    contrast([
+      ['对面楼顶烧起来了', '晚霞红透了半边天，像是天烧起来了'],
+      ['救命，电梯关人了', '这个月电费好贵哦，看到单子我血压都上来了，救命'],
+      ['我妈突然晕过去了', '娃娃作业写到十一点，我快被气晕过去了'],
+    ]);
+  });
+
+  it('takes thanks for help just given, or for a repair, as no emergency', () => {
+    contrast([
+      ['电梯门把一个婆婆的手夹住了，拔不出来', '谢谢保安大哥刚刚帮我把卡在电梯门缝里的狗绳剪断了'],
+      ['屋头漏气了，一股味道', '谢谢燃气公司的师傅，漏气那个接头换了，屋头一点味道都没得了'],
+    ]);
+  });
+
+  it('reads 现在 that tells of a repair awaited or of the aftermath as no danger now', () => {
+    contrast([
+      ['配电箱现在还在冒烟', '上周报的那个冒烟的配电箱现在还是没人来换'],
+      ['那个工人被电到了，现在倒在地上', '请问昨天那个被电到的工人现在怎么样了'],
+    ]);
+  });
+});
