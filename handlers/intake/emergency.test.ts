@@ -335,3 +335,42 @@ describe('the emergency detector on questions, thanks, follow-ups and sighs that
     ]);
   });
 });
+
+describe('the emergency detector on notices, rumours, deadlines and hardships that name a danger', () => {
+  it('takes a safety notice, a rumour denied and a question of how long as no emergency', () => {
+    contrast([
+      ['屋头有人一氧化碳中毒了', '【安全提示】一氧化碳中毒高发季节，烧炭取暖一定要开窗'],
+      ['东湖公园有人落水了', '群里有人说东湖公园淹死人了，我问了保安说根本没得这回事'],
+      ['娃娃被狗咬了，腿上在流血', '被狗咬了要在几个小时之内打疫苗啊'],
+    ]);
+  });
+
+  it('takes what a passer-by would suffer, and someone already taken away, as no emergency now', () => {
+    contrast([
+      ['有个人栽进井里去了', '井盖不见了，黑黢黢一个洞，晚上走路要栽进去'],
+      ['楼下有个大爷晕倒了', '刚才楼下有个大爷晕倒了，120已经拉走了，那个路口太晒了'],
+    ]);
+  });
+
+  it('takes thanks for getting someone out as no emergency', () => {
+    contrast([['娃娃的头卡在栏杆里了，拔不出来', '谢谢消防员叔叔把我家卡在栏杆里的娃娃的头弄出来了']]);
+  });
+
+  it('takes a hot phone, a bleeding heart, unpaid workers and a sigh of 救救我们 as figures of speech', () => {
+    contrast([
+      ['手机充电的时候爆炸了', '我那个手机烫得要爆炸了，打游戏打的'],
+      ['他头上在流血', '今天股市一片绿，我的心在滴血'],
+      ['我们几个工人被困在地下室了', '老板跑路了，我们几十个工人被困在这里，工资一分没拿到'],
+      ['救救我们，楼下着火了', '隔壁天天吵架摔东西，我都快被逼疯了，救救我们吧'],
+    ]);
+  });
+
+  it('finds someone floating, said with the Sichuanese 漂起', () => {
+    contrast([['小区池塘里有个娃娃脸朝下漂起的', '小区池塘里有好多塑料袋漂起的']]);
+  });
+
+  it('masks cars standing in water and a button that does nothing, for the learned score', () => {
+    for (const text of ['地下车库进水了，好多车泡在水里', '2单元的电梯按了没反应，停在一楼不动，走楼梯好累'])
+      expect(both(text), text).toEqual({ rules: false, learned: false });
+  });
+});
