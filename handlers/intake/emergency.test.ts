@@ -374,3 +374,39 @@ describe('the emergency detector on notices, rumours, deadlines and hardships th
       expect(both(text), text).toEqual({ rules: false, learned: false });
   });
 });
+
+describe('the emergency detector on smells with a source, rescues done and words used as figures', () => {
+  it('takes a smell whose source is named, or a gas alarm with no smell, as no gas', () => {
+    contrast([
+      ['楼道一股刺鼻的味道，熏得头痛', '楼上在刷油漆，整个楼道一股刺鼻的味道，熏得头痛'],
+      ['燃气报警器响了，一股煤气味', '燃气泄漏报警器响了但是闻不到味道是咋回事'],
+      ['燃气报警器响了，闻不到味道，管子在呲呲响', '燃气报警器响了，闻不到味道'],
+    ]);
+  });
+
+  it('takes people rescued safely, a part replaced or a pipe that is fine as no emergency now', () => {
+    contrast([
+      ['5栋电梯发生困人事件', '5栋电梯今日上午发生困人事件，人员已安全救出，请督促维保单位彻查原因'],
+      ['路边的电线杆在冒火花', '刚才路边的电线杆冒了几下火花，供电所的人已经来了，把那截线换了'],
+      ['燃气管子被装修工人刮破了，一股味', '燃气管子外面的保护套被装修工人刮破了，管子没事，想找人来看看'],
+    ]);
+  });
+
+  it('takes a question of who is responsible as no emergency', () => {
+    contrast([['车棚烧起来了', '那个烧起来的车棚是哪个负责重新修啊']]);
+  });
+
+  it('takes hands on fire at mahjong, speechless mouths, hearts and meetings in a lift as figures', () => {
+    contrast([
+      ['他的手着火了', '今天麻将打得我手都要起火了，连胡三把'],
+      ['老人突然说不出话了', '中午那顿冒菜吃得我满头大汗，嘴巴麻得说不出话'],
+      ['我爸心脏病犯了，倒在地上', '对面工地的打桩机震得我心脏病都要出来了'],
+      ['我在电梯里出不来了', '我在电梯里碰到了初恋，尴尬得想原地消失'],
+      ['救命，有人掉河里了', '这个月房贷一交，我整个人都被掏空了，救命'],
+    ]);
+  });
+
+  it('finds a leaking lamp post that knocked something down', () => {
+    contrast([['路灯杆漏电，一只狗碰了就倒了，旁边还有小孩子在玩', '路灯杆的漏电保护器坏了，一直没人修']]);
+  });
+});

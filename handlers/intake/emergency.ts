@@ -15,7 +15,9 @@ import {
   HOW_TO_FIRST,
   HYPOTHETICAL,
   JOKE_OR_CHASE,
+  LEAK_HEARD,
   LOOK_ALIKES,
+  NO_SMELL,
   NOBODY,
   PAST,
   PEOPLE_KINDS,
@@ -96,6 +98,9 @@ function happeningNow(masked: string, unmasked: string, at: number, end: number,
   if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
     return false;
   if (FALSE_ALARM.test(plain)) return false;
+  // a gas leak named with no smell and no hiss: 燃气泄漏报警器响了但是闻不到味道
+  const gas = kind === 'gas' || (kind === 'district' && text.slice(at, end).includes('气'));
+  if (gas && NO_SMELL.test(plain.slice(ss, se)) && !LEAK_HEARD.test(plain.slice(ss, se))) return false;
   if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if (HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
