@@ -410,3 +410,46 @@ describe('the emergency detector on smells with a source, rescues done and words
     contrast([['路灯杆漏电，一只狗碰了就倒了，旁边还有小孩子在玩', '路灯杆的漏电保护器坏了，一直没人修']]);
   });
 });
+
+describe("the emergency detector on the district's own words said of no emergency", () => {
+  it('takes a collapse that may come at any moment, with the tenants gone, or a pavement that sank, as none', () => {
+    contrast([
+      ['那栋老楼的阳台塌了，下面还有人', '那栋老楼的阳台看起来随时要塌，下面的住户已经搬走了'],
+      ['锦华路的围墙塌了，压到两个路人', '锦华路有一段人行道塌了个坑，已经围起来了'],
+    ]);
+  });
+
+  it('takes lessons, cartoons, near misses and likenesses as no emergency', () => {
+    contrast([
+      ['消防员在楼下喊，说楼上还有人被困在火场里', '消防员来学校讲课，说被困在火场里要用湿毛巾捂住口鼻'],
+      ['快来救人，有人掉河里了', '娃娃看了消防车救人的动画片，说长大了要当消防员'],
+      ['厨房的高压锅爆炸了，我妈受伤了', '我家那个高压锅今天差点爆炸，吓死我了'],
+      ['对面楼爆炸了', '今年的跨年烟花好漂亮，整个天都在爆炸一样'],
+      ['救命，楼下那个狗把娃娃咬了', '救命，楼下那个狗从早叫到晚'],
+    ]);
+  });
+
+  it('takes which number to call and what an extinguisher can do as questions', () => {
+    contrast([
+      ['我被困在电梯里了，快打119', '被困在电梯里打119还是96333？'],
+      ['楼道里电器着火了', '楼道灭火器上写的“干粉”能不能灭电器着火？'],
+    ]);
+  });
+
+  it('takes people out at last, a fire caught in time and an alarm with no smell as none', () => {
+    contrast([
+      ['被困在电梯里的我们出不来了', '👍谢谢师傅，被困在电梯里的我们终于出来了'],
+      ['锅里的油烧起来了，火窜到抽油烟机上了', '做饭忘了关火，锅都烧干了，幸好闻到糊味及时关了'],
+      ['家里燃气报警器响了，一股煤气味', '请问家里燃气报警器响了但是没有煤气味，是不是坏了'],
+    ]);
+  });
+
+  it('finds water up to the knees in a home with someone frail, not in the street', () => {
+    contrast([
+      [
+        '一楼的水已经到膝盖了，还在涨，我奶奶腿脚不方便走不了',
+        '东光社区门口的水都到膝盖了，小孩子上学过不去',
+      ],
+    ]);
+  });
+});
