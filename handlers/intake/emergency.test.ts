@@ -453,3 +453,45 @@ describe("the emergency detector on the district's own words said of no emergenc
     ]);
   });
 });
+
+describe('the emergency detector on warnings, lessons, play and figures that use the district words', () => {
+  it('takes hazard wording, warnings and what someone learnt as no emergency', () => {
+    contrast([
+      ['楼道里的电动车起火了', '楼道存在电动车停放充电现象，极易引发起火，请加强管理'],
+      ['有人被困在路上的车里出不来了', '天气预报说今天有暴雨，大家出门注意别被困在路上'],
+      ['娃娃被困在电梯里了', '娃娃说今天在学校学了被困在电梯里要怎么办，讲得头头是道'],
+    ]);
+  });
+
+  it('takes questions about services or what one may do, and a device name, as no emergency', () => {
+    contrast([
+      ['有人受伤了，快叫救护车', '有人受伤了社区能提供轮椅借用吗'],
+      ['有个人触电了，倒在地上', '触电的人能不能直接用手去拉？'],
+      ['燃气泄漏了，一股味道', '请问燃气泄漏报警器一般装在哪个位置？'],
+    ]);
+    // the gas before the device's name still counts
+    expect(emergency('燃气泄漏报警器一直在响，屋头一股怪味')).toBe(true);
+  });
+
+  it('reads 上周还困人了 as the past, and a harm already done given as a reason for a repair as none now', () => {
+    contrast([
+      ['电梯又困人了，里面有个老人', '电梯老是出问题，上周还困人了，能不能换个维保公司'],
+      ['有个小孩绊倒受伤了，头在流血', '游乐区的地垫翘起来了，已经有小孩绊倒受伤，请尽快修一下'],
+    ]);
+  });
+
+  it('takes a smoking box switched off as put right', () => {
+    contrast([['路灯箱子在冒烟', '上午说的那个冒烟的路灯箱子，供电所已经断电了，现在不冒了']]);
+  });
+
+  it('takes money, chat groups, food, play, mosquitoes and mahjong as figures of speech', () => {
+    contrast([
+      ['小区的老房子坍塌了，有人被压', '股市今天暴跌，我的账户坍塌了'],
+      ['小区的配电房爆炸了', '我们小区的群今天快爆炸了，都在讨论停车费涨价'],
+      ['厨房的锅爆炸了', '今天的火锅辣到爆炸🌶️🔥'],
+      ['有个小孩掉河里了，在喊救命', '小区里的小朋友在玩警察抓小偷，一直喊救命救命'],
+      ['救命啊，娃娃被狗咬了', '我家娃娃被蚊子咬了好多包，救命啊这个天'],
+      ['救命，有人晕倒了', '打麻将连输十把，救命😭'],
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 import {
   AFTERMATH,
   CALL_NUMBER,
+  CITED_HARM,
   DANGER_CUES,
   DENIED,
   DENIED_AFTER,
@@ -98,6 +99,7 @@ function happeningNow(masked: string, unmasked: string, at: number, end: number,
   if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
     return false;
   if (FALSE_ALARM.test(plain)) return false;
+  if (CITED_HARM.test(sentence) && !PRESENT_STRONG.test(sentence)) return false;
   // a gas leak named with no smell and no hiss: 燃气泄漏报警器响了但是闻不到味道
   const gas = kind === 'gas' || (kind === 'district' && text.slice(at, end).includes('气'));
   if (gas && NO_SMELL.test(plain.slice(ss, se)) && !LEAK_HEARD.test(plain.slice(ss, se))) return false;
