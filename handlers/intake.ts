@@ -8,7 +8,7 @@ import { features } from './intake/features.ts';
 import { classifyIntent, type IntentTuning } from './intake/intent.ts';
 import { keywordScorer } from './intake/keywords.ts';
 import { findPlace, placeNames } from './intake/location.ts';
-import { loadModel } from './intake/model.ts';
+import { loadModel, tokenIds } from './intake/model.ts';
 import { cleanText, normalise } from './intake/normalize.ts';
 import { MASKED_PHRASES } from './intake-words.ts';
 
@@ -101,11 +101,12 @@ export function createParser(district: District, options: ParserOptions = {}): P
   return (raw, ctx) => {
     const text = cleanText(raw);
     const t = normalise(text);
-    const tokens = features(t);
+    const tokens = tokenIds(features(t));
     const kw = scoreKeywords(mask(t));
     const danger = detect(t);
     const emergency =
-      danger.emergency || learnedEmergency(emergencyModel, t, danger, options.emergencyTuning).emergency;
+      danger.emergency ||
+      learnedEmergency(emergencyModel, t, danger, options.emergencyTuning, tokens).emergency;
 
     const ranked = rankCategories(tokens, kw, danger, t);
     const [code, confidence] = ranked[0] ?? ['other', 0];

@@ -2,7 +2,7 @@
 import type { District } from '../../config/district.ts';
 import type { EmergencyFinding } from './emergency.ts';
 import type { KeywordScores } from './keywords.ts';
-import type { Model } from './model.ts';
+import type { Model, TokenIds } from './model.ts';
 
 export interface CategoryTuning {
   /** how much the catalog's words count against the model (0..1); the rest is the model's */
@@ -43,7 +43,7 @@ const DANGER_ITEMS: Record<string, string[]> = {
 };
 
 export type CategoryRanker = (
-  tokens: string[],
+  tokens: readonly string[] | TokenIds,
   kw: KeywordScores,
   danger: EmergencyFinding,
   text: string,
@@ -64,13 +64,6 @@ function clauseAt(text: string, at: number): string {
 
 const ANOTHER_MATTER = /另外|还有|而且|并且|同时|以及|顺便|此外|再就是|再说/;
 
-function softmax(values: Map<string, number>, scale: number): Map<string, number> {
-  const max = Math.max(...values.values());
-  const exp = new Map([...values].map(([k, v]) => [k, Math.exp((v - max) * scale)]));
-  const sum = [...exp.values()].reduce((a, b) => a + b, 0);
-  return new Map([...exp].map(([k, v]) => [k, v / sum]));
-}
-
 /**
  * Ranks the district's catalog items for a report, best first, beliefs summing to 1. Items the
  * model was not trained on rely on their keywords alone; model classes the district lacks are
@@ -81,48 +74,67 @@ export function categoryRanker(
   model: Model,
   tuning: CategoryTuning = TUNING,
 ): CategoryRanker {
+  // Beliefs are kept in arrays in the catalog's order (a parse is on every report's path).
   const codes = district.catalog.map((c) => c.code);
-  const known = codes.filter((c) => model.labels.includes(c));
-  const dangerItems = new Set(Object.values(DANGER_ITEMS).flat());
+  const n = codes.length;
+  const index = new Map(codes.map((c, i) => [c, i]));
+  const other = index.get('other') ?? -1;
+  const known = codes.flatMap((c, i) => (model.labels.includes(c) ? [i] : []));
+  const dangerItems = [...new Set(Object.values(DANGER_ITEMS).flat())].flatMap((c) => index.get(c) ?? []);
+  const itemsOf = (kind: string) => (DANGER_ITEMS[kind] ?? []).flatMap((c) => index.get(c) ?? []);
+  const lift = index.get('trapped_lift') ?? -1;
+  const scale = tuning.temperature * Math.LN2;
   return (tokens, kw, danger, text) => {
     const odds = model.odds(tokens);
-    const fromModel = odds.size
-      ? softmax(new Map(known.map((c) => [c, odds.get(c) ?? 0])), tuning.temperature * Math.LN2)
-      : new Map<string, number>();
-    const kwTotal = [...kw.scores.values()].reduce((a, b) => a + b, 0) + tuning.doubt;
-    const belief = new Map<string, number>();
-    for (const c of codes) {
-      const k = ((kw.scores.get(c) ?? 0) + (c === 'other' ? tuning.doubt : 0)) / kwTotal;
-      const m = fromModel.get(c) ?? (fromModel.size ? 0 : c === 'other' ? 1 : 0);
-      belief.set(c, (1 - tuning.keywordShare) * m + tuning.keywordShare * k);
+    // the model's odds softened into probabilities over the items it knows
+    const fromModel = new Float64Array(n);
+    const modelSpoke = odds.size > 0 && known.length > 0;
+    if (modelSpoke) {
+      let max = -Infinity;
+      for (const i of known) max = Math.max(max, odds.get(codes[i]) ?? 0);
+      let sum = 0;
+      for (const i of known) {
+        fromModel[i] = Math.exp(((odds.get(codes[i]) ?? 0) - max) * scale);
+        sum += fromModel[i];
+      }
+      for (const i of known) fromModel[i] /= sum;
+    } else if (other >= 0) fromModel[other] = 1;
+    let kwTotal = 0;
+    for (const v of kw.scores.values()) kwTotal += v;
+    kwTotal += tuning.doubt;
+    const belief = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = ((kw.scores.get(codes[i]) ?? 0) + (i === other ? tuning.doubt : 0)) / kwTotal;
+      belief[i] = (1 - tuning.keywordShare) * fromModel[i] + tuning.keywordShare * k;
     }
-    if (belief.has('other')) belief.set('other', belief.get('other')! * tuning.otherShare);
+    if (other >= 0) belief[other] *= tuning.otherShare;
     // A fire, a gas leak or someone stuck in a lift is named by its own words, whatever else is said.
-    const spoken = new Set(danger.mentioned.flatMap((kind) => DANGER_ITEMS[kind] ?? []));
-    if (/电梯|轿厢|货梯|客梯/.test(text)) spoken.add('trapped_lift');
-    for (const c of dangerItems)
-      if (belief.has(c) && !spoken.has(c) && !kw.scores.has(c))
-        belief.set(c, belief.get(c)! * tuning.unmentioned);
+    const inLift = /电梯|轿厢|货梯|客梯/.test(text);
+    const spoken = new Set(danger.mentioned.flatMap(itemsOf));
+    if (inLift && lift >= 0) spoken.add(lift);
+    for (const i of dangerItems)
+      if (!spoken.has(i) && !kw.scores.has(codes[i])) belief[i] *= tuning.unmentioned;
     for (const cue of danger.cues)
-      for (const c of DANGER_ITEMS[cue] ?? [])
-        if (belief.has(c) && (c !== 'trapped_lift' || /电梯|轿厢|货梯|客梯/.test(text)))
-          belief.set(c, belief.get(c)! + tuning.dangerPull);
+      for (const i of itemsOf(cue)) if (i !== lift || inLift) belief[i] += tuning.dangerPull;
     // Two matters in one message: the first, unless a danger above already decided.
     // A matter in a clause of thanks (谢谢上次修好路灯) is done, not reported.
     const clear = [...kw.scores].filter(
-      ([c, v]) => v >= tuning.clear && belief.has(c) && !DONE.test(clauseAt(text, kw.first.get(c)!)),
+      ([c, v]) => v >= tuning.clear && index.has(c) && !DONE.test(clauseAt(text, kw.first.get(c)!)),
     );
     if (clear.length >= 2 && !danger.emergency) {
       clear.sort((a, b) => kw.first.get(a[0])! - kw.first.get(b[0])!);
       const [first, second] = [clear[0][0], clear[1][0]];
       const between = text.slice(kw.first.get(first), kw.first.get(second));
-      const top = Math.max(...belief.values());
+      const f = index.get(first)!;
+      let top = -Infinity;
+      for (const v of belief) top = Math.max(top, v);
       // 另外/还有/而且 announce a second matter; a comma alone may only go on about the first.
-      if (ANOTHER_MATTER.test(between))
-        belief.set(first, Math.max(belief.get(first)!, top) + tuning.firstPull);
-      else if (SECOND_MATTER.test(between)) belief.set(first, belief.get(first)! + tuning.firstPull);
+      if (ANOTHER_MATTER.test(between)) belief[f] = Math.max(belief[f], top) + tuning.firstPull;
+      else if (SECOND_MATTER.test(between)) belief[f] += tuning.firstPull;
     }
-    const total = [...belief.values()].reduce((a, b) => a + b, 0) || 1;
-    return [...belief].map(([c, v]) => [c, v / total] as [string, number]).sort((a, b) => b[1] - a[1]);
+    let total = 0;
+    for (const v of belief) total += v;
+    total ||= 1;
+    return codes.map((c, i) => [c, belief[i] / total] as [string, number]).sort((a, b) => b[1] - a[1]);
   };
 }

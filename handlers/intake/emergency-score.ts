@@ -18,7 +18,7 @@ import {
   THANKED,
 } from './emergency-words.ts';
 import { features } from './features.ts';
-import type { Model } from './model.ts';
+import { type Model, type TokenIds, tokenIds } from './model.ts';
 
 export interface EmergencyTuning {
   /** log2 odds of `yes` over `no` from which the model alone raises the alarm */
@@ -52,24 +52,28 @@ export function notNow(text: string): boolean {
 }
 
 export interface LearnedEmergency {
-  /** the model's log2 odds of an emergency (0 when it knows none of the words) */
-  score: number;
+  /** the model's log2 odds of an emergency (0 when it knows none of the words; null when not asked) */
+  score: number | null;
   /** whether the model raises the alarm the rules did not */
   emergency: boolean;
 }
 
 /**
  * The model speaks only where the rules are silent: when a rule matched a danger word and judged
- * it not happening now (a worry, a past fire, a drill, nobody inside), that judgement stands.
+ * it not happening now (a worry, a past fire, a drill, nobody inside), that judgement stands, and
+ * the model is not asked. `unmaskedTokens` (the numbered features of the unmasked text) spare
+ * computing them again when no look-alike was masked.
  */
 export function learnedEmergency(
   model: Model,
   normalised: string,
   rules: EmergencyFinding,
   tuning: EmergencyTuning = EMERGENCY_TUNING,
+  unmaskedTokens?: TokenIds,
 ): LearnedEmergency {
-  const score = model.odds(emergencyFeatures(normalised)).get('yes') ?? 0;
-  const emergency =
-    !rules.emergency && !rules.mentioned.length && score >= tuning.threshold && !notNow(normalised);
-  return { score, emergency };
+  if (rules.emergency || rules.mentioned.length) return { score: null, emergency: false };
+  const tokens =
+    unmaskedTokens && rules.masked === normalised ? unmaskedTokens : tokenIds(features(rules.masked));
+  const score = model.odds(tokens).get('yes') ?? 0;
+  return { score, emergency: score >= tuning.threshold && !notNow(normalised) };
 }

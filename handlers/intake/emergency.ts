@@ -42,6 +42,8 @@ export interface EmergencyFinding {
   at: number[];
   /** the kinds whose words appear at all, now or not (a past fire is still about a fire) */
   mentioned: string[];
+  /** the text with the look-alikes masked (火锅, 气死, 燃面), as the detector read it */
+  masked: string;
 }
 
 export type EmergencyDetector = (normalised: string) => EmergencyFinding;
@@ -145,6 +147,6 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     for (const w of own)
       for (let i = text.indexOf(w); i !== -1; i = text.indexOf(w, i + 1))
         consider('district', i, i + w.length);
-    return { emergency: cues.length > 0, cues, at: at.sort((a, b) => a - b), mentioned };
+    return { emergency: cues.length > 0, cues, at: at.sort((a, b) => a - b), mentioned, masked: text };
   };
 }

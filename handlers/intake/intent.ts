@@ -11,12 +11,12 @@ import {
   QUESTION,
   THANKS,
 } from './intent-words.ts';
-import type { Model } from './model.ts';
+import type { Model, TokenIds } from './model.ts';
 
 export interface IntentEvidence {
   /** the normalised text */
   text: string;
-  tokens: string[];
+  tokens: readonly string[] | TokenIds;
   /** how strongly the catalog's words point at a matter (the best keyword score) */
   matter: number;
   emergency: boolean;

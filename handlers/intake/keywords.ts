@@ -62,6 +62,13 @@ export function keywordScorer(district: District): KeywordScorer {
   }
   // Longest first, so a word inside a longer matched word (垃圾 in 垃圾桶, 堵塞 in 堵塞通道) is skipped.
   terms.sort((a, b) => b.text.length - a.text.length || b.weight - a.weight);
+  // The terms by their first character, so a message is read once rather than searched per term.
+  const byFirst = new Map<number, number[]>();
+  terms.forEach((t, j) => {
+    const list = byFirst.get(t.text.charCodeAt(0));
+    if (list) list.push(j);
+    else byFirst.set(t.text.charCodeAt(0), [j]);
+  });
 
   return (m) => {
     // Which token each character belongs to, to tell 垃圾 in 垃圾堆 (a compound: fine) from 没电 in 没|电梯.
@@ -74,24 +81,34 @@ export function keywordScorer(district: District): KeywordScorer {
       at += tok.length;
       tokenOf[at] = n + 1;
     }
+    // every place a term occurs, as term index × text length + position: sorted, the terms come in
+    // their order and each term's places from the left, as if each were searched for in turn
+    const places: number[] = [];
+    for (let i = 0; i < m.length; i++) {
+      const list = byFirst.get(m.charCodeAt(i));
+      if (list) for (const j of list) if (m.startsWith(terms[j].text, i)) places.push(j * (m.length + 1) + i);
+    }
+    places.sort((a, b) => a - b);
     const taken: [number, number][] = [];
     const scores = new Map<string, number>();
     const found = new Map<string, { word: string; at: number }[]>();
-    for (const t of terms) {
-      let i = m.indexOf(t.text);
-      let counted = false;
-      while (i !== -1 && !counted) {
-        const end = i + t.text.length;
-        const aligned = tokenOf[i - 1] !== tokenOf[i] && tokenOf[end - 1] !== tokenOf[end];
-        const fit = aligned ? 1 : tokenOf[i] === tokenOf[end - 1] ? 0.9 : 0.6;
-        // A lone character counts only as a word of its own (树 yes, 树立 no).
-        if ((aligned || t.text.length > 1) && !taken.some(([s, e]) => i < e && end > s)) {
-          taken.push([i, end]);
-          scores.set(t.code, (scores.get(t.code) ?? 0) + t.weight * fit);
-          found.set(t.code, [...(found.get(t.code) ?? []), { word: t.text, at: i }]);
-          counted = true;
-        }
-        i = m.indexOf(t.text, i + 1);
+    let counted = -1;
+    for (const place of places) {
+      const j = Math.floor(place / (m.length + 1));
+      if (j === counted) continue;
+      const t = terms[j];
+      const i = place - j * (m.length + 1);
+      const end = i + t.text.length;
+      const aligned = tokenOf[i - 1] !== tokenOf[i] && tokenOf[end - 1] !== tokenOf[end];
+      const fit = aligned ? 1 : tokenOf[i] === tokenOf[end - 1] ? 0.9 : 0.6;
+      // A lone character counts only as a word of its own (树 yes, 树立 no).
+      if ((aligned || t.text.length > 1) && !taken.some(([s, e]) => i < e && end > s)) {
+        taken.push([i, end]);
+        scores.set(t.code, (scores.get(t.code) ?? 0) + t.weight * fit);
+        const list = found.get(t.code);
+        if (list) list.push({ word: t.text, at: i });
+        else found.set(t.code, [{ word: t.text, at: i }]);
+        counted = j;
       }
     }
     const hits = new Map<string, string[]>();

@@ -9,10 +9,34 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 /** The wink classifier's settings: presence, not counts (short texts), add-one smoothing. */
 export const NB_CONFIG = { considerOnlyPresence: true, smoothingFactor: 1 };
 
+/**
+ * A message's tokens as numbers: every token any loaded model knows is numbered once per process,
+ * so a message's tokens are looked up once for all three models (-1: no model knows it).
+ */
+export type TokenIds = Int32Array;
+
+const tokenNumbers = new Map<string, number>();
+
+function numberOf(token: string): number {
+  let n = tokenNumbers.get(token);
+  if (n === undefined) {
+    n = tokenNumbers.size;
+    tokenNumbers.set(token, n);
+  }
+  return n;
+}
+
+/** The numbers of `tokens`, in order (-1 for a token no loaded model knows). */
+export function tokenIds(tokens: readonly string[]): TokenIds {
+  const out = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) out[i] = tokenNumbers.get(tokens[i]) ?? -1;
+  return out;
+}
+
 export interface Model {
   labels: string[];
   /** log2 odds of each label against the others; empty when no token was seen in training */
-  odds(tokens: string[]): Map<string, number>;
+  odds(tokens: readonly string[] | TokenIds): Map<string, number>;
 }
 
 /** wink's exported learning: [config, samples per label, counts per label and token, tokens per label, vocabulary]. */
@@ -25,54 +49,63 @@ type WinkJSON = [
 ];
 
 /**
- * wink's own odds (computeOdds), computed from tables kept per token: wink sums over every other
- * label for every token of every label, ~3 ms a report with 21 categories; the tables make it
- * ~0.1 ms. The arithmetic is wink's, step for step, and a test holds the two equal.
+ * wink's own odds (computeOdds), from a table computed at load: per vocabulary token, its log
+ * likelihood under each label and then under all the other labels together. wink sums over every
+ * other label for every token of every label, ~3 ms a report with 21 categories; the table makes
+ * it a few microseconds, and the parsed JSON is not kept. The arithmetic is wink's, step for step,
+ * and a test holds the two equal.
  */
 export function modelFromJSON(json: string): Model {
   const [config, samples, count, words, vocabulary] = JSON.parse(json) as WinkJSON;
   const labels = Object.keys(samples);
-  const voc = new Set(vocabulary);
+  const n = labels.length;
+  const voc = [...new Set(vocabulary)];
   const sf = config.smoothingFactor;
   const total = labels.reduce((s, l) => s + samples[l], 0);
   const allWords = labels.reduce((s, l) => s + words[l], 0);
   const prior = labels.map((l) => Math.log2(samples[l]) - Math.log2(total));
   const inversePrior = labels.map((l) => Math.log2(total - samples[l]) - Math.log2(total));
-  const denominator = labels.map((l) => Math.log2(words[l] + voc.size * sf));
-  const inverseDenominator = labels.map((l) => Math.log2(allWords - words[l] + voc.size * sf));
-  const tables = new Map<string, Float64Array>();
-  // Per token: its log likelihood under each label, then under all the other labels together.
-  const table = (t: string) => {
-    let row = tables.get(t);
-    if (!row) {
-      const n = labels.length;
-      row = new Float64Array(2 * n);
-      const c = labels.map((l) => count[l][t] ?? 0);
-      const sum = c.reduce((a, b) => a + b, 0);
-      for (let k = 0; k < n; k++) {
-        row[k] = Math.log2(c[k] + sf) - denominator[k];
-        row[n + k] = Math.log2(sum - c[k] + sf) - inverseDenominator[k];
-      }
-      tables.set(t, row);
+  const denominator = labels.map((l) => Math.log2(words[l] + voc.length * sf));
+  const inverseDenominator = labels.map((l) => Math.log2(allWords - words[l] + voc.length * sf));
+  const table = new Float64Array(voc.length * 2 * n);
+  const ids = voc.map(numberOf);
+  // the row of each process-wide token number this model knows (-1: unknown to it)
+  const rowOf = new Int32Array(tokenNumbers.size).fill(-1);
+  const c = new Float64Array(n);
+  voc.forEach((t, r) => {
+    rowOf[ids[r]] = r;
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      c[k] = count[labels[k]][t] ?? 0;
+      sum += c[k];
     }
-    return row;
-  };
+    const row = r * 2 * n;
+    for (let k = 0; k < n; k++) {
+      table[row + k] = Math.log2(c[k] + sf) - denominator[k];
+      table[row + n + k] = Math.log2(sum - c[k] + sf) - inverseDenominator[k];
+    }
+  });
+  const sortedLabels = [...labels].sort();
   return {
-    labels: [...labels].sort(),
+    labels: sortedLabels,
     odds(tokens) {
       const out = new Map<string, number>();
-      const known = tokens.filter((t) => voc.has(t));
-      if (!known.length) return out;
-      const n = labels.length;
+      const numbers = tokens instanceof Int32Array ? tokens : tokenIds(tokens);
       const lh = new Float64Array(n);
       const ilh = new Float64Array(n);
-      for (const t of known) {
-        const row = table(t);
+      let known = 0;
+      for (let i = 0; i < numbers.length; i++) {
+        const id = numbers[i];
+        const r = id >= 0 && id < rowOf.length ? rowOf[id] : -1;
+        if (r < 0) continue;
+        known++;
+        const row = r * 2 * n;
         for (let k = 0; k < n; k++) {
-          lh[k] += row[k];
-          ilh[k] += row[n + k];
+          lh[k] += table[row + k];
+          ilh[k] += table[row + n + k];
         }
       }
+      if (!known) return out;
       for (let k = 0; k < n; k++) out.set(labels[k], lh[k] + prior[k] - (ilh[k] + inversePrior[k]));
       return out;
     },
