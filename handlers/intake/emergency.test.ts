@@ -495,3 +495,42 @@ describe('the emergency detector on warnings, lessons, play and figures that use
     ]);
   });
 });
+
+describe('the emergency detector on roads, trees, walls and wires that hurt someone', () => {
+  it('finds people carried off, tipped into water or fallen into a hole, but not a car that did not fall in', () => {
+    contrast([
+      ['下水道盖子被冲开了，有个人被水冲进去了', '下水道盖子被冲开了，水往外冒'],
+      ['一个人在湖边钓鱼，突然就歪到水里了，没浮起来', '一个人在湖边钓鱼，钓了一下午'],
+      ['路边那个坑积满了水，一个骑车的栽进去就没起来', '路中间陷下去一个坑，还好没车掉进去，已经放了锥桶'],
+    ]);
+  });
+
+  it('finds something fallen on a car with someone in it, or on a visitor', () => {
+    contrast([
+      ['大树倒下来压到一辆小车，车头头还坐得有人，门打不开', '大树倒下来压到一辆小车，车主还没来'],
+      ['公园一棵大树突发倒伏，压住一名游客', '公园一棵大树突发倒伏，压住了围栏'],
+    ]);
+  });
+
+  it('finds a wall shedding bricks with families inside, someone knocked down by a wire, someone climbing out', () => {
+    contrast([
+      ['老房子的墙在掉砖头，裂缝越来越大，屋头还住着好几家人', '隔壁那栋危房已经没人住了，墙一直在往外鼓'],
+      ['那根电线耷在铁栏杆上，有个娃娃摸了一下就遭打倒了', '那根电线耷在铁栏杆上，好久没人管了'],
+      ['楼上阳台有个老人在往外爬，家里人不在', '楼上阳台有个老人在晒被子'],
+    ]);
+  });
+
+  it('finds a gas hose come off, and the people in a lift that fell', () => {
+    contrast([
+      ['厨房的软管掉了，一直在呼呼的往外冒气，一股臭味', '厨房的软管老化了，想换一根'],
+      ['电梯一下子掉到底了，里面的人喊不出来', '电梯一下子掉到底了，好在里面没人'],
+    ]);
+  });
+
+  it('takes a drunk who snores and a cramp in shallow water as no emergency', () => {
+    contrast([
+      ['我老汉儿倒在沙发上叫不醒，嘴唇发紫', '我老汉儿喝醉了睡在沙发上叫都叫不醒，呼噜打得震天响'],
+      ['有人游泳的时候腿抽筋了，在水里扑腾', '今天游泳的时候腿抽筋了，还好在浅水区'],
+    ]);
+  });
+});
