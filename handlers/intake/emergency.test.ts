@@ -297,3 +297,240 @@ describe('the learned emergency score', () => {
     }
   });
 });
+
+describe('the emergency detector on questions, thanks, follow-ups and sighs that name a danger', () => {
+  it('takes fear now as no worry, and a lift someone took that stopped as someone inside', () => {
+    contrast([
+      ['我儿子坐电梯上楼，刚打电话说电梯卡住不动了', '我儿子坐电梯上楼，说电梯有点抖'],
+      ['燃气管子一直在呲呲响，屋头一股味，我好害怕', '燃气管子锈得很，屋头老人看到都怕'],
+    ]);
+  });
+
+  it('takes a warning someone gave and a question about a kind of moment as no emergency', () => {
+    contrast([
+      ['楼道头充电的电瓶车着火了', '楼道头可不可以充电哦，物业说要着火'],
+      ['停电了，人在电梯里面出不来', '停电的时候人在电梯里面会不会掉下去哦'],
+    ]);
+  });
+
+  it('takes a sunset, a sigh of 救命 and fainting from anger as figures of speech', () => {
+    contrast([
+      ['对面楼顶烧起来了', '晚霞红透了半边天，像是天烧起来了'],
+      ['救命，电梯关人了', '这个月电费好贵哦，看到单子我血压都上来了，救命'],
+      ['我妈突然晕过去了', '娃娃作业写到十一点，我快被气晕过去了'],
+    ]);
+  });
+
+  it('takes thanks for help just given, or for a repair, as no emergency', () => {
+    contrast([
+      ['电梯门把一个婆婆的手夹住了，拔不出来', '谢谢保安大哥刚刚帮我把卡在电梯门缝里的狗绳剪断了'],
+      ['屋头漏气了，一股味道', '谢谢燃气公司的师傅，漏气那个接头换了，屋头一点味道都没得了'],
+    ]);
+  });
+
+  it('reads 现在 that tells of a repair awaited or of the aftermath as no danger now', () => {
+    contrast([
+      ['配电箱现在还在冒烟', '上周报的那个冒烟的配电箱现在还是没人来换'],
+      ['那个工人被电到了，现在倒在地上', '请问昨天那个被电到的工人现在怎么样了'],
+    ]);
+  });
+});
+
+describe('the emergency detector on notices, rumours, deadlines and hardships that name a danger', () => {
+  it('takes a safety notice, a rumour denied and a question of how long as no emergency', () => {
+    contrast([
+      ['屋头有人一氧化碳中毒了', '【安全提示】一氧化碳中毒高发季节，烧炭取暖一定要开窗'],
+      ['东湖公园有人落水了', '群里有人说东湖公园淹死人了，我问了保安说根本没得这回事'],
+      ['娃娃被狗咬了，腿上在流血', '被狗咬了要在几个小时之内打疫苗啊'],
+    ]);
+  });
+
+  it('takes what a passer-by would suffer, and someone already taken away, as no emergency now', () => {
+    contrast([
+      ['有个人栽进井里去了', '井盖不见了，黑黢黢一个洞，晚上走路要栽进去'],
+      ['楼下有个大爷晕倒了', '刚才楼下有个大爷晕倒了，120已经拉走了，那个路口太晒了'],
+    ]);
+  });
+
+  it('takes thanks for getting someone out as no emergency', () => {
+    contrast([['娃娃的头卡在栏杆里了，拔不出来', '谢谢消防员叔叔把我家卡在栏杆里的娃娃的头弄出来了']]);
+  });
+
+  it('takes a hot phone, a bleeding heart, unpaid workers and a sigh of 救救我们 as figures of speech', () => {
+    contrast([
+      ['手机充电的时候爆炸了', '我那个手机烫得要爆炸了，打游戏打的'],
+      ['他头上在流血', '今天股市一片绿，我的心在滴血'],
+      ['我们几个工人被困在地下室了', '老板跑路了，我们几十个工人被困在这里，工资一分没拿到'],
+      ['救救我们，楼下着火了', '隔壁天天吵架摔东西，我都快被逼疯了，救救我们吧'],
+    ]);
+  });
+
+  it('finds someone floating, said with the Sichuanese 漂起', () => {
+    contrast([['小区池塘里有个娃娃脸朝下漂起的', '小区池塘里有好多塑料袋漂起的']]);
+  });
+
+  it('masks cars standing in water and a button that does nothing, for the learned score', () => {
+    for (const text of ['地下车库进水了，好多车泡在水里', '2单元的电梯按了没反应，停在一楼不动，走楼梯好累'])
+      expect(both(text), text).toEqual({ rules: false, learned: false });
+  });
+});
+
+describe('the emergency detector on smells with a source, rescues done and words used as figures', () => {
+  it('takes a smell whose source is named, or a gas alarm with no smell, as no gas', () => {
+    contrast([
+      ['楼道一股刺鼻的味道，熏得头痛', '楼上在刷油漆，整个楼道一股刺鼻的味道，熏得头痛'],
+      ['燃气报警器响了，一股煤气味', '燃气泄漏报警器响了但是闻不到味道是咋回事'],
+      ['燃气报警器响了，闻不到味道，管子在呲呲响', '燃气报警器响了，闻不到味道'],
+    ]);
+  });
+
+  it('takes people rescued safely, a part replaced or a pipe that is fine as no emergency now', () => {
+    contrast([
+      ['5栋电梯发生困人事件', '5栋电梯今日上午发生困人事件，人员已安全救出，请督促维保单位彻查原因'],
+      ['路边的电线杆在冒火花', '刚才路边的电线杆冒了几下火花，供电所的人已经来了，把那截线换了'],
+      ['燃气管子被装修工人刮破了，一股味', '燃气管子外面的保护套被装修工人刮破了，管子没事，想找人来看看'],
+    ]);
+  });
+
+  it('takes a question of who is responsible as no emergency', () => {
+    contrast([['车棚烧起来了', '那个烧起来的车棚是哪个负责重新修啊']]);
+  });
+
+  it('takes hands on fire at mahjong, speechless mouths, hearts and meetings in a lift as figures', () => {
+    contrast([
+      ['他的手着火了', '今天麻将打得我手都要起火了，连胡三把'],
+      ['老人突然说不出话了', '中午那顿冒菜吃得我满头大汗，嘴巴麻得说不出话'],
+      ['我爸心脏病犯了，倒在地上', '对面工地的打桩机震得我心脏病都要出来了'],
+      ['我在电梯里出不来了', '我在电梯里碰到了初恋，尴尬得想原地消失'],
+      ['救命，有人掉河里了', '这个月房贷一交，我整个人都被掏空了，救命'],
+    ]);
+  });
+
+  it('finds a leaking lamp post that knocked something down', () => {
+    contrast([['路灯杆漏电，一只狗碰了就倒了，旁边还有小孩子在玩', '路灯杆的漏电保护器坏了，一直没人修']]);
+  });
+});
+
+describe("the emergency detector on the district's own words said of no emergency", () => {
+  it('takes a collapse that may come at any moment, with the tenants gone, or a pavement that sank, as none', () => {
+    contrast([
+      ['那栋老楼的阳台塌了，下面还有人', '那栋老楼的阳台看起来随时要塌，下面的住户已经搬走了'],
+      ['锦华路的围墙塌了，压到两个路人', '锦华路有一段人行道塌了个坑，已经围起来了'],
+    ]);
+  });
+
+  it('takes lessons, cartoons, near misses and likenesses as no emergency', () => {
+    contrast([
+      ['消防员在楼下喊，说楼上还有人被困在火场里', '消防员来学校讲课，说被困在火场里要用湿毛巾捂住口鼻'],
+      ['快来救人，有人掉河里了', '娃娃看了消防车救人的动画片，说长大了要当消防员'],
+      ['厨房的高压锅爆炸了，我妈受伤了', '我家那个高压锅今天差点爆炸，吓死我了'],
+      ['对面楼爆炸了', '今年的跨年烟花好漂亮，整个天都在爆炸一样'],
+      ['救命，楼下那个狗把娃娃咬了', '救命，楼下那个狗从早叫到晚'],
+    ]);
+  });
+
+  it('takes which number to call and what an extinguisher can do as questions', () => {
+    contrast([
+      ['我被困在电梯里了，快打119', '被困在电梯里打119还是96333？'],
+      ['楼道里电器着火了', '楼道灭火器上写的“干粉”能不能灭电器着火？'],
+    ]);
+  });
+
+  it('takes people out at last, a fire caught in time and an alarm with no smell as none', () => {
+    contrast([
+      ['被困在电梯里的我们出不来了', '👍谢谢师傅，被困在电梯里的我们终于出来了'],
+      ['锅里的油烧起来了，火窜到抽油烟机上了', '做饭忘了关火，锅都烧干了，幸好闻到糊味及时关了'],
+      ['家里燃气报警器响了，一股煤气味', '请问家里燃气报警器响了但是没有煤气味，是不是坏了'],
+    ]);
+  });
+
+  it('finds water up to the knees in a home with someone frail, not in the street', () => {
+    contrast([
+      [
+        '一楼的水已经到膝盖了，还在涨，我奶奶腿脚不方便走不了',
+        '东光社区门口的水都到膝盖了，小孩子上学过不去',
+      ],
+    ]);
+  });
+});
+
+describe('the emergency detector on warnings, lessons, play and figures that use the district words', () => {
+  it('takes hazard wording, warnings and what someone learnt as no emergency', () => {
+    contrast([
+      ['楼道里的电动车起火了', '楼道存在电动车停放充电现象，极易引发起火，请加强管理'],
+      ['有人被困在路上的车里出不来了', '天气预报说今天有暴雨，大家出门注意别被困在路上'],
+      ['娃娃被困在电梯里了', '娃娃说今天在学校学了被困在电梯里要怎么办，讲得头头是道'],
+    ]);
+  });
+
+  it('takes questions about services or what one may do, and a device name, as no emergency', () => {
+    contrast([
+      ['有人受伤了，快叫救护车', '有人受伤了社区能提供轮椅借用吗'],
+      ['有个人触电了，倒在地上', '触电的人能不能直接用手去拉？'],
+      ['燃气泄漏了，一股味道', '请问燃气泄漏报警器一般装在哪个位置？'],
+    ]);
+    // the gas before the device's name still counts
+    expect(emergency('燃气泄漏报警器一直在响，屋头一股怪味')).toBe(true);
+  });
+
+  it('reads 上周还困人了 as the past, and a harm already done given as a reason for a repair as none now', () => {
+    contrast([
+      ['电梯又困人了，里面有个老人', '电梯老是出问题，上周还困人了，能不能换个维保公司'],
+      ['有个小孩绊倒受伤了，头在流血', '游乐区的地垫翘起来了，已经有小孩绊倒受伤，请尽快修一下'],
+    ]);
+  });
+
+  it('takes a smoking box switched off as put right', () => {
+    contrast([['路灯箱子在冒烟', '上午说的那个冒烟的路灯箱子，供电所已经断电了，现在不冒了']]);
+  });
+
+  it('takes money, chat groups, food, play, mosquitoes and mahjong as figures of speech', () => {
+    contrast([
+      ['小区的老房子坍塌了，有人被压', '股市今天暴跌，我的账户坍塌了'],
+      ['小区的配电房爆炸了', '我们小区的群今天快爆炸了，都在讨论停车费涨价'],
+      ['厨房的锅爆炸了', '今天的火锅辣到爆炸🌶️🔥'],
+      ['有个小孩掉河里了，在喊救命', '小区里的小朋友在玩警察抓小偷，一直喊救命救命'],
+      ['救命啊，娃娃被狗咬了', '我家娃娃被蚊子咬了好多包，救命啊这个天'],
+      ['救命，有人晕倒了', '打麻将连输十把，救命😭'],
+    ]);
+  });
+});
+
+describe('the emergency detector on roads, trees, walls and wires that hurt someone', () => {
+  it('finds people carried off, tipped into water or fallen into a hole, but not a car that did not fall in', () => {
+    contrast([
+      ['下水道盖子被冲开了，有个人被水冲进去了', '下水道盖子被冲开了，水往外冒'],
+      ['一个人在湖边钓鱼，突然就歪到水里了，没浮起来', '一个人在湖边钓鱼，钓了一下午'],
+      ['路边那个坑积满了水，一个骑车的栽进去就没起来', '路中间陷下去一个坑，还好没车掉进去，已经放了锥桶'],
+    ]);
+  });
+
+  it('finds something fallen on a car with someone in it, or on a visitor', () => {
+    contrast([
+      ['大树倒下来压到一辆小车，车头头还坐得有人，门打不开', '大树倒下来压到一辆小车，车主还没来'],
+      ['公园一棵大树突发倒伏，压住一名游客', '公园一棵大树突发倒伏，压住了围栏'],
+    ]);
+  });
+
+  it('finds a wall shedding bricks with families inside, someone knocked down by a wire, someone climbing out', () => {
+    contrast([
+      ['老房子的墙在掉砖头，裂缝越来越大，屋头还住着好几家人', '隔壁那栋危房已经没人住了，墙一直在往外鼓'],
+      ['那根电线耷在铁栏杆上，有个娃娃摸了一下就遭打倒了', '那根电线耷在铁栏杆上，好久没人管了'],
+      ['楼上阳台有个老人在往外爬，家里人不在', '楼上阳台有个老人在晒被子'],
+    ]);
+  });
+
+  it('finds a gas hose come off, and the people in a lift that fell', () => {
+    contrast([
+      ['厨房的软管掉了，一直在呼呼的往外冒气，一股臭味', '厨房的软管老化了，想换一根'],
+      ['电梯一下子掉到底了，里面的人喊不出来', '电梯一下子掉到底了，好在里面没人'],
+    ]);
+  });
+
+  it('takes a drunk who snores and a cramp in shallow water as no emergency', () => {
+    contrast([
+      ['我老汉儿倒在沙发上叫不醒，嘴唇发紫', '我老汉儿喝醉了睡在沙发上叫都叫不醒，呼噜打得震天响'],
+      ['有人游泳的时候腿抽筋了，在水里扑腾', '今天游泳的时候腿抽筋了，还好在浅水区'],
+    ]);
+  });
+});

@@ -1,6 +1,8 @@
 // The emergency detector: people or property in danger now, found by patterns; worries, past events and drills are not.
 import {
+  AFTERMATH,
   CALL_NUMBER,
+  CITED_HARM,
   DANGER_CUES,
   DENIED,
   DENIED_AFTER,
@@ -14,7 +16,9 @@ import {
   HOW_TO_FIRST,
   HYPOTHETICAL,
   JOKE_OR_CHASE,
+  LEAK_HEARD,
   LOOK_ALIKES,
+  NO_SMELL,
   NOBODY,
   PAST,
   PEOPLE_KINDS,
@@ -27,6 +31,7 @@ import {
   SOMEWHERE,
   STILL_GOING,
   THANKED,
+  WHEN_ASKED,
 } from './emergency-words.ts';
 
 export interface EmergencyFinding {
@@ -68,7 +73,11 @@ const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0,
  * around them. The words before are read up to the last character of the match, so a pattern
  * that starts at a person (下面有人走，担心哪天掉下来) is judged by what comes before its danger.
  */
-function happeningNow(text: string, plain: string, at: number, end: number, kind: string): boolean {
+function happeningNow(masked: string, unmasked: string, at: number, end: number, kind: string): boolean {
+  // 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger
+  const blank = (x: string) => '□'.repeat(x.length);
+  const text = masked.replace(AFTERMATH, blank);
+  const plain = unmasked.replace(AFTERMATH, blank);
   const last = Math.max(at, end - 1);
   const [cs, ce] = span(text, last, CLAUSE_END);
   const [ss, se] = span(text, last, SENTENCE_END);
@@ -85,8 +94,17 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
   if (HINDERED_AFTER.test(text.slice(end))) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
-  if ((RESOLVED.test(plain) || THANKED.test(text)) && !now) return false;
+  if (RESOLVED.test(plain) && !now) return false;
+  // thanks said 刚刚 or 刚才 are for help just given, not for a danger now
+  if (THANKED.test(text) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
+  // a question about a kind of moment: 电梯停电的时候人在里面会不会掉下去
+  if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
+    return false;
   if (FALSE_ALARM.test(plain)) return false;
+  if (CITED_HARM.test(sentence) && !PRESENT_STRONG.test(sentence)) return false;
+  // a gas leak named with no smell and no hiss: 燃气泄漏报警器响了但是闻不到味道
+  const gas = kind === 'gas' || (kind === 'district' && text.slice(at, end).includes('气'));
+  if (gas && NO_SMELL.test(plain.slice(ss, se)) && !LEAK_HEARD.test(plain.slice(ss, se))) return false;
   if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if (HABIT.test(clause)) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
