@@ -1,9 +1,9 @@
 // Stage 1, collect (问题收集): a report becomes a call with a parsed draft; the street gets
 // a triage card; an emergency goes straight in front of the office and the leaders.
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { District, Tier } from '../config/district.ts';
-import type { Call } from '../db/schema.ts';
+import type { Call, Database } from '../db/schema.ts';
 import { draftCard, triageCard } from './cards/collect.ts';
 import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
@@ -43,16 +43,19 @@ export function parserFor(d: District) {
   return p;
 }
 
-/** The next `n` numbers of the day, in order: JJ-20261127-0001, … (one statement). */
-async function nextCallNos(w: Work, n: number): Promise<string[]> {
-  const day = formatShanghai(w.now).slice(0, 10).replaceAll('-', '');
-  const row = await w.trx
+/**
+ * The next `n` numbers of the day, in order: JJ-20261127-0001, … (one statement). The counter is
+ * one row every report of the day updates, so who holds its lock holds up every other writer.
+ */
+async function nextCallNos(db: Kysely<Database>, ctx: Ctx, now: Date, n: number): Promise<string[]> {
+  const day = formatShanghai(now).slice(0, 10).replaceAll('-', '');
+  const row = await db
     .insertInto('call_numbers')
     .values({ day, last: n })
     .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ last: eb('call_numbers.last', '+', n) })))
     .returning('last')
     .executeTakeFirstOrThrow();
-  const prefix = `${w.ctx.district.district.call_prefix}-${day}-`;
+  const prefix = `${ctx.district.district.call_prefix}-${day}-`;
   return Array.from({ length: n }, (_, i) => `${prefix}${String(row.last - n + 1 + i).padStart(4, '0')}`);
 }
 
@@ -220,11 +223,18 @@ export async function report(
  */
 export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
   const d = ctx.district;
+  // The day's numbers are taken in a statement of their own, before the transaction, so writers
+  // side by side do not queue on the counter's lock for the length of each other's transactions
+  // (with four drain workers they did, most of the time). A transaction that then fails leaves
+  // its numbers unused, a gap as a sequence would leave. A rehearsal, or work already inside a
+  // transaction, takes them in its own transaction, after the reads.
+  const early =
+    ctx.rehearse || ctx.db.isTransaction
+      ? null
+      : await nextCallNos(ctx.db, ctx, ctx.clock.now(), items.length);
   return runWork(ctx, items[0].actor, items[0].origin, async (w) => {
-    // the day's counter is one row every report of the day updates: taken after the reads, so
-    // its lock is held over the writes only
     const found = await findDuplicates(w, items);
-    const nos = await nextCallNos(w, items.length);
+    const nos = early ?? (await nextCallNos(w.trx, ctx, w.now, items.length));
     const duplicates = found.map((f) =>
       f && 'earlier' in f ? { no: nos[f.earlier], location: f.location } : f,
     );

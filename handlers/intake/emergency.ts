@@ -59,9 +59,62 @@ function span(text: string, at: number, end: RegExp): [number, number] {
   return [s, e];
 }
 
+/** Where the group opening at `open` closes (escapes and character classes skipped). */
+function closing(src: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `src` with its capturing groups made non-capturing. */
+function uncaptured(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(' && src[i + 1] !== '?') {
+      out += '(?:';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * A pattern that starts by looking behind (救命 after 吵, 塌 with nobody before it) is tried at
+ * every character, the look behind first; checking first that what follows it can match at all
+ * lets most characters go at once. The same matches, several times faster on such patterns.
+ */
+export function lookAheadFirst(re: RegExp): RegExp {
+  const src = re.source;
+  if (!src.startsWith('(?<=') && !src.startsWith('(?<!')) return re;
+  const end = closing(src, 0);
+  const rest = src.slice(end + 1);
+  if (end < 0 || !rest) return re;
+  return new RegExp(`(?=${uncaptured(rest)})${src}`, re.flags);
+}
+
+const LOOK_ALIKES_FAST = LOOK_ALIKES.map(lookAheadFirst);
+
 export function maskLookAlikes(text: string): string {
   let out = text;
-  for (const re of LOOK_ALIKES) out = out.replace(re, (x) => '□'.repeat(x.length));
+  for (const re of LOOK_ALIKES_FAST) out = out.replace(re, (x) => '□'.repeat(x.length));
   return out;
 }
 
