@@ -212,7 +212,9 @@ export async function lineLength(db: Q, r: Pick<OutboxRow, 'platform' | 'chat_id
  * Messages in `head`'s chat that could travel with it: pending, due, in no batch, not waiting for
  * an older row of their own call (other than the head). Under a flood: routine rows after it.
  * With `coalesce`: rows of these message kinds written within `withinMs` of it, before or after,
- * urgent or not (timer messages falling due together).
+ * urgent or not (timer messages falling due together). Each with only what says whether it merges
+ * (its message's kind, call, pictures, privacy, urgency and @-mentions): the rows that do are read
+ * whole once, as they join (joinBatch).
  */
 export async function mergeCandidates(
   db: Q,
@@ -221,7 +223,17 @@ export async function mergeCandidates(
 ) {
   let q = db
     .selectFrom('outbox as c')
-    .selectAll()
+    .select([
+      'c.id',
+      sql<{
+        message: Record<string, unknown>;
+      }>`jsonb_build_object('message', jsonb_strip_nulls(jsonb_build_object(
+        'kind', c.payload->'message'->'kind', 'callNo', c.payload->'message'->'callNo',
+        'images', c.payload->'message'->'images', 'private', c.payload->'message'->'private',
+        'urgent', c.payload->'message'->'urgent', 'mentions', c.payload->'message'->'mentions')))`.as(
+        'payload',
+      ),
+    ])
     .where('c.state', '=', 'pending')
     .where('c.platform', '=', head.platform)
     .where('c.chat_id', '=', head.chat_id)
@@ -345,7 +357,7 @@ export interface SentRecord {
 }
 
 /**
- * Rows delivered as one platform message (a batch: its head and members), in one transaction:
+ * Rows delivered as one platform message (a batch: its head and members), in one statement:
  * each marked sent with the message's id, and each chat message remembered. Rows already sent
  * (by a worker that took over a lapsed claim) are left as they are and not remembered twice.
  */
@@ -354,42 +366,27 @@ export async function markSent(
   ids: string[],
   o: { at: Date; platformMessageId: string | null; remember?: SentRecord[] },
 ): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
-    const done = await trx
-      .updateTable('outbox')
-      .set((eb) => ({
-        state: 'sent',
-        sent_at: o.at,
-        platform_message_id: o.platformMessageId,
-        attempts: eb('attempts', '+', 1),
-        lease_owner: null,
-      }))
-      .where('id', 'in', ids)
-      .where('state', '=', 'pending')
-      .returning(['id', 'platform', 'chat_id'])
-      .execute();
-    const marked = new Set(done.map((d) => d.id));
-    const remember = (o.remember ?? []).filter((r) => marked.has(r.outboxId));
-    if (remember.length && o.platformMessageId) {
-      const where = new Map(done.map((d) => [d.id, d]));
-      await trx
-        .insertInto('sent_messages')
-        .values(
-          remember.map((r) => ({
-            outbox_id: r.outboxId,
-            platform: where.get(r.outboxId)!.platform,
-            chat_id: where.get(r.outboxId)!.chat_id,
-            platform_message_id: o.platformMessageId!,
-            call_id: r.callId,
-            card_kind: r.cardKind,
-            assignment_id: r.assignmentId,
-            created_at: o.at,
-          })),
-        )
-        .execute();
-    }
-    return [...marked];
-  });
+  // one statement (the update and the insert as parts of it, so both or neither): a coalesced
+  // message marks its dozens of rows with one round trip instead of four
+  const remember = o.platformMessageId ? (o.remember ?? []) : [];
+  const r = await sql<{ id: string }>`
+    with done as (
+      update outbox set state = 'sent', sent_at = ${o.at}, platform_message_id = ${o.platformMessageId},
+             attempts = attempts + 1, lease_owner = null
+      where id = any(${ids}::bigint[]) and state = 'pending'
+      returning id, platform, chat_id),
+    kept as (
+      insert into sent_messages (outbox_id, platform, chat_id, platform_message_id, call_id, card_kind,
+                                 assignment_id, created_at)
+      select k.outbox_id, d.platform, d.chat_id, ${o.platformMessageId}::text, k.call_id, k.card_kind,
+             k.assignment_id, ${o.at}::timestamptz
+      from unnest(${remember.map((x) => x.outboxId)}::bigint[], ${remember.map((x) => x.callId)}::bigint[],
+                  ${remember.map((x) => x.cardKind)}::text[], ${remember.map((x) => x.assignmentId)}::bigint[])
+             with ordinality as k(outbox_id, call_id, card_kind, assignment_id, ord)
+      join done d on d.id = k.outbox_id
+      order by k.ord)
+    select id from done`.execute(db);
+  return r.rows.map((x) => String(x.id));
 }
 
 // --- the relay's questions -------------------------------------------------------------------

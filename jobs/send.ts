@@ -177,8 +177,8 @@ async function batchOf(deps: SendDeps, head: ClaimedRow): Promise<OutboxRow[]> {
   if (head.decided) return [head, ...(await batchMembers(ctx.db, head.id))];
   const key = mergeKey((head.payload as { message: Message }).message);
   if (!key) return [head];
-  const sameKey = (c: OutboxRow) => mergeKey((c.payload as { message: Message }).message) === key;
-  let same: OutboxRow[];
+  const sameKey = (c: { payload: unknown }) => mergeKey((c.payload as { message: Message }).message) === key;
+  let same: { id: string }[];
   if (key === COALESCED) {
     const withinMs = ctx.district.escalation.coalesce_seconds * 1000;
     if (!withinMs) return [head];
