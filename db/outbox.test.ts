@@ -11,6 +11,7 @@ import { sayOnLark } from '../test/world.ts';
 import {
   batchMembers,
   blockedBy,
+  claimOrRead,
   claimRow,
   joinBatch,
   markFailed,
@@ -103,6 +104,18 @@ describe('a chat line', () => {
     expect(await claim(u4)).toMatchObject({ id: u4.id });
     expect(await claim(r2)).toMatchObject({ id: r2.id });
     expect(await claim(r5)).toBeUndefined();
+  });
+
+  it('says in the same statement why a row cannot be claimed: held, sent, or not there', async () => {
+    const r = await put({ call: calls[0] });
+    const o = (owner: string) => ({ owner, until: soon(), now: now() });
+    expect((await claimOrRead(t.db, r.id, o('w1'))).claimed).toMatchObject({ id: r.id, lease_owner: 'w1' });
+    const held = await claimOrRead(t.db, r.id, o('w2'));
+    expect(held.claimed).toBeUndefined();
+    expect(held.row).toMatchObject({ id: r.id, state: 'pending', lease_owner: 'w1' });
+    await sent(r);
+    expect((await claimOrRead(t.db, r.id, o('w2'))).row).toMatchObject({ id: r.id, state: 'sent' });
+    expect(await claimOrRead(t.db, '999999999', o('w2'))).toEqual({});
   });
 
   it('lets only the worker holding a claim renew it, and a lapsed claim be taken', async () => {

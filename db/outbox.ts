@@ -53,10 +53,6 @@ export async function stillPending(db: Q, ids: string[]): Promise<Set<string>> {
   return new Set(rows.map((r) => String(r.id)));
 }
 
-export function outboxRow(db: Q, id: string): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** The newest row's id ('0' when none): rows written after it have greater ids. */
 export async function newestRowId(db: Q): Promise<string> {
   const row = await db
@@ -176,18 +172,35 @@ export async function claimRow(
   id: string,
   o: { owner: string; until: Date; now: Date },
 ): Promise<ClaimedRow | undefined> {
-  const r = await sql<OutboxRow & { decided_before: string | null }>`
-    with prev as (select id, merged_into from outbox where id = ${id})
-    update outbox set available_at = ${o.until}, lease_owner = ${o.owner},
-      merged_into = coalesce(outbox.merged_into, outbox.id)
-    from prev
-    where outbox.id = prev.id and outbox.state = 'pending' and outbox.available_at <= ${o.now}
-      and ${notMember('outbox')} and not exists (${blockers('outbox')})
-    returning outbox.*, prev.merged_into as decided_before`.execute(db);
+  return (await claimOrRead(db, id, o)).claimed;
+}
+
+/**
+ * claimRow, and when the row cannot be claimed, the row as it stood (undefined: no such row), in
+ * the same statement: a send job that finds its row already sent, merged or held learns why
+ * without asking again.
+ */
+export async function claimOrRead(
+  db: Q,
+  id: string,
+  o: { owner: string; until: Date; now: Date },
+): Promise<{ claimed?: ClaimedRow; row?: OutboxRow }> {
+  const r = await sql<OutboxRow & { decided_before: string | null; claimed: boolean }>`
+    with prev as (select * from outbox where id = ${id}),
+    taken as (
+      update outbox set available_at = ${o.until}, lease_owner = ${o.owner},
+        merged_into = coalesce(outbox.merged_into, outbox.id)
+      from prev
+      where outbox.id = prev.id and outbox.state = 'pending' and outbox.available_at <= ${o.now}
+        and ${notMember('outbox')} and not exists (${blockers('outbox')})
+      returning outbox.*, prev.merged_into as decided_before)
+    select taken.*, true as claimed from taken
+    union all
+    select prev.*, null, false from prev where not exists (select 1 from taken)`.execute(db);
   const row = r.rows[0];
-  if (!row) return undefined;
-  const { decided_before, ...rest } = row;
-  return { ...rest, decided: decided_before !== null };
+  if (!row) return {};
+  const { decided_before, claimed, ...rest } = row;
+  return claimed ? { claimed: { ...rest, decided: decided_before !== null } } : { row: rest as OutboxRow };
 }
 
 /** An older row the given one waits for, if any. */

@@ -15,14 +15,13 @@ import {
   batchMembers,
   blockedBy,
   type ClaimedRow,
-  claimRow,
+  claimOrRead,
   joinBatch,
   type LineRow,
   lineLength,
   markFailed,
   markSent,
   mergeCandidates,
-  outboxRow,
   releaseClaim,
   scheduleRetry,
 } from '../db/outbox.ts';
@@ -135,7 +134,7 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
   if (deps.inFlight.has(outboxId)) return 'busy';
   deps.inFlight.add(outboxId);
   try {
-    const claimed = await claimRow(ctx.db, outboxId, {
+    const { claimed, row } = await claimOrRead(ctx.db, outboxId, {
       owner: deps.owner,
       until: new Date(Date.now() + deps.leaseMs),
       now: outboxNow(ctx),
@@ -145,8 +144,7 @@ export async function sendOutboxJob(deps: SendDeps, data: SendJobData, job: Job)
       await releaseClaim(ctx.db, claimed.id, outboxNow(ctx));
       return 'not_ready';
     }
-    // Not ours to send now; find out why (the common case took one statement above).
-    const row = await outboxRow(ctx.db, outboxId);
+    // Not ours to send now; why (the same statement read the row as it stood).
     if (!row) return 'done';
     // Already sent or failed: a duplicate job, or one whose worker died before handing on. A row
     // that went in another's message needs none: the message's own row handed on (its jobs and
