@@ -7,7 +7,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { defaultDistrictPath, loadDistrict } from '../config/district.ts';
 import { readCorpus } from './intake/corpus.ts';
 import { features } from './intake/features.ts';
-import { loadModel, modelFromJSON, trainModel, WEIGHTS_URL, winkOdds } from './intake/model.ts';
+import { loadModel, modelFromJSON, tokenIds, trainModel, WEIGHTS_URL, winkOdds } from './intake/model.ts';
 import { normalise } from './intake/normalize.ts';
 import { cleanText, createParser, LOW_CONFIDENCE } from './intake.ts';
 
@@ -66,6 +66,8 @@ describe('the learned model', () => {
       const ours = model.odds(tokens);
       for (const [label, v] of winkOdds(json, tokens))
         expect(ours.get(label), `${text} ${label}`).toBeCloseTo(v, 9);
+      // the parser hands the models numbered tokens (looked up once for all three): the same odds
+      expect(model.odds(tokenIds(tokens))).toEqual(ours);
     }
   });
 
