@@ -125,12 +125,9 @@ const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0,
  * Whether the danger words from `at` to `end` speak of something happening now, by the words
  * around them. The words before are read up to the last character of the match, so a pattern
  * that starts at a person (下面有人走，担心哪天掉下来) is judged by what comes before its danger.
+ * `text` and `plain` are the masked and unmasked message with the aftermath blanked (withoutAftermath).
  */
-function happeningNow(masked: string, unmasked: string, at: number, end: number, kind: string): boolean {
-  // 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger
-  const blank = (x: string) => '□'.repeat(x.length);
-  const text = masked.replace(AFTERMATH, blank);
-  const plain = unmasked.replace(AFTERMATH, blank);
+function happeningNow(text: string, plain: string, at: number, end: number, kind: string): boolean {
   const last = Math.max(at, end - 1);
   const [cs, ce] = span(text, last, CLAUSE_END);
   const [ss, se] = span(text, last, SENTENCE_END);
@@ -177,6 +174,9 @@ const GLOBAL_CUES = Object.entries(DANGER_CUES).map(
   ([kind, re]) => [kind, new RegExp(re.source, 'g')] as const,
 );
 
+/** 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger. */
+const withoutAftermath = (s: string) => s.replace(AFTERMATH, (x) => '□'.repeat(x.length));
+
 /**
  * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
  * question makes an emergency. `districtWords` (the district file's emergency_words) are cues too.
@@ -188,9 +188,12 @@ export function emergencyDetector(districtWords: readonly string[]): EmergencyDe
     const cues: string[] = [];
     const at: number[] = [];
     const mentioned: string[] = [];
+    // the message as the judgement reads it: blanked once, when a cue first matches
+    let judged: [string, string] | undefined;
     const consider = (kind: string, i: number, end: number) => {
       if (!mentioned.includes(kind)) mentioned.push(kind);
-      if (happeningNow(text, normalised, i, end, kind)) {
+      judged ??= [withoutAftermath(text), withoutAftermath(normalised)];
+      if (happeningNow(judged[0], judged[1], i, end, kind)) {
         if (!cues.includes(kind)) cues.push(kind);
         at.push(i);
       }
