@@ -411,11 +411,13 @@ export function createRouter(ctx: Ctx, opts: RouterOptions = {}): Router {
     const rows = await ctx.db
       .selectFrom('sent_messages as s')
       .innerJoin('outbox as o', 'o.id', 's.outbox_id')
-      .select(['o.payload', 's.chat_id'])
+      .select(['o.id', 'o.payload', 's.chat_id'])
+      .distinctOn('o.id')
       .where('s.platform', '=', inbound.platform)
       .where('s.platform_message_id', '=', inbound.messageId!)
       .orderBy('o.id')
       .execute();
+    // a row written already merged is remembered once for each call it names
     const parts = rows.flatMap((r) => (r.payload as { message?: Message }).message ?? []);
     const message = parts.length > 1 ? mergeMessages(parts) : parts[0];
     return message ? { message, chatId: rows[0].chat_id } : undefined;

@@ -41,6 +41,21 @@ export async function queuedWithPrefix(db: Q, prefix: string): Promise<boolean> 
 
 // --- reading -----------------------------------------------------------------------------------
 
+/** Which of these calls have a row still waiting in one of these chats: `platform|chat|call`. */
+export async function waitingCalls(
+  db: Q,
+  chats: { platform: string; chatId: string }[],
+  callIds: string[],
+): Promise<Set<string>> {
+  if (!chats.length || !callIds.length) return new Set();
+  const r = await sql<{ platform: string; chat_id: string; call_id: string }>`
+    select distinct o.platform, o.chat_id, o.call_id from outbox o
+      join unnest(${chats.map((c) => c.platform)}::text[], ${chats.map((c) => c.chatId)}::text[]) as l(platform, chat_id)
+        on o.platform = l.platform and o.chat_id = l.chat_id
+    where o.state = 'pending' and o.call_id = any(${callIds}::bigint[])`.execute(db);
+  return new Set(r.rows.map((x) => `${x.platform}|${x.chat_id}|${x.call_id}`));
+}
+
 /** Which of these rows still wait to be sent. */
 export async function stillPending(db: Q, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
@@ -226,8 +241,9 @@ export async function lineLength(db: Q, r: Pick<OutboxRow, 'platform' | 'chat_id
  * an older row of their own call (other than the head). Under a flood: routine rows after it.
  * With `coalesce`: rows of these message kinds written within `withinMs` of it, before or after,
  * urgent or not (timer messages falling due together). Each with only what says whether it merges
- * (its message's kind, call, pictures, privacy, urgency and @-mentions): the rows that do are read
- * whole once, as they join (joinBatch).
+ * (its message's kind, call, pictures, privacy, urgency and @-mentions) and how many calls it
+ * names (`calls`: a row written already merged names several): the rows that do are read whole
+ * once, as they join (joinBatch).
  */
 export async function mergeCandidates(
   db: Q,
@@ -246,6 +262,7 @@ export async function mergeCandidates(
         'urgent', c.payload->'message'->'urgent', 'mentions', c.payload->'message'->'mentions')))`.as(
         'payload',
       ),
+      sql<number>`coalesce(jsonb_array_length(c.payload->'calls'), 1)`.as('calls'),
     ])
     .where('c.state', '=', 'pending')
     .where('c.platform', '=', head.platform)

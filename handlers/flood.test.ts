@@ -6,7 +6,7 @@ import type { Call } from '../db/schema.ts';
 import { draftCard, triageCard } from './cards/collect.ts';
 import { dispatchRequestCard } from './cards/dispatch.ts';
 import { isMerged, lineWarning, MERGE_LIMIT, mergeKey, mergeMessages, pressedUpdate } from './flood.ts';
-import { notice } from './messages.ts';
+import { type Message, notice } from './messages.ts';
 
 const d = loadDistrict();
 const call = (n: number, o: Partial<Call> = {}): Call =>
@@ -79,6 +79,30 @@ describe('a merged message', () => {
     expect(mergeMessages([one])).toBe(one);
     expect(() => mergeMessages([one, triageCard(d, call(2), suggested)])).toThrow(/cannot merge/);
     expect(MERGE_LIMIT).toBeGreaterThan(3);
+  });
+});
+
+describe('timer messages already merged', () => {
+  const remind = (n: number): Message => ({
+    kind: n % 2 ? 'remind' : 'escalate',
+    tone: n % 2 ? 'warning' : 'danger',
+    callNo: `JJ-20261202-${String(n).padStart(4, '0')}`,
+    title: `催办：JJ-20261202-${String(n).padStart(4, '0')} 报到时限将到`,
+    fields: [{ label: '问题', value: `晨辉路${n}号路灯不亮` }],
+    buttons: [
+      { label: '报到', command: `报到 JJ-20261202-${String(n).padStart(4, '0')} cgw`, style: 'primary' },
+    ],
+    ...(n === 4 ? { urgent: true, mentions: [{ personId: '9', name: '城管负责人' }] } : {}),
+  });
+  it('merge on: lines, buttons, count and words as if merged from the calls at once', () => {
+    const calls = [1, 2, 3, 4, 5].map(remind);
+    const once = mergeMessages(calls);
+    const twice = mergeMessages([mergeMessages(calls.slice(0, 2)), calls[2], mergeMessages(calls.slice(3))]);
+    expect(twice).toEqual(once);
+    expect(once.title).toBe('催办汇总：5 件同时到期');
+    expect(once.urgent).toBe(true);
+    expect(mergeKey(once)).toBe('timers');
+    expect(mergeKey({ ...once, private: true })).toBeUndefined();
   });
 });
 

@@ -6,6 +6,37 @@
 // one message listing the calls. Pure functions of Messages; jobs/ decides when.
 import type { Button, Message } from './messages.ts';
 
+/**
+ * What an outbox message row carries. Timer messages falling due together for one chat are
+ * written as one row already merged, with the calls it names (`calls`); any other row carries
+ * one message about at most one call.
+ */
+export interface OutboxPayload {
+  message: Message;
+  /** a row written already merged: the calls its message names, in its order */
+  calls?: SentCall[];
+  replyTo?: string | null;
+  /** card_update rows: the platform message to change */
+  platformMessageId?: string;
+  /** the platform user who alone should see it */
+  privateTo?: string;
+}
+
+/** One call a sent message names: what it is remembered by, to find a pressed card. */
+export interface SentCall {
+  callId: string | null;
+  kind: string;
+  assignmentId: string | null;
+}
+
+/** The calls a row's message names: those merged into it, or its own. */
+export const callsOf = (payload: unknown, callId: string | null): SentCall[] => {
+  const p = payload as OutboxPayload;
+  return p.calls?.length
+    ? p.calls
+    : [{ callId, kind: p.message.kind, assignmentId: p.message.assignmentId ?? null }];
+};
+
 /** The most calls one merged message names under a flood (a Lark card stays far below its 30 KB). */
 export const MERGE_LIMIT = 20;
 
@@ -27,8 +58,8 @@ interface Rule {
   tone(parts: Message[]): Message['tone'];
   /** one line for a call */
   line(m: Message): string;
-  /** what people can do, in words */
-  text(parts: Message[]): string;
+  /** what people can do, in words (`no`: the first call's number) */
+  text(no: string): string;
   /** the buttons each call keeps */
   keeps(b: Button): boolean;
 }
@@ -44,8 +75,7 @@ const RULES: Record<string, Rule> = {
       [field(m, '类别'), field(m, '地点'), field(m, '对口部门') && `对口部门：${field(m, '对口部门')}`]
         .filter(Boolean)
         .join('｜'),
-    text: (parts) =>
-      `街道将逐条研判处理。发送「查询 编号后四位」查看进度，如「查询 ${short(parts[0].callNo!)}」。`,
+    text: (no) => `街道将逐条研判处理。发送「查询 编号后四位」查看进度，如「查询 ${short(no)}」。`,
     keeps: () => false,
   },
   // the street's new calls to triage
@@ -64,8 +94,8 @@ const RULES: Record<string, Rule> = {
       ]
         .filter(Boolean)
         .join('｜'),
-    text: (parts) => {
-      const n = short(parts[0].callNo!);
+    text: (no) => {
+      const n = short(no);
       return `消息较多，已合并发送。每件可按下方按钮按建议呼叫，或回复：呼叫 ${n} [等级] [部门]、自行处置 ${n}、提交呼应办 ${n}、提交领导 ${n}、撤销 ${n} 理由（${n} 换成各件编号后四位）；发送「查询 ${n}」看单件详情。`;
     },
     keeps: (b) => b.style === 'primary' && !b.needsText,
@@ -77,8 +107,8 @@ const RULES: Record<string, Rule> = {
     title: (n) => `催办汇总：${n} 件同时到期`,
     tone: (parts) => (parts.some((p) => p.tone === 'danger') ? 'danger' : 'warning'),
     line: (m) => [withoutNo(m.title, m.callNo!), clip(field(m, '问题') ?? '', 30)].filter(Boolean).join('｜'),
-    text: (parts) => {
-      const n = short(parts[0].callNo!);
+    text: (no) => {
+      const n = short(no);
       return `以上各件的催办同时到期，合并为一条发送。可按各件按钮报到，或回复「报到 ${n}」「办结 ${n} 办理结果」（${n} 换成各件编号后四位）；发送「查询 ${n}」看单件详情。`;
     },
     keeps: (b) => b.style === 'primary' && !b.needsText,
@@ -94,40 +124,57 @@ const MERGED_KINDS = new Set(Object.values(RULES).map((r) => r.kind));
 /**
  * Which messages merge with which: the same key merges. Only messages about one call, without
  * pictures, not private (those go as they are), of a kind with a rule: timer messages (their
- * @-mentions kept, urgent or not) and, under a flood, routine ones without @-mentions.
+ * @-mentions kept, urgent or not) and, under a flood, routine ones without @-mentions. Timer
+ * messages already merged merge on.
  */
 export function mergeKey(m: Message): string | undefined {
-  if (m.private || !m.callNo || m.images?.length) return undefined;
+  if (m.private || m.images?.length) return undefined;
+  if (m.kind === RULES[COALESCED].kind) return COALESCED;
+  if (!m.callNo) return undefined;
   if (TIMER_KINDS.includes(m.kind)) return COALESCED;
   if (m.urgent || m.mentions?.length) return undefined;
   return RULES[m.kind] && m.kind !== COALESCED ? m.kind : undefined;
 }
 
-/** The most messages that merge into one under this key. */
+/** The kinds of message that coalesce per chat: timer messages, and those already merged. */
+export const COALESCED_KINDS = [...TIMER_KINDS, RULES[COALESCED].kind];
+
+/** The most calls that merge into one message under this key. */
 export const mergeLimit = (key: string) => RULES[key]?.limit ?? 1;
 
 export const isMerged = (m: Message) => MERGED_KINDS.has(m.kind);
 
-/** One message for several of the same key, in the order given (a single one stays as it is). */
+/**
+ * One message for several of the same key, in the order given (a single one stays as it is). A
+ * part already merged brings its lines and buttons as they are.
+ */
 export function mergeMessages(parts: Message[]): Message {
   if (parts.length === 1) return parts[0];
   const key = mergeKey(parts[0]);
   const rule = key ? RULES[key] : undefined;
   if (!rule || parts.some((p) => mergeKey(p) !== key))
     throw new Error(`cannot merge messages of kinds ${[...new Set(parts.map((p) => p.kind))].join(', ')}`);
+  const merged = (p: Message) => p.kind === rule.kind;
   const mentions = [
     ...new Map(parts.flatMap((p) => p.mentions ?? []).map((m) => [m.personId ?? m.name, m])).values(),
   ];
+  const fields = parts.flatMap((p) =>
+    merged(p) ? (p.fields ?? []) : [{ label: p.callNo!, value: rule.line(p) || p.title }],
+  );
   return {
     kind: rule.kind,
-    title: rule.title(parts.length),
+    title: rule.title(fields.length),
     tone: rule.tone(parts),
     ...(parts.some((p) => p.urgent) ? { urgent: true } : {}),
     ...(mentions.length ? { mentions } : {}),
-    fields: parts.map((p) => ({ label: p.callNo!, value: rule.line(p) || p.title })),
-    text: rule.text(parts),
+    fields,
+    text: rule.text(fields[0].label),
     buttons: parts.flatMap((p) =>
-      (p.buttons ?? []).filter(rule.keeps).map((b) => ({ ...b, label: `${short(p.callNo!)} ${b.label}` })),
+      merged(p)
+        ? (p.buttons ?? [])
+        : (p.buttons ?? [])
+            .filter(rule.keeps)
+            .map((b) => ({ ...b, label: `${short(p.callNo!)} ${b.label}` })),
     ),
   };
 }

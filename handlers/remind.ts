@@ -28,6 +28,9 @@ export interface TimerSpec {
   /** when it fires (epoch ms) */
   at: number;
   target: NotifyTarget;
+  /** the unit whose chats it tells, as it stood when queued: timers for one chat share jobs (and
+   * so merged messages); the firing decides again where it goes */
+  unit?: string;
 }
 
 /** Which assignment states still wait for each deadline. */

@@ -49,7 +49,10 @@ export function fireTimers(ctx: Ctx, timers: AnyTimer[]): Promise<TimerOutcome[]
     for (const [i, f] of (await deadlineFirings(w, deadlines)).entries()) firings.set(deadlines[i].id, f);
     for (const [i, f] of (await waitFirings(w, waits)).entries()) firings.set(waits[i].id, f);
     const fired = [...firings.values()].filter((f): f is Fired => typeof f === 'object');
-    await w.toUnits(fired.map((f) => ({ unit: f.unit, message: f.message, callId: f.event.callId })));
+    await w.toUnits(
+      fired.map((f) => ({ unit: f.unit, message: f.message, callId: f.event.callId })),
+      { coalesce: true },
+    );
     await w.events(fired.map((f) => f.event));
     return timers.map((t, i) => {
       if (first.get(t.id) !== i) return 'already';
@@ -66,7 +69,7 @@ export const timerId = (assignmentId: string, kind: TimerSpec['kind'], step: str
 
 type TimedAssignment = Pick<
   Assignment,
-  'id' | 'call_id' | 'state' | 'dispatched_at' | 'ack_due_at' | 'resolve_due_at'
+  'id' | 'call_id' | 'unit_code' | 'state' | 'dispatched_at' | 'ack_due_at' | 'resolve_due_at'
 >;
 
 /**
@@ -92,6 +95,8 @@ export function timersForDeadline(
     due: dueMs,
     at: at.getTime(),
     target,
+    unit:
+      target === 'office' ? district.office.code : target === 'leaders' ? district.leaders.code : a.unit_code,
   });
   const specs: TimerSpec[] = [];
   if (due > from)
@@ -203,7 +208,16 @@ async function deadlineTimers(ctx: Ctx, callIds?: string[]): Promise<TimerSpec[]
   let q = ctx.db
     .selectFrom('assignments as a')
     .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .select(['a.id', 'a.call_id', 'a.state', 'a.dispatched_at', 'a.ack_due_at', 'a.resolve_due_at', 'c.tier'])
+    .select([
+      'a.id',
+      'a.call_id',
+      'a.unit_code',
+      'a.state',
+      'a.dispatched_at',
+      'a.ack_due_at',
+      'a.resolve_due_at',
+      'c.tier',
+    ])
     .where('a.state', 'in', OPEN_STATES);
   if (callIds) q = q.where('a.call_id', 'in', callIds);
   const rows = await q.execute();
@@ -261,7 +275,16 @@ export async function obsoleteTimerIds(ctx: Ctx, callIds: string[]): Promise<str
   const rows = await ctx.db
     .selectFrom('assignments as a')
     .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .select(['a.id', 'a.call_id', 'a.state', 'a.dispatched_at', 'a.ack_due_at', 'a.resolve_due_at', 'c.tier'])
+    .select([
+      'a.id',
+      'a.call_id',
+      'a.unit_code',
+      'a.state',
+      'a.dispatched_at',
+      'a.ack_due_at',
+      'a.resolve_due_at',
+      'c.tier',
+    ])
     .where('a.call_id', 'in', callIds)
     .execute();
   const changes = await ctx.db

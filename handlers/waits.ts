@@ -93,6 +93,8 @@ export interface WaitTimer {
   /** when it fires (epoch ms) */
   at: number;
   target: WaitTarget;
+  /** the unit whose chats it tells, as it stood when queued (see TimerSpec's) */
+  unit?: string;
 }
 
 export const waitTimerId = (callId: string, wait: WaitKind, step: string, since: number) =>
@@ -120,6 +122,7 @@ export function waitTimers(d: District, call: WaitingCall): WaitTimer[] {
     since,
     at: at.getTime(),
     target,
+    unit: target === 'office' ? d.office.code : target === 'leaders' ? d.leaders.code : w.on,
   });
   const timers = w.ladder.map((s, i) =>
     timer(`w${i}`, addDuration(w.since, parseDuration(s.after), { wallClock: w.wallClock }), s.notify),

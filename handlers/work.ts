@@ -4,9 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from '../config/log.ts';
-import { PRIORITY, queueRows } from '../db/outbox.ts';
+import { PRIORITY, queueRows, waitingCalls } from '../db/outbox.ts';
 import type { Database, NewOutboxRow } from '../db/schema.ts';
 import type { Ctx, Effects } from './context.ts';
+import {
+  COALESCED,
+  mergeKey,
+  mergeLimit,
+  mergeMessages,
+  type OutboxPayload,
+  type SentCall,
+} from './flood.ts';
 import type { Message } from './messages.ts';
 import type { Actor } from './people.ts';
 import { keepPersonal, keepPersonalMany, splitPersonal } from './personal.ts';
@@ -35,8 +43,15 @@ export interface Work {
   events(list: NewEvent[]): Promise<string[]>;
   /** to every chat bound to a unit (its Lark group, WeChat room, simulator chat) */
   toUnit(unitCode: string, message: Message, callId?: string | null): Promise<number>;
-  /** several messages to units' chats, in one lookup and one insert; rows written, in order */
-  toUnits(list: { unit: string; message: Message; callId?: string | null }[]): Promise<number>;
+  /**
+   * Several messages to units' chats, in one lookup and one insert; rows written, in order. With
+   * `coalesce`, timer messages for one chat are written as one row already merged (see
+   * coalescedRows).
+   */
+  toUnits(
+    list: { unit: string; message: Message; callId?: string | null }[],
+    opts?: { coalesce?: boolean },
+  ): Promise<number>;
   toChat(
     platform: string,
     chatId: string,
@@ -114,6 +129,67 @@ export const WEBHOOK_EVENTS: Record<string, string> = {
   score_corrected: 'scored',
   archived: 'archived',
 };
+
+interface UnitSend {
+  platform: string;
+  chatId: string;
+  message: Message;
+  callId: string | null;
+}
+
+/**
+ * The rows of timer messages fired together. In each chat, the messages that coalesce (flood.ts's
+ * COALESCED) are written as rows of up to its limit of calls, already merged: 10,000 reminders
+ * due at one instant are then a few hundred rows to write, read back and send, not 10,000. The
+ * send still merges such rows of one chat falling due together. A message whose call has an older
+ * row still waiting in that chat is written on its own and goes after it (a merged row belongs
+ * to no one call, so its line would not hold it back); a chat's only message is written as it is.
+ */
+async function coalescedRows(
+  trx: Transaction<Database>,
+  sends: UnitSend[],
+  row: (m: UnitSend, calls?: SentCall[]) => NewOutboxRow,
+): Promise<NewOutboxRow[]> {
+  const chatKey = (m: Pick<UnitSend, 'platform' | 'chatId'>) => `${m.platform}|${m.chatId}`;
+  const byChat = new Map<string, UnitSend[]>();
+  for (const m of sends) {
+    if (!m.callId || mergeKey(m.message) !== COALESCED) continue;
+    const g = byChat.get(chatKey(m));
+    if (g) g.push(m);
+    else byChat.set(chatKey(m), [m]);
+  }
+  const crowded = [...byChat.values()].filter((g) => g.length > 1);
+  if (!crowded.length) return sends.map((m) => row(m));
+  const waiting = await waitingCalls(
+    trx,
+    crowded.map((g) => g[0]),
+    [...new Set(crowded.flat().map((m) => m.callId!))],
+  );
+  const merged = new Set<UnitSend>();
+  const rows: NewOutboxRow[] = [];
+  const limit = mergeLimit(COALESCED);
+  for (const g of crowded) {
+    const free = g.filter((m) => !waiting.has(`${chatKey(m)}|${m.callId}`));
+    if (free.length < 2) continue;
+    for (let i = 0; i < free.length; i += limit) {
+      const chunk = free.slice(i, i + limit);
+      for (const m of chunk) merged.add(m);
+      rows.push(
+        chunk.length === 1
+          ? row(chunk[0])
+          : row(
+              { ...chunk[0], message: mergeMessages(chunk.map((m) => m.message)), callId: null },
+              chunk.map((m) => ({
+                callId: m.callId,
+                kind: m.message.kind,
+                assignmentId: m.message.assignmentId ?? null,
+              })),
+            ),
+      );
+    }
+  }
+  return [...sends.filter((m) => !merged.has(m)).map((m) => row(m)), ...rows];
+}
 
 /** One outbox row per subscriber of this event, in the same transaction as the event. */
 async function queueWebhooks(
@@ -214,6 +290,7 @@ export async function runWork<T>(
         callId?: string | null,
         replyTo?: string,
         privateTo?: string,
+        calls?: SentCall[],
       ): NewOutboxRow => ({
         created_at: now,
         kind: 'message',
@@ -224,7 +301,8 @@ export async function runWork<T>(
           message,
           replyTo: replyTo ?? null,
           ...(privateTo ? { privateTo } : {}),
-        }),
+          ...(calls ? { calls } : {}),
+        } satisfies OutboxPayload),
         idempotency_key: randomUUID(),
         available_at: now,
         priority: message.urgent ? PRIORITY.urgent : PRIORITY.routine,
@@ -317,14 +395,25 @@ export async function runWork<T>(
         async toUnit(unitCode, message, callId) {
           return w.toUnits([{ unit: unitCode, message, callId }]);
         },
-        async toUnits(list) {
+        async toUnits(list, opts) {
           if (!list.length) return 0;
           const chats = await chatsOf([...new Set(list.map((m) => m.unit))]);
-          const rows = list.flatMap((m) =>
+          const sends = list.flatMap((m) =>
             chats
               .filter((c) => c.unit_code === m.unit)
-              .map((c) => outboxRow(c.platform, c.chat_id, m.message, m.callId)),
+              .map((c) => ({
+                platform: c.platform,
+                chatId: c.chat_id,
+                message: m.message,
+                callId: m.callId ?? null,
+              })),
           );
+          const rows =
+            opts?.coalesce && ctx.district.escalation.coalesce_seconds > 0
+              ? await coalescedRows(trx, sends, (m, calls) =>
+                  outboxRow(m.platform, m.chatId, m.message, m.callId, undefined, undefined, calls),
+                )
+              : sends.map((m) => outboxRow(m.platform, m.chatId, m.message, m.callId));
           queue(rows);
           return rows.length;
         },

@@ -6,18 +6,8 @@
 import { markSent, pendingMessages, type SentRecord } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
-import { mergeMessages } from '../handlers/flood.ts';
-import type { Message } from '../handlers/messages.ts';
+import { callsOf, mergeMessages, type OutboxPayload } from '../handlers/flood.ts';
 import { type PlatformSender, SendError } from './platform.ts';
-
-export interface OutboxPayload {
-  message: Message;
-  replyTo?: string | null;
-  /** card_update rows: the platform message to change */
-  platformMessageId?: string;
-  /** the platform user who alone should see it */
-  privateTo?: string;
-}
 
 const payloadOf = (row: OutboxRow) => row.payload as unknown as OutboxPayload;
 
@@ -75,12 +65,15 @@ export async function deliverBatch(
       platformUserId: ids.find((i) => String(i.person_id) === m.personId)?.platform_user_id ?? null,
     })),
   });
-  const remember: SentRecord[] = rows.map((r) => ({
-    outboxId: r.id,
-    callId: r.call_id,
-    cardKind: payloadOf(r).message.kind,
-    assignmentId: payloadOf(r).message.assignmentId ?? null,
-  }));
+  // a row written already merged is remembered for each call it names
+  const remember: SentRecord[] = rows.flatMap((r) =>
+    callsOf(r.payload, r.call_id).map((c) => ({
+      outboxId: r.id,
+      callId: c.callId,
+      cardKind: c.kind,
+      assignmentId: c.assignmentId,
+    })),
+  );
   await markSent(
     ctx.db,
     rows.map((r) => r.id),

@@ -27,7 +27,7 @@ import {
 } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
 import type { Ctx } from '../handlers/context.ts';
-import { COALESCED, MERGE_LIMIT, mergeKey, mergeLimit, TIMER_KINDS } from '../handlers/flood.ts';
+import { COALESCED, COALESCED_KINDS, callsOf, MERGE_LIMIT, mergeKey, mergeLimit } from '../handlers/flood.ts';
 import type { Message } from '../handlers/messages.ts';
 import { deliverBatch } from './deliver.ts';
 import { type PlatformSender, SendError } from './platform.ts';
@@ -180,9 +180,16 @@ async function batchOf(deps: SendDeps, head: ClaimedRow): Promise<OutboxRow[]> {
   if (key === COALESCED) {
     const withinMs = ctx.district.escalation.coalesce_seconds * 1000;
     if (!withinMs) return [head];
-    const limit = mergeLimit(key) - 1;
-    const coalesce = { kinds: TIMER_KINDS, withinMs };
-    same = (await mergeCandidates(ctx.db, head, { limit, now: outboxNow(ctx), coalesce })).filter(sameKey);
+    // the limit counts calls: rows written already merged name several
+    let room = mergeLimit(key) - callsOf(head.payload, head.call_id).length;
+    if (room <= 0) return [head];
+    const coalesce = { kinds: COALESCED_KINDS, withinMs };
+    const candidates = await mergeCandidates(ctx.db, head, { limit: room, now: outboxNow(ctx), coalesce });
+    same = candidates.filter(sameKey).filter((c) => {
+      if (Number(c.calls) > room) return false;
+      room -= Number(c.calls);
+      return true;
+    });
   } else {
     const above = deps.mergeAbove?.(head.platform);
     if (above === undefined) return [head];

@@ -18,6 +18,7 @@ describe('timer instants', () => {
   ) => ({
     id: '7',
     call_id: '3',
+    unit_code: 'cgw',
     state,
     dispatched_at: at(dispatched),
     ack_due_at: ack,

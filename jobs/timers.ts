@@ -33,7 +33,10 @@ export interface TimerJob {
   timers: AnyTimer[];
 }
 
-/** The jobs these timers go in: by window of their instants, then in slices by id. */
+/**
+ * The jobs these timers go in: by window of their instants, then in slices by the unit they tell
+ * and id, so that the timers of one chat fire together and their messages are written merged.
+ */
 export function timerJobs(specs: AnyTimer[]): TimerJob[] {
   const windows = new Map<number, Map<string, AnyTimer>>();
   for (const t of specs) {
@@ -43,7 +46,11 @@ export function timerJobs(specs: AnyTimer[]): TimerJob[] {
   }
   const jobs: TimerJob[] = [];
   for (const [w, byId] of [...windows].sort((a, b) => a[0] - b[0])) {
-    const sorted = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const key = (t: AnyTimer) => `${t.unit ?? ''}\u0000${t.id}`;
+    const sorted = [...byId.values()]
+      .map((t) => [key(t), t] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([, t]) => t);
     for (let i = 0; i < sorted.length; i += TIMERS_PER_JOB) {
       const timers = sorted.slice(i, i + TIMERS_PER_JOB);
       const at = Math.max(...timers.map((t) => t.at));
