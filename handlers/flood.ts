@@ -3,7 +3,8 @@
 // with its own button and command words), how a pressed merged card changes, and the warning to
 // the office when a line stays long. Reminders, deadline notices and escalations falling due for
 // one chat within a few seconds (the district file's escalation.coalesce_seconds) always go as
-// one message listing the calls. Pure functions of Messages; jobs/ decides when.
+// one message listing the calls (those fired together are written merged already, and merge on).
+// Pure functions of Messages; jobs/ decides when.
 import type { Button, Message } from './messages.ts';
 
 /**

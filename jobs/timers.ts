@@ -2,6 +2,8 @@
 // longer needs. Which timers a call needs, and what one does when it fires, is the handlers'.
 // Timers falling due within a moment of each other share one job (up to TIMERS_PER_JOB): the
 // queue's cost is per job, and 10,000 reminders due at 09:00 sharp are then 20 jobs, not 10,000.
+// Within such a window they are grouped by the unit they tell, so that a job fires whole chats
+// and their messages are written merged (handlers/work.ts's coalescedRows).
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../handlers/context.ts';
 import { type AnyTimer, obsoleteTimerIds, pendingTimers } from '../handlers/timers.ts';
