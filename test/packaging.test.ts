@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ADAPTERS, loadServiceEnv } from '../bot/adapters.ts';
 import { envSchema } from '../config/env.ts';
-import { SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -130,11 +130,16 @@ describe('Dockerfile', () => {
     expect(instruction('RUN').some((i) => i.args.startsWith('npm ci --omit=dev'))).toBe(true);
   });
 
-  it('starts the service with the same heap limits in the image and in npm start', () => {
+  it('starts the service with the same heap limits and malloc arenas in the image and in npm start', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.start).toBe(`node ${SERVICE_NODE_FLAGS.join(' ')} bin/huying.js serve`);
+    const vars = Object.entries(SERVICE_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(pkg.scripts.start).toBe(
+      `${vars.join(' ')} node ${SERVICE_NODE_FLAGS.join(' ')} bin/huying.js serve`,
+    );
+    const env = instruction('ENV').flatMap((i) => i.args.split(/\s+/));
+    for (const v of vars) expect(env).toContain(v);
     expect(JSON.parse(instruction('ENTRYPOINT').at(-1)!.args)).toEqual([
       'node',
       ...SERVICE_NODE_FLAGS,

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../config/node-flags.ts';
 
 export type Role = 'web' | 'worker' | 'all';
 
@@ -69,6 +69,7 @@ export async function startHuying(o: StartOptions): Promise<HuyingProcess> {
   const env: Record<string, string> = {
     LOG_LEVEL: 'info',
     HUYING_SIM: 'off',
+    ...SERVICE_ENV,
     ...Object.fromEntries(INHERIT.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
     ...o.env,
     PORT: String(port),

@@ -21,6 +21,10 @@ const TOKEN = 'bench-verification-token';
 const IDLE_SECONDS = Number(process.env.BENCH_FOOTPRINT_IDLE ?? 10);
 const LOAD_SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_FOOTPRINT_RATE ?? 200);
+/** reminders falling due at one instant in the burst phase (0 leaves it out) */
+const BURST = Number(process.env.BENCH_FOOTPRINT_BURST ?? 10_000);
+/** how long after the server's start they fall due: its start and recovery come first */
+const BURST_LEAD_MS = 30_000;
 
 const here = new URL('.', import.meta.url).pathname;
 const reports: string[] = readFileSync(join(here, '../fixtures/reports.jsonl'), 'utf8')
@@ -34,6 +38,34 @@ function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
+}
+
+/**
+ * SQL that opens BURST emergency calls, each dispatched to one of the departments with a Lark
+ * chat three hours before `at` and due to report in an hour after it: each one's reminder (75%
+ * of the way) falls due at `at`, as in the timers bench.
+ */
+function burstSql(at: Date): string {
+  const t = `'${at.toISOString()}'::timestamptz`;
+  return `
+    insert into calls (no, text, source, street_code, category_code, tier, mode, state, created_at, updated_at, state_since)
+    select 'BURST-' || lpad(i::text, 6, '0'), '压测呼叫 ' || i, 'bench', 'jinhualu', 'gas_leak', 'emergency',
+           'reverse', 'dispatched', ${t} - interval '3 hours', ${t} - interval '3 hours', ${t} - interval '3 hours'
+    from generate_series(1, ${BURST}) i;
+    insert into assignments (call_id, unit_code, role, state, dispatched_at, ack_due_at, resolve_due_at)
+    select c.id, d.units[1 + (c.id % array_length(d.units, 1))], 'lead', 'dispatched',
+           ${t} - interval '3 hours', ${t} + interval '1 hour', ${t} + interval '20 hours'
+    from calls c,
+         (select array_agg(unit_code order by unit_code) as units from chat_bindings
+          where platform = 'lark' and role = 'department') d
+    where c.no like 'BURST-%';`;
+}
+
+/** The calls named in what the fake Lark received (a coalesced card names many). */
+function burstCallsSent(sent: { content: unknown }[]): number {
+  const seen = new Set<string>();
+  for (const m of sent) for (const no of JSON.stringify(m.content).match(/BURST-\d{6}/g) ?? []) seen.add(no);
+  return seen.size;
 }
 
 function sampler(pid: number) {
@@ -92,7 +124,7 @@ async function run(): Promise<Record<string, unknown>> {
     stdio: 'ignore',
   });
   if (build.status !== 0) throw new Error('npm run build failed');
-  const server = await startHuying({ role: 'all', env, readyTimeoutMs: 120_000 });
+  let server = await startHuying({ role: 'all', env, readyTimeoutMs: 120_000 });
   try {
     const pid = server.pid!;
     const baseline = await bareNode();
@@ -174,6 +206,41 @@ async function run(): Promise<Record<string, unknown>> {
       }
     }
     const afterMem = after.stop();
+
+    // a timer burst: BURST reminders due at one instant, written to the database while the
+    // server is down (the embedded database lives in it), queued by its recovery at start
+    let burst: Record<string, unknown> | undefined;
+    if (BURST) {
+      await server.stop();
+      const at = new Date(Date.now() + BURST_LEAD_MS);
+      if (scratch) {
+        const client = new pg.Client({ connectionString: scratch.url });
+        await client.connect();
+        await client.query(burstSql(at));
+        await client.end();
+      } else {
+        const { PGlite } = await import('@electric-sql/pglite');
+        const db = await PGlite.create({ dataDir: `${dataDir}/pglite` });
+        await db.exec(burstSql(at));
+        await db.close();
+      }
+      const before = fake.sent.length;
+      server = await startHuying({ role: 'all', env, readyTimeoutMs: 120_000 });
+      const during = sampler(server.pid!);
+      let named = 0;
+      while (named < BURST && Date.now() - at.getTime() < 300_000) {
+        await sleep(500);
+        named = burstCallsSent(fake.sent.slice(before));
+      }
+      burst = {
+        ...during.stop(),
+        reminders: BURST,
+        remindersSent: named,
+        messagesSent: fake.sent.length - before,
+        lastSentAfterDueSeconds: Math.round((Date.now() - at.getTime()) / 1000),
+        note: 'from the restart (recovery queues every timer) until the fake Lark has heard of every call',
+      };
+    }
     // beside it: the same server idle, run from the TypeScript sources through tsx
     const sources = await startHuying({
       role: 'all',
@@ -200,6 +267,7 @@ async function run(): Promise<Record<string, unknown>> {
         messagesSent: fake.sent.length,
         ...(scratch ? { eventsLeft: left.events, outboxRowsLeft: left.outbox } : {}),
       },
+      ...(burst ? { timerBurst: burst } : {}),
       note: 'the server in its own process; the load generator in the bench process',
     };
   } finally {
