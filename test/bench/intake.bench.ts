@@ -240,9 +240,7 @@ async function backlogPhase(server: Server, db: Db) {
     const list = await accepted(run);
     const before = await count(db, 'calls');
     const started = performance.now();
-    console.log('PHASE', run, 'start', process.uptime());
     await work(list);
-    console.log('PHASE', run, 'end', process.uptime());
     const seconds = (performance.now() - started) / 1000;
     const calls = (await count(db, 'calls')) - before;
     return {
