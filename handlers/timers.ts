@@ -164,6 +164,22 @@ export async function pendingTimers(
   ];
 }
 
+/**
+ * The calls that may have timers (an open assignment, or a state that waits on a person), by the
+ * unit their timers tell (an assignment's department, else the call's street) and id: a page of
+ * them holds whole chats, whose reminders then fire together.
+ */
+export async function timedCallIds(ctx: Ctx): Promise<string[]> {
+  const r = await sql<{ id: string }>`
+    select id from (
+      select call_id as id, min(unit_code) as unit from assignments
+        where state in (${sql.join(OPEN_STATES)}) group by call_id
+      union
+      select id, street_code from calls where state in (${sql.join([...WAITING_CALL_STATES])})
+    ) t group by id order by min(unit), id`.execute(ctx.db);
+  return r.rows.map((x) => String(x.id));
+}
+
 /** The timers that already fired, of these calls or of every call in a state that waits. */
 async function firedTimers(ctx: Ctx, callIds: string[] | undefined, scope: 'assignments' | 'calls') {
   let q = ctx.db

@@ -270,6 +270,23 @@ describe('timers from deadlines', () => {
     expect((await timerEvents(r)).at(-1)).toBe(`${no}:ack:esc1`);
   });
 
+  it('schedules every open call’s timers a page of calls at a time, the same timers as all at once', async () => {
+    r = await rig();
+    for (const where of ['晨辉路20号', '晨辉路22号', '晨辉路24号']) await dispatchedCall(r, where);
+    const rounds: string[][] = [];
+    const queue = {
+      async addBulk(jobs: { data: { timers: AnyTimer[] } }[]) {
+        rounds.push(jobs.flatMap((j) => j.data.timers.map((t) => t.id)));
+      },
+    } as unknown as Queue;
+    await scheduleTimers(r.ctx, queue, { pageSize: 1 });
+    // one page a call, each queued before the next is read
+    expect(rounds).toHaveLength(3);
+    const all = (await pendingTimers(r.ctx)).map((t) => t.id).sort();
+    expect(all.length).toBeGreaterThan(3);
+    expect(rounds.flat().sort()).toEqual(all);
+  });
+
   it('sends each department its open and overdue items at 08:30', async () => {
     r = await rig({ opts: { schedules: true } });
     const no = await dispatchedCall(r, '晨辉路22号');

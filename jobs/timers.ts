@@ -6,7 +6,7 @@
 // and their messages are written merged (handlers/work.ts's coalescedRows).
 import { createHash } from 'node:crypto';
 import type { Ctx } from '../handlers/context.ts';
-import { type AnyTimer, obsoleteTimerIds, pendingTimers } from '../handlers/timers.ts';
+import { type AnyTimer, obsoleteTimerIds, pendingTimers, timedCallIds } from '../handlers/timers.ts';
 import type { JobOptions, Queue } from './queue.ts';
 
 /** timers added to the queue in one call */
@@ -91,13 +91,30 @@ export async function enqueueTimers(ctx: Ctx, queue: Queue, specs: AnyTimer[]): 
   return jobs.length;
 }
 
-/** (Re)schedules the unfired timers of these calls (of every open call when omitted). */
+/** Open calls whose timers are derived and queued at a time when every call's are (at start). */
+export const SCHEDULE_PAGE = 2000;
+
+/**
+ * (Re)schedules the unfired timers of these calls; of every open call when omitted, a page of
+ * calls at a time (`pageSize`, default SCHEDULE_PAGE): a district's 100,000 timers are never all
+ * held at once. Returns how many jobs it queued.
+ */
 export async function scheduleTimers(
   ctx: Ctx,
   queue: Queue,
-  opts: { callIds?: string[]; horizonMs?: number } = {},
+  opts: { callIds?: string[]; horizonMs?: number; pageSize?: number } = {},
 ): Promise<number> {
-  return enqueueTimers(ctx, queue, await pendingTimers(ctx, opts));
+  const { pageSize = SCHEDULE_PAGE, ...which } = opts;
+  if (which.callIds) return enqueueTimers(ctx, queue, await pendingTimers(ctx, which));
+  const ids = await timedCallIds(ctx);
+  let queued = 0;
+  for (let i = 0; i < ids.length; i += pageSize)
+    queued += await enqueueTimers(
+      ctx,
+      queue,
+      await pendingTimers(ctx, { ...which, callIds: ids.slice(i, i + pageSize) }),
+    );
+  return queued;
 }
 
 /**
