@@ -219,21 +219,24 @@ async function callWaitTimers(ctx: Ctx, callIds?: string[]): Promise<WaitTimer[]
   return calls.flatMap((c) => waitTimers(ctx.district, c)).filter((t) => !fired.has(t.id));
 }
 
+/** What an assignment's timers are derived from (assignments as a, calls as c). */
+const TIMED_COLUMNS = [
+  'a.id',
+  'a.call_id',
+  'a.unit_code',
+  'a.state',
+  'a.dispatched_at',
+  'a.ack_due_at',
+  'a.resolve_due_at',
+  'c.tier',
+] as const;
+
 /** The unfired timers of open assignments' deadlines. */
 async function deadlineTimers(ctx: Ctx, callIds?: string[]): Promise<TimerSpec[]> {
   let q = ctx.db
     .selectFrom('assignments as a')
     .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .select([
-      'a.id',
-      'a.call_id',
-      'a.unit_code',
-      'a.state',
-      'a.dispatched_at',
-      'a.ack_due_at',
-      'a.resolve_due_at',
-      'c.tier',
-    ])
+    .select(TIMED_COLUMNS)
     .where('a.state', 'in', OPEN_STATES);
   if (callIds) q = q.where('a.call_id', 'in', callIds);
   const rows = await q.execute();
@@ -291,16 +294,7 @@ export async function obsoleteTimerIds(ctx: Ctx, callIds: string[]): Promise<str
   const rows = await ctx.db
     .selectFrom('assignments as a')
     .innerJoin('calls as c', 'c.id', 'a.call_id')
-    .select([
-      'a.id',
-      'a.call_id',
-      'a.unit_code',
-      'a.state',
-      'a.dispatched_at',
-      'a.ack_due_at',
-      'a.resolve_due_at',
-      'c.tier',
-    ])
+    .select(TIMED_COLUMNS)
     .where('a.call_id', 'in', callIds)
     .execute();
   const changes = await ctx.db
