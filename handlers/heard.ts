@@ -70,15 +70,16 @@ export async function heard(
   }
   if (draft.intent === 'report' || cmd.images.length) return asReport();
   if (draft.intent === 'question' || draft.intent === 'chitchat') {
-    await privately(
-      ctx,
-      actor,
-      origin,
-      notice(
-        '呼应 · 街道呼 部门应',
-        '需要反映问题，请 @呼应 写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮了；查看已反映的问题，发送「查询 编号」；更多用法发送「帮助」。',
-      ),
+    const answer = notice(
+      '呼应 · 街道呼 部门应',
+      '需要反映问题，请 @呼应 写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮了；查看已反映的问题，发送「查询 编号」；更多用法发送「帮助」。',
     );
+    // words of danger read as a question or chit-chat: one press reports it as an emergency
+    if (draft.alarmSetAside) {
+      answer.text = `如果现在有人员或财产危险，请按下面的按钮立即反映（紧急时请直接拨打119、120）。\n${answer.text}`;
+      answer.buttons = [{ label: '这是紧急情况，立即反映', command: `反映 ${cmd.text}`, style: 'danger' }];
+    }
+    await privately(ctx, actor, origin, answer);
     return { as: 'answered' };
   }
   const call = await aboutWhich(ctx, actor, draft);

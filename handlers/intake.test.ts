@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { defaultDistrictPath, loadDistrict } from '../config/district.ts';
 import { readCorpus } from './intake/corpus.ts';
+import { EMERGENCY_TUNING, notReported } from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
 import { loadModel, modelFromJSON, tokenIds, trainModel, WEIGHTS_URL, winkOdds } from './intake/model.ts';
 import { normalise } from './intake/normalize.ts';
@@ -131,6 +132,43 @@ describe('emergencies', () => {
     });
     expect(parse('楼下有人羊癫疯发作了').emergency).toBe(false);
     expect(createParser(extended)('楼下有人羊癫疯发作了').emergency).toBe(true);
+  });
+});
+
+describe('an alarm in a message that is not a report', () => {
+  it('is set aside when the message reads firmly as thanks or chit-chat, and kept for the sender to report', () => {
+    for (const text of [
+      '刚才那个老太太在电梯里头喊，物业师傅来把门撬开了，人好好的，谢谢哈',
+      '群里有人在传锦华路要爆炸，别信哈，是燃气公司在做管道放散，社区发了公告的',
+    ]) {
+      const d = parse(text);
+      expect(d.emergency, text).toBe(false);
+      expect(d.alarmSetAside, text).toBe(true);
+      expect(d.intent, text).not.toBe('report');
+    }
+  });
+
+  it('never for a short cry or a message with a word of urgency now', () => {
+    for (const text of [
+      '救命啊',
+      '🆘🆘🆘',
+      '有人落水',
+      '请问电梯里关了人打哪个电话，快点',
+      '娃娃吞了一颗纽扣电池，现在在哭，怎么办',
+    ]) {
+      const d = parse(text);
+      expect(d.emergency, text).toBe(true);
+      expect(d.alarmSetAside, text).toBe(false);
+    }
+  });
+
+  it('is dropped only past the tuned lead and length', () => {
+    const text = '刚才那个老太太在电梯里头喊，物业师傅来把门撬开了，人好好的，谢谢哈';
+    const t = normalise(cleanText(text));
+    expect(notReported(t, EMERGENCY_TUNING.intentLead + 0.1)).toBe(true);
+    expect(notReported(t, EMERGENCY_TUNING.intentLead)).toBe(false);
+    expect(notReported('谢谢救命', 10)).toBe(false);
+    expect(notReported(`${t}，现在`, 10)).toBe(false);
   });
 });
 

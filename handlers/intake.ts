@@ -3,9 +3,9 @@ import type { District, Tier } from '../config/district.ts';
 import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
-import { type EmergencyTuning, learnedEmergency } from './intake/emergency-score.ts';
+import { type EmergencyTuning, learnedEmergency, notReported } from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
-import { classifyIntent, type IntentTuning } from './intake/intent.ts';
+import { classifyIntent, type IntentTuning, nonReportLead, withAlarm } from './intake/intent.ts';
 import { keywordScorer } from './intake/keywords.ts';
 import { findPlace, placeNames } from './intake/location.ts';
 import { loadModel, tokenIds } from './intake/model.ts';
@@ -30,6 +30,9 @@ export interface Draft {
   co: string[];
   departments: string[]; // [lead, ...co] without nulls
   emergency: boolean; // people or property in danger now
+  /** a danger the detector heard in a message read firmly as thanks or a question (not a report): said
+   * outright as a report (反映, or with a photo), it is an emergency all the same */
+  alarmSetAside: boolean;
   location: string | null; // the most specific place named, without relative words
   locationNote: string | null; // a relative word beside the place: 旁边, 对面
   confidence: number; // 0..1: belief in the category; low means a person should look
@@ -69,10 +72,11 @@ export interface ParserOptions {
 const urgentCheckers = new WeakMap<District, (text: string) => boolean>();
 
 /**
- * Whether a text reports an emergency, by the detector and the learned score alone (a fraction of
- * a full parse, and the same answer as the draft's `emergency`): what is said to the bot is worked
- * on emergencies first, so a report that someone is in danger never waits behind a flood of
- * routine ones.
+ * Whether a text may report an emergency, by the detector and the learned score alone (a fraction
+ * of a full parse): what is said to the bot is worked on emergencies first, so a report that
+ * someone is in danger never waits behind a flood of routine ones. It errs toward first: the full
+ * parse may still drop the alarm for a message it reads firmly as thanks or a question
+ * (`notReported`), which then costs only its place in the queue.
  */
 export function isUrgentText(district: District, text: string): boolean {
   let check = urgentCheckers.get(district);
@@ -104,7 +108,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const tokens = tokenIds(features(t));
     const kw = scoreKeywords(mask(t));
     const danger = detect(t);
-    const emergency =
+    const alarm =
       danger.emergency ||
       learnedEmergency(emergencyModel, t, danger, options.emergencyTuning, tokens).emergency;
 
@@ -113,17 +117,20 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const item = district.catalogByCode.get(code);
 
     const place = findPlace(text, t, district, names, ctx);
-    const intent = classifyIntent(
+    // The intent is read without the alarm first: a message firmly read as thanks or a question keeps no alarm.
+    const read = classifyIntent(
       intentModel,
       {
         text: t,
         tokens,
         matter: Math.max(0, ...kw.scores.values()),
-        emergency,
+        emergency: false,
         placed: place.location !== null,
       },
       options.intentTuning,
-    ).intent;
+    );
+    const emergency = alarm && !notReported(t, nonReportLead(read), options.emergencyTuning);
+    const intent = (emergency ? withAlarm(read) : read).intent;
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];
     return {
@@ -135,6 +142,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
       co: [...co],
       departments: lead ? [lead, ...co] : [...co],
       emergency,
+      alarmSetAside: alarm && !emergency,
       location: place.location,
       locationNote: place.note,
       confidence: Math.round(confidence * 100) / 100,

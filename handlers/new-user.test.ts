@@ -171,4 +171,32 @@ describe('thanks, follow-ups and questions are not new reports', () => {
     ok(await said('谢谢你们快来 晨辉路3号楼道里全是烟 有人出不来'));
     expect(await calls()).toBe(before + 1);
   });
+
+  it('answers chit-chat that names a danger without a call, and one press reports it as an emergency', async () => {
+    const before = await calls();
+    const rumour = '群里有人在传锦华路要爆炸，别信哈，是燃气公司在做管道放散，社区发了公告的';
+    ok(await said(rumour));
+    expect(await calls()).toBe(before);
+    const answer = (await lastTo('chenhui'))!;
+    expect(answer.private).toBe(true);
+    expect(answer.text).toContain('如果现在有人员或财产危险');
+    expect(answer.buttons).toEqual([
+      { label: '这是紧急情况，立即反映', command: `反映 ${rumour}`, style: 'danger' },
+    ]);
+    // pressed (the button sends its command): the sender says it is a report, so the alarm stands
+    ok(await w.say(w.actors.otherResident, `反映 ${rumour}`, 'oc_sample_chenhui'));
+    expect(await calls()).toBe(before + 1);
+    const call = await w.t.db
+      .selectFrom('calls')
+      .select(['emergency', 'state'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(call).toEqual({ emergency: true, state: 'called' });
+  });
+
+  it('answers a plain question with no button', async () => {
+    ok(await said('请问在哪里反映噪音问题'));
+    expect((await lastTo('chenhui')).buttons ?? []).toEqual([]);
+  });
 });

@@ -194,8 +194,10 @@ export function readReport(
       departments: [...(item!.lead ? [item!.lead] : []), ...item!.co],
     };
   }
-  // declared an emergency by the reporter (another system's form): as if the text said so
-  if (cmd.emergency && !draft.emergency) draft = { ...draft, emergency: true, tier: 'emergency' };
+  // declared an emergency by the reporter (another system's form), or a danger in words read as thanks or
+  // a question that the sender now reports outright (反映, a photo): as if the text said so
+  if ((cmd.emergency || draft.alarmSetAside) && !draft.emergency)
+    draft = { ...draft, emergency: true, tier: 'emergency' };
   if (!parsed.text && !cmd.images.length)
     refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
   return { actor, origin, cmd, place, parsed, draft };

@@ -23,9 +23,35 @@ import { type Model, type TokenIds, tokenIds } from './model.ts';
 export interface EmergencyTuning {
   /** log2 odds of `yes` over `no` from which the model alone raises the alarm */
   threshold: number;
+  /** the lead of thanks, a follow-up, a question or chit-chat over `report` above which an alarm is dropped */
+  intentLead: number;
+  /** the fewest Chinese characters a message needs for that: a short cry (救命啊, 有人落水) is never dropped */
+  intentMinChars: number;
 }
 
-export const EMERGENCY_TUNING: EmergencyTuning = { threshold: 17 };
+export const EMERGENCY_TUNING: EmergencyTuning = { threshold: 17, intentLead: 2, intentMinChars: 10 };
+
+const HAN = /\p{Script=Han}/gu;
+
+/**
+ * The intent's veto over an alarm: a message read firmly as something other than a report (the
+ * intent model and its signals, without the alarm's own weight) by at least `intentLead`, at least
+ * `intentMinChars` Chinese characters long, with no word of urgency now (现在, 正在, 快来, 赶紧 …),
+ * speaks of a danger without reporting one: thanks for a rescue, a question about a past alarm, a
+ * rumour put right, chit-chat about hot pot. Judged on blind batches and, out of fold, on the
+ * training corpus before it was adopted (TRAINING.md, item 12): no emergency there was dropped.
+ */
+export function notReported(
+  normalised: string,
+  lead: number,
+  tuning: EmergencyTuning = EMERGENCY_TUNING,
+): boolean {
+  return (
+    lead > tuning.intentLead &&
+    (normalised.match(HAN)?.length ?? 0) >= tuning.intentMinChars &&
+    !PRESENT_STRONG.test(normalised)
+  );
+}
 
 /** What the model reads: the features of the text with the figures of speech masked (火锅, 气死, 燃面). */
 export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));

@@ -82,9 +82,28 @@ export function classifyIntent(
   if (GENERAL_QUESTION.test(t)) add('question', w.generalQuestion);
   if (e.placed) add('report', w.place);
   if (PLEASANT.test(t) && !trouble) add('chitchat', w.chitchat);
-  if (e.emergency) add('report', 6);
+  if (e.emergency) add('report', ALARM_REPORT);
   if (t.replace(/[^\p{Script=Han}a-z0-9]/gu, '').length <= 2) add('chitchat', 2);
-  let best: Intent = 'report';
-  for (const i of INTENTS) if (scores.get(i)! > scores.get(best)!) best = i;
-  return { intent: best, scores };
+  return { intent: best(scores), scores };
+}
+
+/** What an alarm adds to `report`: a danger said now is a report, unless the message is firmly something else. */
+export const ALARM_REPORT = 6;
+
+function best(scores: Map<Intent, number>): Intent {
+  let top: Intent = 'report';
+  for (const i of INTENTS) if (scores.get(i)! > scores.get(top)!) top = i;
+  return top;
+}
+
+/** The intent read without an alarm, with the alarm's weight added afterwards (the scores are not changed). */
+export function withAlarm(result: IntentResult): IntentResult {
+  const scores = new Map(result.scores);
+  scores.set('report', scores.get('report')! + ALARM_REPORT);
+  return { intent: best(scores), scores };
+}
+
+/** By how much the best intent leads `report` (0 when the message reads as a report). */
+export function nonReportLead(result: IntentResult): number {
+  return result.intent === 'report' ? 0 : result.scores.get(result.intent)! - result.scores.get('report')!;
 }
