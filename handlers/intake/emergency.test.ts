@@ -553,7 +553,10 @@ describe('the emergency detector on the shapes of issue #15’s third round (phr
   it('takes a worry, a habit, a notice of past fires, a smell that went and one explained as none', () => {
     contrast([
       ['楼顶的广告牌吹下来了，砸到街沿上的人了', '楼顶的广告牌一吹就哐哐响，怕吹下来砸到街沿上的人'],
-      ['二楼那家把煤炉搬到楼道烧，现在楼道全是烟子', '二楼那家把煤炉搬到楼道烧，一天到黑冒烟子，担心哪天出事'],
+      [
+        '二楼那家把煤炉搬到楼道烧，现在楼道全是烟子',
+        '二楼那家把煤炉搬到楼道烧，一天到黑冒烟子，担心哪天出事',
+      ],
       ['楼下有股天然气味，越来越浓', '刚才楼下有股天然气味，开窗通风一会儿就没有了'],
       ['三楼楼道有股燃气味，头都是昏的', '三楼楼道有股怪味，查看系下水道返味，非燃气'],
       ['河边冒好大的烟，草坪燃起来了', '河边冒好大的烟，走近一看是在烤鱼'],
@@ -575,6 +578,33 @@ describe('the emergency detector on the shapes of issue #15’s third round (phr
       '一个送外卖的被转弯的货车撞了，躺在地上',
       '我的电瓶车翻了，腿压在下面动不了',
       '火锅店有个服务员被滚油泼到了，手上全是泡',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+});
+
+describe('the emergency detector on the shapes of issue #15’s third round, test-like batches (phrased afresh here)', () => {
+  it('takes a fire put out with its remains, a lift stopped empty, a habit and a memory as none', () => {
+    for (const text of [
+      '半夜车棚边上的纸箱子烧起来了，邻居端水浇灭了，现在烧焦的纸壳还堆在那儿，麻烦清一下',
+      '3栋电梯卡在8楼和9楼中间不动了，里面是空的，按了没反应',
+      '这部电梯这个月第四回关人了，每次都要等好久才有人来放',
+      '外婆说她小时候那场大火把整条街都烧光了',
+      '那个三轮车丢在巷子口两年了，一动不动，轮胎都瘪了',
+      '娃娃把自己反锁在厕所里了，没有危险，就是找不到钥匙',
+      '上周报的天然气味今天还是没人来看，不过味道倒是没有了',
+      '吃了一碗燃面，辣得我舌头都着火了🔥🔥',
+      '这个月天天加班，被困在办公室出不来了，救命😭',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('finds a smell like rotten eggs at a door nobody opens, choking, a fall after thanks, and a balcony down', () => {
+    for (const text of [
+      '二楼那户门口一股臭鸡蛋的味道，敲门里头有电视声音但是没人开，是个独居老人，咋个办，快点来人',
+      '护理院报告：一位老人吃饭时发生窒息，现在意识模糊，医生在抢救',
+      '谢谢昨天帮我搬家的师傅～ 哎先不说了，楼下有个老爷爷刚被电瓶车撞倒了，躺地上不动',
+      '老院子的阳台跨下来了，下面好像压到个人',
     ])
       expect(emergency(text), text).toBe(true);
   });

@@ -48,7 +48,7 @@ export interface EmergencyFinding {
 
 export type EmergencyDetector = (normalised: string) => EmergencyFinding;
 
-const SENTENCE_END = /[。！？!?；;\n]/;
+const SENTENCE_END = /[。！？!?；;\n～~]/;
 const CLAUSE_END = /[。！？!?；;\n，,、 ]/;
 
 function span(text: string, at: number, end: RegExp): [number, number] {
@@ -146,7 +146,7 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if (RESOLVED.test(plain) && !now) return false;
   // thanks said 刚刚 or 刚才 are for help just given, not for a danger now
-  if (THANKED.test(text) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
+  if (THANKED.test(sentence) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
   // a question about a kind of moment: 电梯停电的时候人在里面会不会掉下去
   if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
     return false;
