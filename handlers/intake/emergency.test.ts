@@ -609,3 +609,22 @@ describe('the emergency detector on the shapes of issue #15’s third round, tes
       expect(emergency(text), text).toBe(true);
   });
 });
+
+describe('the emergency detector on the shapes of the final fresh batches (phrased afresh here)', () => {
+  it('takes telecom lines, a fire put out with a spray, smoke seen twice this month, a near fall and an empty lift as none', () => {
+    for (const text of [
+      '楼外墙的网线和电话线乱成一团，有几根线缆垂到人行道上头，请运营商来理一下',
+      '昨晚垃圾桶烧了，物业拿灭火器喷灭了，现在烧化的塑料还粘在地上，没人收拾',
+      '河边那个烂棚子这个月冒过两回烟了，都是流浪汉在里头烤火，迟早要出事',
+      '骑车差点栽进那个坑里，吓死了，路面烂得很',
+      '那部电梯动不动就卡在两层中间，现在空起的，大家都不敢坐',
+      '以为电梯又关人了，上去看了是两个小娃儿在里面耍，门开起的',
+      '电梯里的风扇坏了，闷得像被关在蒸笼里一样',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('finds someone under a wall that came down, said with an exclamation mark between', () => {
+    expect(emergency('后面那堵围墙垮了！底下有个扫地的师傅，只看得到一只脚')).toBe(true);
+  });
+});
