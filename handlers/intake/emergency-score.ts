@@ -1,5 +1,5 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
-import { type EmergencyFinding, maskLookAlikes } from './emergency.ts';
+import { type EmergencyFinding, lastTurn, maskLookAlikes } from './emergency.ts';
 import {
   CALL_NUMBER,
   DRILL,
@@ -16,6 +16,7 @@ import {
   PRESENT_STRONG,
   RESOLVED,
   THANKED,
+  TURNS,
 } from './emergency-words.ts';
 import { features } from './features.ts';
 import { type Model, type TokenIds, tokenIds } from './model.ts';
@@ -23,20 +24,30 @@ import { type Model, type TokenIds, tokenIds } from './model.ts';
 export interface EmergencyTuning {
   /** log2 odds of `yes` over `no` from which the model alone raises the alarm */
   threshold: number;
+  /** log2 odds from which the model overrules the rules where they met a danger word and judged it not happening now */
+  overrule: number;
   /** the lead of thanks, a follow-up, a question or chit-chat over `report` above which an alarm is dropped */
   intentLead: number;
   /** the fewest Chinese characters a message needs for that: a short cry (救命啊, 有人落水) is never dropped */
   intentMinChars: number;
 }
 
-export const EMERGENCY_TUNING: EmergencyTuning = { threshold: 17, intentLead: 2, intentMinChars: 10 };
+export const EMERGENCY_TUNING: EmergencyTuning = {
+  threshold: 17,
+  overrule: 25,
+  intentLead: 2,
+  intentMinChars: 10,
+};
 
 const HAN = /\p{Script=Han}/gu;
+/** A call for help or an emergency number: never set aside (快叫120, 救命). */
+const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|🆘/;
 
 /**
  * The intent's veto over an alarm: a message read firmly as something other than a report (the
  * intent model and its signals, without the alarm's own weight) by at least `intentLead`, at least
- * `intentMinChars` Chinese characters long, with no word of urgency now (现在, 正在, 快来, 赶紧 …),
+ * `intentMinChars` Chinese characters long, with no word of urgency now (现在, 正在, 快来, 赶紧 …)
+ * no call for help (快叫, 快打, 救命, 🆘) and no turn to something happening (结果, 这回, 今天, 真的有),
  * speaks of a danger without reporting one: thanks for a rescue, a question about a past alarm, a
  * rumour put right, chit-chat about hot pot. Judged on blind batches and, out of fold, on the
  * training corpus before it was adopted (TRAINING.md, item 12): no emergency there was dropped.
@@ -49,7 +60,10 @@ export function notReported(
   return (
     lead > tuning.intentLead &&
     (normalised.match(HAN)?.length ?? 0) >= tuning.intentMinChars &&
-    !PRESENT_STRONG.test(normalised)
+    !PRESENT_STRONG.test(normalised) &&
+    !CALLING_HELP.test(normalised) &&
+    !TURNED.test(normalised) &&
+    !normalised.includes('真的有')
   );
 }
 
@@ -61,7 +75,9 @@ export const emergencyFeatures = (normalised: string) => features(maskLookAlikes
  * no danger word to judge: a worry (万一, 怕哪天), a past or settled event, a drill or the news,
  * a false alarm, nobody inside, a call already made, a habit (天天, 三天两头), a general question.
  */
-export function notNow(text: string): boolean {
+export function notNow(message: string): boolean {
+  // what follows the last turn (结果, 这回, 今天 …) is read on its own, as the rules read it
+  const text = message.slice(lastTurn(message, message.length));
   const now = PRESENT.test(text);
   return (
     HYPOTHETICAL.test(text) ||
@@ -77,6 +93,23 @@ export function notNow(text: string): boolean {
   );
 }
 
+/**
+ * What no surer model overrules: nobody inside, a joke, a false alarm, a danger put right (and
+ * not going on now), a past event with nothing said of now. Worries, drills, news, thanks and
+ * questions are background it may see past.
+ */
+export function settled(text: string): boolean {
+  return (
+    NOBODY.test(text) ||
+    (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
+    FALSE_ALARM.test(text) ||
+    (RESOLVED.test(text) && !PRESENT.test(text)) ||
+    (PAST.test(text) && !PRESENT.test(text) && !TURNED.test(text))
+  );
+}
+
+const TURNED = new RegExp(TURNS.source);
+
 export interface LearnedEmergency {
   /** the model's log2 odds of an emergency (0 when it knows none of the words; null when not asked) */
   score: number | null;
@@ -85,10 +118,12 @@ export interface LearnedEmergency {
 }
 
 /**
- * The model speaks only where the rules are silent: when a rule matched a danger word and judged
- * it not happening now (a worry, a past fire, a drill, nobody inside), that judgement stands, and
- * the model is not asked. `unmaskedTokens` (the numbered features of the unmasked text) spare
- * computing them again when no look-alike was masked.
+ * Where the rules are silent, the model raises the alarm from `threshold`, unless the message is a
+ * worry, a past event, a drill … (`notNow`). Where a rule met a danger word and judged it not
+ * happening now (a worry, a past fire, a drill, nobody inside), the model overrules that judgement
+ * only when far surer (`overrule`): the background words that put a rule off (上次, 演练, 新闻,
+ * 谢谢, 该打哪个电话) often sit beside a danger that is happening now. `unmaskedTokens` (the
+ * numbered features of the unmasked text) spare computing them again when no look-alike was masked.
  */
 export function learnedEmergency(
   model: Model,
@@ -97,9 +132,10 @@ export function learnedEmergency(
   tuning: EmergencyTuning = EMERGENCY_TUNING,
   unmaskedTokens?: TokenIds,
 ): LearnedEmergency {
-  if (rules.emergency || rules.mentioned.length) return { score: null, emergency: false };
+  if (rules.emergency) return { score: null, emergency: false };
   const tokens =
     unmaskedTokens && rules.masked === normalised ? unmaskedTokens : tokenIds(features(rules.masked));
   const score = model.odds(tokens).get('yes') ?? 0;
+  if (rules.mentioned.length) return { score, emergency: score >= tuning.overrule && !settled(normalised) };
   return { score, emergency: score >= tuning.threshold && !notNow(normalised) };
 }

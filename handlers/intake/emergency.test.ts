@@ -628,3 +628,27 @@ describe('the emergency detector on the shapes of the final fresh batches (phras
     expect(emergency('后面那堵围墙垮了！底下有个扫地的师傅，只看得到一只脚')).toBe(true);
   });
 });
+
+describe('a danger after a turn, and the model overruling the rules', () => {
+  it('judges a danger after 结果, 这回 or 今天 by the words from there on, not by the background before', () => {
+    contrast([
+      [
+        '上次打过119问消防通道的事，今天真遇到了，楼道里纸箱子着火了，烟往上窜',
+        '上次打过119问消防通道的事，楼道里的纸箱子着火了咋个办，物业说下个月整改',
+      ],
+      [
+        '刚看了新闻说冬天要注意用电，结果隔壁插线板噼里啪啦的，烟子冒得好大',
+        '刚看了新闻说冬天要注意用电，隔壁插线板噼里啪啦冒烟子那种事情太吓人了',
+      ],
+    ]);
+  });
+
+  it('lets a far surer model overrule a drill or the news beside a danger now, never nobody inside or a joke', () => {
+    expect(both('消防演练的人刚走，有个大爷在楼梯上摔下来，头磕破了在流血，喊他也迷迷糊糊的')).toEqual({
+      rules: false,
+      learned: true,
+    });
+    for (const text of ['电梯卡在两层中间不动了，里面是空的', '我娃儿被困在数学题里面出不来了，救命😂😂'])
+      expect(both(text), text).toEqual({ rules: false, learned: false });
+  });
+});

@@ -31,6 +31,7 @@ import {
   SOMEWHERE,
   STILL_GOING,
   THANKED,
+  TURNS,
   WHEN_ASKED,
 } from './emergency-words.ts';
 
@@ -128,6 +129,9 @@ const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0,
  * `text` and `plain` are the masked and unmasked message with the aftermath blanked (withoutAftermath).
  */
 function happeningNow(text: string, plain: string, at: number, end: number, kind: string): boolean {
+  // what follows a turn (结果, 没想到, 这回, 今天 …) is judged on its own: 上次打过119问消防通道的事，今天真遇到了：楼道着火了
+  const turn = lastTurn(text, at);
+  if (turn > 0) return happeningNow(text.slice(turn), plain.slice(turn), at - turn, end - turn, kind);
   const last = Math.max(at, end - 1);
   const [cs, ce] = span(text, last, CLAUSE_END);
   const [ss, se] = span(text, last, SENTENCE_END);
@@ -167,6 +171,13 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
     return false;
   if (HOW_TO_FIRST.test(text) && !PRESENT.test(text)) return false;
   return true;
+}
+
+/** Where the last turn before `at` begins (0 when there is none): the words before it are background. */
+export function lastTurn(text: string, at: number): number {
+  let last = 0;
+  for (const m of text.slice(0, at).matchAll(TURNS)) last = m.index;
+  return last;
 }
 
 /** The danger cues, each compiled once to find every match. */
