@@ -74,12 +74,7 @@ export async function heard(
       '呼应 · 街道呼 部门应',
       '需要反映问题，请 @呼应 写明什么问题、在哪里，例如：@呼应 晨辉路12号路灯不亮了；查看已反映的问题，发送「查询 编号」；更多用法发送「帮助」。',
     );
-    // words of danger read as a question or chit-chat: one press reports it as an emergency
-    if (draft.alarmSetAside) {
-      answer.text = `如果现在有人员或财产危险，请按下面的按钮立即反映（紧急时请直接拨打119、120）。\n${answer.text}`;
-      answer.buttons = [{ label: '这是紧急情况，立即反映', command: `反映 ${cmd.text}`, style: 'danger' }];
-    }
-    await privately(ctx, actor, origin, answer);
+    await privately(ctx, actor, origin, offeringEmergency(answer, draft, cmd.text));
     return { as: 'answered' };
   }
   const call = await aboutWhich(ctx, actor, draft);
@@ -100,17 +95,28 @@ export async function heard(
     if (!thanks && open)
       // the street hears at once that the reporter is asking again
       await w.toUnit(call.street_code, notice(`反映人追问 ${call.no}`, cmd.text, 'warning'), call.id);
-    await w.reply(
-      thanks
-        ? notice(`谢谢您的反馈 ${call.no}`, '已记录在呼叫单上。')
-        : notice(
-            `已记录您的追问 ${call.no}`,
-            `当前${STATE_NAMES[call.state] ?? call.state}${open ? `，已转告${unitName(ctx.district, call.street_code)}跟进` : ''}。可发送「查询 ${call.no.slice(-4)}」查看进度。`,
-          ),
-      call.id,
-    );
+    const noted = thanks
+      ? notice(`谢谢您的反馈 ${call.no}`, '已记录在呼叫单上。')
+      : notice(
+          `已记录您的追问 ${call.no}`,
+          `当前${STATE_NAMES[call.state] ?? call.state}${open ? `，已转告${unitName(ctx.district, call.street_code)}跟进` : ''}。可发送「查询 ${call.no.slice(-4)}」查看进度。`,
+        );
+    await w.reply(offeringEmergency(noted, draft, cmd.text), call.id);
   });
   return { as: thanks ? 'thanks' : 'followup', call };
+}
+
+/**
+ * Words of danger in a message read as thanks, a follow-up, a question or chit-chat (the alarm set
+ * aside): the answer says so and offers one press that reports the words as an emergency.
+ */
+function offeringEmergency(m: Message, draft: Draft, text: string): Message {
+  if (!draft.alarmSetAside) return m;
+  return {
+    ...m,
+    text: `如果现在有人员或财产危险，请按下面的按钮立即反映（紧急时请直接拨打119、120）。\n${m.text}`,
+    buttons: [{ label: '这是紧急情况，立即反映', command: `反映 ${text}`, style: 'danger' }],
+  };
 }
 
 /** An answer to the sender alone. */

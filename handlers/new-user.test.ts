@@ -195,6 +195,18 @@ describe('thanks, follow-ups and questions are not new reports', () => {
     expect(call).toEqual({ emergency: true, state: 'called' });
   });
 
+  it('joins thanks that names a danger to the sender’s call, and still offers the press', async () => {
+    const before = await calls();
+    const thanks = '刚才那个老太太在电梯里头喊，物业师傅来把门撬开了，人好好的，谢谢哈';
+    ok(await said(thanks));
+    expect(await calls()).toBe(before);
+    const reply = (await lastTo('chenhui'))!;
+    expect(reply.title).toMatch(/^谢谢您的反馈 /);
+    expect(reply.buttons).toEqual([
+      { label: '这是紧急情况，立即反映', command: `反映 ${thanks}`, style: 'danger' },
+    ]);
+  });
+
   it('answers a plain question with no button', async () => {
     ok(await said('请问在哪里反映噪音问题'));
     expect((await lastTo('chenhui')).buttons ?? []).toEqual([]);
