@@ -124,7 +124,6 @@ export function createParser(district: District, options: ParserOptions = {}): P
         text: t,
         tokens,
         matter: Math.max(0, ...kw.scores.values()),
-        emergency: false,
         placed: place.location !== null,
       },
       options.intentTuning,

@@ -172,17 +172,25 @@ describe('thanks, follow-ups and questions are not new reports', () => {
     expect(await calls()).toBe(before + 1);
   });
 
+  /** The one press offered for words of danger read as no report. */
+  const emergencyPress = (text: string) => [
+    { label: '这是紧急情况，立即反映', command: `反映 ${text}`, style: 'danger' },
+  ];
+  /** Says `text`, checks that it made no call, and gives the bot's answer. */
+  async function answeredWithoutCall(text: string) {
+    const before = await calls();
+    ok(await said(text));
+    expect(await calls()).toBe(before);
+    return (await lastTo('chenhui'))!;
+  }
+
   it('answers chit-chat that names a danger without a call, and one press reports it as an emergency', async () => {
     const before = await calls();
     const rumour = '群里有人在传锦华路要爆炸，别信哈，是燃气公司在做管道放散，社区发了公告的';
-    ok(await said(rumour));
-    expect(await calls()).toBe(before);
-    const answer = (await lastTo('chenhui'))!;
+    const answer = await answeredWithoutCall(rumour);
     expect(answer.private).toBe(true);
     expect(answer.text).toContain('如果现在有人员或财产危险');
-    expect(answer.buttons).toEqual([
-      { label: '这是紧急情况，立即反映', command: `反映 ${rumour}`, style: 'danger' },
-    ]);
+    expect(answer.buttons).toEqual(emergencyPress(rumour));
     // pressed (the button sends its command): the sender says it is a report, so the alarm stands
     ok(await w.say(w.actors.otherResident, `反映 ${rumour}`, 'oc_sample_chenhui'));
     expect(await calls()).toBe(before + 1);
@@ -196,15 +204,10 @@ describe('thanks, follow-ups and questions are not new reports', () => {
   });
 
   it('joins thanks that names a danger to the sender’s call, and still offers the press', async () => {
-    const before = await calls();
     const thanks = '刚才那个老太太在电梯里头喊，物业师傅来把门撬开了，人好好的，谢谢哈';
-    ok(await said(thanks));
-    expect(await calls()).toBe(before);
-    const reply = (await lastTo('chenhui'))!;
+    const reply = await answeredWithoutCall(thanks);
     expect(reply.title).toMatch(/^谢谢您的反馈 /);
-    expect(reply.buttons).toEqual([
-      { label: '这是紧急情况，立即反映', command: `反映 ${thanks}`, style: 'danger' },
-    ]);
+    expect(reply.buttons).toEqual(emergencyPress(thanks));
   });
 
   it('answers a plain question with no button', async () => {

@@ -70,28 +70,7 @@ export function notReported(
 /** What the model reads: the features of the text with the figures of speech masked (火锅, 气死, 燃面). */
 export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));
 
-/**
- * The rules' vetoes over the whole message, for an alarm the model raises where the rules found
- * no danger word to judge: a worry (万一, 怕哪天), a past or settled event, a drill or the news,
- * a false alarm, nobody inside, a call already made, a habit (天天, 三天两头), a general question.
- */
-export function notNow(message: string): boolean {
-  // what follows the last turn (结果, 这回, 今天 …) is read on its own, as the rules read it
-  const text = message.slice(lastTurn(message, message.length));
-  const now = PRESENT.test(text);
-  return (
-    HYPOTHETICAL.test(text) ||
-    (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
-    FALSE_ALARM.test(text) ||
-    NOBODY.test(text) ||
-    (CALL_NUMBER.test(text) && !PRESENT_STRONG.test(text)) ||
-    (HABIT.test(text) && !now) ||
-    (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
-    (DRILL.test(text) && !now) ||
-    ((RESOLVED.test(text) || THANKED.test(text)) && !now) ||
-    ((GENERIC_QUESTION.test(text) || HOW_TO.test(text) || HOW_TO_FIRST.test(text)) && !now)
-  );
-}
+const TURNED = new RegExp(TURNS.source);
 
 /**
  * What no surer model overrules: nobody inside, a joke, a false alarm, a danger put right (and
@@ -108,7 +87,26 @@ export function settled(text: string): boolean {
   );
 }
 
-const TURNED = new RegExp(TURNS.source);
+/**
+ * The rules' vetoes over the whole message, for an alarm the model raises where the rules found
+ * no danger word to judge: a worry (万一, 怕哪天), a past or settled event, a drill or the news,
+ * a false alarm, nobody inside, a call already made, a habit (天天, 三天两头), a general question.
+ */
+export function notNow(message: string): boolean {
+  // what follows the last turn (结果, 这回, 今天 …) is read on its own, as the rules read it
+  const text = message.slice(lastTurn(message, message.length));
+  const now = PRESENT.test(text);
+  return (
+    settled(text) ||
+    HYPOTHETICAL.test(text) ||
+    (CALL_NUMBER.test(text) && !PRESENT_STRONG.test(text)) ||
+    (HABIT.test(text) && !now) ||
+    (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
+    (DRILL.test(text) && !now) ||
+    (THANKED.test(text) && !now) ||
+    ((GENERIC_QUESTION.test(text) || HOW_TO.test(text) || HOW_TO_FIRST.test(text)) && !now)
+  );
+}
 
 export interface LearnedEmergency {
   /** the model's log2 odds of an emergency (0 when it knows none of the words; null when not asked) */

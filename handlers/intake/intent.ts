@@ -19,7 +19,6 @@ export interface IntentEvidence {
   tokens: readonly string[] | TokenIds;
   /** how strongly the catalog's words point at a matter (the best keyword score) */
   matter: number;
-  emergency: boolean;
   /** the message names a place */
   placed: boolean;
 }
@@ -82,7 +81,6 @@ export function classifyIntent(
   if (GENERAL_QUESTION.test(t)) add('question', w.generalQuestion);
   if (e.placed) add('report', w.place);
   if (PLEASANT.test(t) && !trouble) add('chitchat', w.chitchat);
-  if (e.emergency) add('report', ALARM_REPORT);
   if (t.replace(/[^\p{Script=Han}a-z0-9]/gu, '').length <= 2) add('chitchat', 2);
   return { intent: best(scores), scores };
 }
