@@ -155,6 +155,9 @@ describe('an alarm in a message that is not a report', () => {
       '有人落水',
       '请问电梯里关了人打哪个电话，快点',
       '娃娃吞了一颗纽扣电池，现在在哭，怎么办',
+      // a danger cried out after the question, and one after 先说急的
+      '请问这种情况该打哪个电话啊，老人还在水里头！',
+      '请问周日的活动在哪里集合呀，先说急的，成龙路那边一栋楼二楼在烧，窗户边有人',
     ]) {
       const d = parse(text);
       expect(d.emergency, text).toBe(true);

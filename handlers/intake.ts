@@ -128,7 +128,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
       },
       options.intentTuning,
     );
-    const emergency = alarm && !notReported(t, nonReportLead(read), options.emergencyTuning);
+    const emergency = alarm && !notReported(t, nonReportLead(read), options.emergencyTuning, danger.at);
     const intent = (emergency ? withAlarm(read) : read).intent;
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];

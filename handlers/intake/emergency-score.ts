@@ -1,5 +1,5 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
-import { type EmergencyFinding, lastTurn, maskLookAlikes } from './emergency.ts';
+import { type EmergencyFinding, lastTurn, maskLookAlikes, SENTENCE_END } from './emergency.ts';
 import {
   CALL_NUMBER,
   DRILL,
@@ -41,13 +41,14 @@ export const EMERGENCY_TUNING: EmergencyTuning = {
 
 const HAN = /\p{Script=Han}/gu;
 /** A call for help or an emergency number: never set aside (快叫120, 救命). */
-const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|🆘/;
+const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|求救|紧急|急事|🆘/;
 
 /**
  * The intent's veto over an alarm: a message read firmly as something other than a report (the
  * intent model and its signals, without the alarm's own weight) by at least `intentLead`, at least
  * `intentMinChars` Chinese characters long, with no word of urgency now (现在, 正在, 快来, 赶紧 …)
- * no call for help (快叫, 快打, 救命, 🆘) and no turn to something happening (结果, 这回, 今天, 真的有),
+ * no call for help (快叫, 快打, 救命, 🆘), no turn to something happening (结果, 这回, 今天, 真的有)
+ * and no danger the rules found happening now cried out at the end of its sentence (人还在水里头！),
  * speaks of a danger without reporting one: thanks for a rescue, a question about a past alarm, a
  * rumour put right, chit-chat about hot pot. Judged on blind batches and, out of fold, on the
  * training corpus before it was adopted (TRAINING.md, item 12): no emergency there was dropped.
@@ -56,6 +57,7 @@ export function notReported(
   normalised: string,
   lead: number,
   tuning: EmergencyTuning = EMERGENCY_TUNING,
+  at: readonly number[] = [],
 ): boolean {
   return (
     lead > tuning.intentLead &&
@@ -63,6 +65,7 @@ export function notReported(
     !PRESENT_STRONG.test(normalised) &&
     !CALLING_HELP.test(normalised) &&
     !TURNED.test(normalised) &&
+    !criedOut(normalised, at) &&
     !normalised.includes('真的有')
   );
 }
@@ -71,6 +74,14 @@ export function notReported(
 export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));
 
 const TURNED = new RegExp(TURNS.source);
+/** Whether a danger the rules found happening now ends a sentence cried out: 请问该打哪个电话啊，人还在水里头！ */
+function criedOut(normalised: string, at: readonly number[]): boolean {
+  return at.some((i) => {
+    let e = i;
+    while (e < normalised.length && !SENTENCE_END.test(normalised[e])) e++;
+    return normalised[e] === '!';
+  });
+}
 
 /**
  * What no surer model overrules: nobody inside, a joke, a false alarm, a danger put right (and

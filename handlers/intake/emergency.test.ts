@@ -652,3 +652,49 @@ describe('a danger after a turn, and the model overruling the rules', () => {
       expect(both(text), text).toEqual({ rules: false, learned: false });
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s fourth round (phrased afresh here)', () => {
+  it('finds people shut in by a number, a building shedding over people, a wire down among them and a fire spreading fast', () => {
+    for (const text of [
+      'B栋电梯关起两个人，按铃没人应',
+      '三单元电梯卡人了，快来',
+      '隔壁屋头冒烟了，敲门没人应',
+      '马路边那根电线垮下来了，放学的娃娃都从那里过',
+      '配电房外头的线落地了，莫靠近',
+      '老楼外墙还在往下掉砖，底下是菜市场的摊摊，买菜的人好多',
+      '天花板咔咔在响，掉了几块灰下来，我婆婆就睡在下面的床上',
+      '工地上的安全网着了，风大烧得好凶',
+      '有个娃儿掉井里头了，快来人',
+      '大树倒了压住一辆车，司机无法脱身',
+      '受伤的师傅腿一直在流血，120还没到，帮忙催一下救护车',
+      '雨水倒灌进屋头了，我爸瘫在床上动不得',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('hears a fire cried out in a sentence of its own after a question of whom to call first', () => {
+    expect(emergency('请问是先打119还是先找物业？三楼厨房着火了，火苗窜得好高！')).toBe(true);
+    expect(emergency('请问厨房着火了是先打119还是先找物业？')).toBe(false);
+  });
+
+  it('takes a card holder, a wire nobody is near, traffic, a question about when, a repair, a notice and a fisherman as none', () => {
+    for (const text of [
+      '持卡人请到一楼窗口办理',
+      '电线吊下来了，离地两米多，暂时没人碰，麻烦处理',
+      '那根线掉下来了，好在不在人行道上，莫得人走',
+      '被困在早高峰的车流里了，动都动不了',
+      '有人知道东门那家餐馆着火是哪天的事吗？',
+      '电梯井里咚咚响，是维保师傅在里面检修',
+      '车里娃娃在睡觉，他妈就站在车边',
+      '烧烤摊烟子大得很，还以为哪里起火了',
+      '如遇电梯困人请拨打轿厢内的紧急电话',
+      '三楼垃圾桶起火已由保洁用灭火器扑灭，无人受伤',
+      '落水的老人已被救起，送医了',
+      '大爷在河边钓鱼，一动不动坐了一上午',
+      '经核实，所谓电线断落系废弃光缆，不带电',
+      '吃了一盘毛血旺，嘴巴都辣起火了',
+      '外墙瓷砖在掉，下面是人行道，请物业赶紧通知住户',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});

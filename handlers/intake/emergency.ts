@@ -49,7 +49,7 @@ export interface EmergencyFinding {
 
 export type EmergencyDetector = (normalised: string) => EmergencyFinding;
 
-const SENTENCE_END = /[。！？!?；;\n～~]/;
+export const SENTENCE_END = /[。！？!?；;\n～~]/;
 const CLAUSE_END = /[。！？!?；;\n，,、 ]/;
 
 function span(text: string, at: number, end: RegExp): [number, number] {
@@ -119,6 +119,9 @@ export function maskLookAlikes(text: string): string {
   return out;
 }
 
+/** A worry word (怕, 担心, 万一, 要是 …) in the words before a cue. */
+const WORRY = /(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
+
 /** A denial just before position `i` (没有冒烟, 暂无人员被困, 没闻到什么煤气味, 现在没漏), read on the unmasked text. */
 const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0, i - 8), i));
 
@@ -139,14 +142,20 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const sentence = text.slice(ss, se);
   const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
   const now = PRESENT.test(clause);
-  if (HYPOTHETICAL.test(before) || denied(plain, at)) return false;
+  // …and a worry earlier in the clause where the cue begins: 下雨天怕漏电，喊人来扯了嘛
+  if (
+    HYPOTHETICAL.test(before) ||
+    WORRY.test(text.slice(span(text, at, CLAUSE_END)[0], at)) ||
+    denied(plain, at)
+  )
+    return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
   if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end)) || DENIED_AFTER.test(plain.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
-  if (HINDERED_AFTER.test(text.slice(end))) return false;
+  if (HINDERED_AFTER.test(text.slice(end)) && !PRESENT_STRONG.test(clause)) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if (RESOLVED.test(plain) && !now) return false;
   // thanks said 刚刚 or 刚才 are for help just given, not for a danger now
@@ -160,7 +169,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const gas = kind === 'gas' || (kind === 'district' && text.slice(at, end).includes('气'));
   if (gas && NO_SMELL.test(plain.slice(ss, se)) && !LEAK_HEARD.test(plain.slice(ss, se))) return false;
   if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
-  if (HABIT.test(clause)) return false;
+  // in the cue's clause, or in the clause where the cue begins: 瓷砖最近老往下掉，楼下就是娃娃放学的路
+  if (HABIT.test(clause) || HABIT.test(text.slice(span(text, at, CLAUSE_END)[0], end))) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   // a time word in the cue's own clause puts it in the past, whatever 现在 says of the aftermath
   if (PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
@@ -169,7 +179,9 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
     return false;
-  if (HOW_TO_FIRST.test(text) && !PRESENT.test(text)) return false;
+  // …unless the danger is cried out in a sentence of its own: 请问119是直接打还是先报物业？后厨着火了，火苗都窜出来了！
+  if (HOW_TO_FIRST.test(text) && !PRESENT.test(text) && !(text[se] === '!' && !HOW_TO_FIRST.test(sentence)))
+    return false;
   return true;
 }
 
