@@ -698,3 +698,39 @@ describe('the emergency detector on the shapes of issue #15’s fourth round (ph
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s fourth round, second wave (phrased afresh here)', () => {
+  it('finds poison and scalds, someone swept along or on a loose window guard, a sign half down over walkers', () => {
+    for (const text of [
+      '老人喝百草枯了',
+      '娃娃把开水打翻了烫到脸，一直在哭',
+      '爷爷把安眠药当糖吃了，喊他不太醒',
+      '婆婆吃了野菌子，现在吐得站不稳',
+      '地下车库淹人了！',
+      '刚才河里有个人在往下漂，快喊人',
+      '奶奶摔倒在阳台上了，喊她她只是哼',
+      '三楼防盗窗松了，一个小娃娃趴在上面',
+      '招牌一头已经脱落，在空中晃，底下行人还在走',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('reads from 先不说了 or 不开玩笑了 on, and takes 一哈哈 (a while) for no laugh', () => {
+    for (const text of [
+      '先不说了，沙河边有个人掉水里了',
+      '不开玩笑了，对面酒吧真的着火了，烟好大',
+      '小娃娃被锁在车里头，已经一哈哈了，哪个有锤子',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a question about moving back in, a worry earlier in the clause, children at play and a lean as none', () => {
+    for (const text of [
+      '补充：上个月漏气那家现在可以住人了没有？',
+      '怕下雨天漏电，晾衣服的铁丝搭在电线上，找人来弄一下',
+      '刚才楼下喊救命的是娃娃们在玩游戏，大家别紧张',
+      '树被车撞歪了，现在斜靠在墙上，下面没人',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
