@@ -734,3 +734,25 @@ describe('the emergency detector on the shapes of issue #15’s fourth round, se
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s fourth round, third wave (phrased afresh here)', () => {
+  it('finds a flame behind 有点, a grass fire with 🔥, a split gas-bottle hose, a father shut in, a fire that is no joke', () => {
+    for (const text of [
+      '后厨好像有点火苗窜出来了',
+      '后山草堆燃起来了🔥🔥',
+      '烧烤摊接气罐的管子裂了，火还开着',
+      '电梯把我爸关里面了，按铃没人应',
+      '真的不是开玩笑，楼下仓库着火了，烟好大',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes old folk who cannot come down a stopped lift, a lift that opened by itself and hot pot as none', () => {
+    for (const text of [
+      '晨辉那边电梯停了两天了，十楼的婆婆腿不好下不来楼',
+      '早上被关在电梯里，后来自己开门了，人没事，电梯还是要修',
+      '周末吃火锅，简直燃起来了🔥🔥',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
