@@ -157,6 +157,7 @@ describe('an alarm in a message that is not a report', () => {
       '娃娃吞了一颗纽扣电池，现在在哭，怎么办',
       // a danger cried out after the question, and one after 先说急的
       '请问这种情况该打哪个电话啊，老人还在水里头！',
+      '想问一下是先打119还是先找物业？隔壁厨房着火了，火苗窜得好高',
       '请问周日的活动在哪里集合呀，先说急的，成龙路那边一栋楼二楼在烧，窗户边有人',
     ]) {
       const d = parse(text);

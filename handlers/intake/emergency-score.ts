@@ -48,7 +48,7 @@ const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|�
  * intent model and its signals, without the alarm's own weight) by at least `intentLead`, at least
  * `intentMinChars` Chinese characters long, with no word of urgency now (现在, 正在, 快来, 赶紧 …)
  * no call for help (快叫, 快打, 救命, 🆘), no turn to something happening (结果, 这回, 今天, 真的有)
- * and no danger the rules found happening now cried out at the end of its sentence (人还在水里头！),
+ * and no danger the rules found happening now said in a sentence of its own (人还在水里头！),
  * speaks of a danger without reporting one: thanks for a rescue, a question about a past alarm, a
  * rumour put right, chit-chat about hot pot. Judged on blind batches and, out of fold, on the
  * training corpus before it was adopted (TRAINING.md, item 12): no emergency there was dropped.
@@ -74,12 +74,19 @@ export function notReported(
 export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));
 
 const TURNED = new RegExp(TURNS.source);
-/** Whether a danger the rules found happening now ends a sentence cried out: 请问该打哪个电话啊，人还在水里头！ */
+/**
+ * Whether a danger the rules found happening now is said in a sentence of its own: cried out
+ * (请问该打哪个电话啊，人还在水里头！) or told after the question (请问先打119还是找物业？隔壁厨房着火了).
+ */
 function criedOut(normalised: string, at: readonly number[]): boolean {
   return at.some((i) => {
     let e = i;
     while (e < normalised.length && !SENTENCE_END.test(normalised[e])) e++;
-    return normalised[e] === '!';
+    if (normalised[e] === '!') return true;
+    // told after a question of its own: 请问先打119还是找物业？隔壁厨房着火了
+    let b = i;
+    while (b > 0 && !SENTENCE_END.test(normalised[b - 1])) b--;
+    return normalised[e] !== '?' && b > 0 && normalised[b - 1] === '?';
   });
 }
 

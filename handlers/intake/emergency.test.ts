@@ -672,8 +672,9 @@ describe('the emergency detector on the shapes of issue #15’s fourth round (ph
       expect(emergency(text), text).toBe(true);
   });
 
-  it('hears a fire cried out in a sentence of its own after a question of whom to call first', () => {
+  it('hears a fire told in a sentence of its own after a question of whom to call first', () => {
     expect(emergency('请问是先打119还是先找物业？三楼厨房着火了，火苗窜得好高！')).toBe(true);
+    expect(emergency('想问一下是先打119还是先找物业？隔壁厨房着火了，火苗窜得好高')).toBe(true);
     expect(emergency('请问厨房着火了是先打119还是先找物业？')).toBe(false);
   });
 

@@ -179,9 +179,9 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
     return false;
-  // …unless the danger is cried out in a sentence of its own: 请问119是直接打还是先报物业？后厨着火了，火苗都窜出来了！
-  if (HOW_TO_FIRST.test(text) && !PRESENT.test(text) && !(text[se] === '!' && !HOW_TO_FIRST.test(sentence)))
-    return false;
+  // A question of whom to call first puts off only the danger in its own sentence, not one told after it:
+  // 请问119是直接打还是先报物业？后厨着火了，火苗都窜出来了
+  if (HOW_TO_FIRST.test(sentence) && !PRESENT.test(text)) return false;
   return true;
 }
 
