@@ -1,5 +1,5 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
-import { type EmergencyFinding, lastTurn, maskLookAlikes, SENTENCE_END } from './emergency.ts';
+import { type EmergencyFinding, lastTurn, maskLookAlikes, SENTENCE_END, span } from './emergency.ts';
 import {
   CALL_NUMBER,
   DRILL,
@@ -65,7 +65,7 @@ export function notReported(
     !PRESENT_STRONG.test(normalised) &&
     !CALLING_HELP.test(normalised) &&
     !TURNED.test(normalised) &&
-    !criedOut(normalised, at) &&
+    !saidOnItsOwn(normalised, at) &&
     !normalised.includes('真的有')
   );
 }
@@ -78,15 +78,10 @@ const TURNED = new RegExp(TURNS.source);
  * Whether a danger the rules found happening now is said in a sentence of its own: cried out
  * (请问该打哪个电话啊，人还在水里头！) or told after the question (请问先打119还是找物业？隔壁厨房着火了).
  */
-function criedOut(normalised: string, at: readonly number[]): boolean {
+function saidOnItsOwn(normalised: string, at: readonly number[]): boolean {
   return at.some((i) => {
-    let e = i;
-    while (e < normalised.length && !SENTENCE_END.test(normalised[e])) e++;
-    if (normalised[e] === '!') return true;
-    // told after a question of its own: 请问先打119还是找物业？隔壁厨房着火了
-    let b = i;
-    while (b > 0 && !SENTENCE_END.test(normalised[b - 1])) b--;
-    return normalised[e] !== '?' && b > 0 && normalised[b - 1] === '?';
+    const [start, end] = span(normalised, i, SENTENCE_END);
+    return normalised[end] === '!' || (normalised[end] !== '?' && normalised[start - 1] === '?');
   });
 }
 

@@ -52,7 +52,8 @@ export type EmergencyDetector = (normalised: string) => EmergencyFinding;
 export const SENTENCE_END = /[。！？!?；;\n～~]/;
 const CLAUSE_END = /[。！？!?；;\n，,、 ]/;
 
-function span(text: string, at: number, end: RegExp): [number, number] {
+/** The run around position `at` between two of the `end` characters: [its first index, the index of its end character]. */
+export function span(text: string, at: number, end: RegExp): [number, number] {
   let s = at;
   while (s > 0 && !end.test(text[s - 1])) s--;
   let e = at;
@@ -119,7 +120,7 @@ export function maskLookAlikes(text: string): string {
   return out;
 }
 
-/** A worry word (怕, 担心, 万一, 要是 …) in the words before a cue. */
+/** A worry word (怕, 担心, 万一, 要是 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
 const WORRY = /(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
 
 /** A denial just before position `i` (没有冒烟, 暂无人员被困, 没闻到什么煤气味, 现在没漏), read on the unmasked text. */
@@ -142,13 +143,9 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const sentence = text.slice(ss, se);
   const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
   const now = PRESENT.test(clause);
-  // …and a worry earlier in the clause where the cue begins: 下雨天怕漏电，喊人来扯了嘛
-  if (
-    HYPOTHETICAL.test(before) ||
-    WORRY.test(text.slice(span(text, at, CLAUSE_END)[0], at)) ||
-    denied(plain, at)
-  )
-    return false;
+  // the clause where the cue begins, which a long cue may have left: 下雨天怕漏电，喊人来扯了嘛
+  const [bs] = span(text, at, CLAUSE_END);
+  if (HYPOTHETICAL.test(before) || WORRY.test(text.slice(bs, at)) || denied(plain, at)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
@@ -170,7 +167,7 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (gas && NO_SMELL.test(plain.slice(ss, se)) && !LEAK_HEARD.test(plain.slice(ss, se))) return false;
   if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // in the cue's clause, or in the clause where the cue begins: 瓷砖最近老往下掉，楼下就是娃娃放学的路
-  if (HABIT.test(clause) || HABIT.test(text.slice(span(text, at, CLAUSE_END)[0], end))) return false;
+  if (HABIT.test(clause) || HABIT.test(text.slice(bs, end))) return false;
   if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   // a time word in the cue's own clause puts it in the past, whatever 现在 says of the aftermath
   if (PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
