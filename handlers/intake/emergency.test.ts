@@ -756,4 +756,10 @@ describe('the emergency detector on the shapes of issue #15’s fourth round, th
     ])
       expect(emergency(text), text).toBe(false);
   });
+
+  it('takes 咋个办 straight after a danger as a worry, but not after one that has begun (了)', () => {
+    expect(emergency('电瓶车燃起来咋个办嘛，楼道里停满了')).toBe(false);
+    expect(emergency('厨房烧起了咋个办')).toBe(true);
+    expect(emergency('楼下着火了咋个办')).toBe(true);
+  });
 });

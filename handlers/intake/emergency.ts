@@ -33,6 +33,7 @@ import {
   THANKED,
   TURNS,
   WHEN_ASKED,
+  WORRY_AFTER,
 } from './emergency-words.ts';
 
 export interface EmergencyFinding {
@@ -152,6 +153,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
   if (RISK_AFTER.test(text.slice(end)) || DENIED_AFTER.test(plain.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
+  if (WORRY_AFTER.test(text.slice(end)) && !text.slice(at, end).endsWith('了') && !PRESENT.test(text))
+    return false;
   if (HINDERED_AFTER.test(text.slice(end)) && !PRESENT_STRONG.test(clause)) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   if (RESOLVED.test(plain) && !now) return false;
