@@ -763,3 +763,20 @@ describe('the emergency detector on the shapes of issue #15’s fourth round, th
     expect(emergency('楼下着火了咋个办')).toBe(true);
   });
 });
+
+describe('the emergency detector on shapes the retrained model no longer carried (phrased afresh here)', () => {
+  it('finds a wall leaning in on a clerk, a flame that singes, a worker hanging by a rope, a child sinking, a smell that dizzies', () => {
+    for (const text of [
+      '隔壁拆房子，我们店这面墙整片往里倾下来了，收银台后头还有个店员没出来',
+      '柴堆呼呼地往上冒，已经燎到屋檐了',
+      '外墙擦窗的师傅吊在绳子上打转，人快撑不住了',
+      '那个小朋友沉下去了',
+      '一进门就闻到一股怪味道，脑壳都晕了',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('lets no model raise a lift confirmed empty', () => {
+    expect(both('刚才电梯停在五楼不动，物业已确认轿厢内无人')).toEqual({ rules: false, learned: false });
+  });
+});
