@@ -80,6 +80,16 @@ describe('the learned model', () => {
     expect(trainModel(examples)).toBe(a);
     expect(a.length).toBeGreaterThan(1000);
   });
+
+  it('keeps the blind wave out of training: a valid labelled file, no line of it in the training corpus', () => {
+    const corpus = (name: string) =>
+      readCorpus(new URL(`../test/fixtures/corpus/${name}`, import.meta.url).pathname);
+    const key = (text: string) => text.normalize('NFKC').replace(/\s/g, '');
+    const trained = new Set(corpus('train.jsonl').map((r) => key(r.text)));
+    const blind = corpus('blind.jsonl');
+    expect(blind.length).toBe(885);
+    expect(blind.filter((r) => trained.has(key(r.text)))).toEqual([]);
+  });
 });
 
 describe('emergencies', () => {
