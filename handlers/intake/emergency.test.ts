@@ -772,6 +772,10 @@ describe('the emergency detector on shapes the retrained model no longer carried
       '外墙擦窗的师傅吊在绳子上打转，人快撑不住了',
       '那个小朋友沉下去了',
       '一进门就闻到一股怪味道，脑壳都晕了',
+      // and three the pruned model (tokens seen in three messages or more) no longer carried
+      '修下水道的师傅下到井里头去了，上面喊了好久都没回应',
+      '地下室的水淹过了排插，排插还亮着，里面睡了两个租客',
+      '她刚碰了一下洗衣机的插座，人一下就软下去了，手还在抖',
     ])
       expect(emergency(text), text).toBe(true);
   });
