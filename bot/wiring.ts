@@ -1,6 +1,7 @@
 // Puts the parts together for a role: the handler context, the router, each platform's
 // adapter (routes in, a sender out), the job workers, and the APIs.
 import type { Hono } from 'hono';
+import { createAdvisor } from '../handlers/intake/advisor.ts';
 import {
   ADAPTERS,
   checkDistrictPlatforms,
@@ -26,6 +27,14 @@ export async function wire(app: Hono<AppEnv>, runtime: Runtime, role: Role): Pro
   services.ctx.platforms = enabledPlatforms(runtime.env);
   services.ctx.privateReplies = privateReplyPlatforms();
   services.ctx.publicUrl = runtime.env.HUYING_PUBLIC_URL;
+  if (runtime.env.HUYING_LLM_URL && runtime.env.HUYING_LLM_MODEL)
+    services.ctx.advise = createAdvisor(runtime.district, {
+      url: runtime.env.HUYING_LLM_URL,
+      model: runtime.env.HUYING_LLM_MODEL,
+      apiKey: runtime.env.HUYING_LLM_API_KEY,
+      timeoutMs: runtime.env.HUYING_LLM_TIMEOUT_MS,
+      log: services.ctx.log,
+    });
   const web = role !== 'worker';
   const worker = role !== 'web';
   // before any route: a body is capped before anything reads it, a URL with NUL refused

@@ -41,6 +41,13 @@ export const envSchema = z.object({
   ),
   /** how often each process looks for accepted events nobody is working on (ms) */
   HUYING_INBOX_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** the district's own language model (an OpenAI-compatible endpoint, base address ending in
+   * /v1 or the like), asked only about reports the parser is unsure of; off when unset */
+  HUYING_LLM_URL: url(['http', 'https']),
+  HUYING_LLM_MODEL: optionalText,
+  HUYING_LLM_API_KEY: optionalText,
+  /** the longest a report waits for the model's answer before the local reading stands (ms) */
+  HUYING_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(1500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** auto: readable lines on a terminal outside production, JSON lines otherwise */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -68,6 +75,10 @@ export function loadEnv(
   if (!parsed.success) throw new ConfigError('environment', describeIssues(parsed.error.issues));
   const env = parsed.data as Env;
   const problems = parts.flatMap((p) => p.check?.(env) ?? []);
+  if (env.HUYING_LLM_URL && !env.HUYING_LLM_MODEL)
+    problems.push('HUYING_LLM_MODEL: required with HUYING_LLM_URL (the model name the endpoint serves)');
+  if (env.HUYING_LLM_MODEL && !env.HUYING_LLM_URL)
+    problems.push("HUYING_LLM_URL: required with HUYING_LLM_MODEL (the endpoint's base address)");
   if (env.HUYING_CLOCK === 'manual' && env.NODE_ENV === 'production')
     problems.push('HUYING_CLOCK: "manual" is for demos and tests, not production');
   if (problems.length) throw new ConfigError('environment', problems);

@@ -4,6 +4,7 @@ import type { Clock } from '../config/clock.ts';
 import type { District } from '../config/district.ts';
 import type { Logger } from '../config/log.ts';
 import type { Db } from '../db/connect.ts';
+import type { Advisor } from './intake/advisor.ts';
 import type { WorkBatch } from './work-batch.ts';
 
 export interface Effects {
@@ -29,4 +30,6 @@ export interface Ctx {
   rehearse?: boolean;
   /** several events worked through at once: their new calls are written together */
   batch?: WorkBatch;
+  /** the district's language model, asked about reports the parser is unsure of (when configured) */
+  advise?: Advisor;
 }

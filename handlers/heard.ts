@@ -11,7 +11,7 @@ import type { Ctx } from './context.ts';
 import type { Draft } from './intake.ts';
 import { type Message, notice } from './messages.ts';
 import type { Actor } from './people.ts';
-import { parserFor, placeOfChat, report } from './report.ts';
+import { advise, parserFor, placeOfChat, report } from './report.ts';
 import { answer, type Origin, runWork } from './work.ts';
 
 /** How far back a thank-you or a follow-up looks for the call it is about. */
@@ -39,7 +39,7 @@ export async function heard(
   chatUnit: string | null,
 ): Promise<Heard> {
   // read once, knowing the chat's place, and the same reading makes the call
-  const draft = parserFor(ctx.district)(cmd.text, placeOfChat(ctx.district, chatUnit));
+  const draft = await advise(ctx, parserFor(ctx.district)(cmd.text, placeOfChat(ctx.district, chatUnit)));
   const asReport = async () => ({
     as: 'report' as const,
     call: await report(

@@ -1,5 +1,5 @@
 // Turns a free-text report from a group chat into a draft case: intent, category, tier, departments, emergency, location.
-import type { District, Tier } from '../config/district.ts';
+import type { CatalogItemConfig, District, Tier } from '../config/district.ts';
 import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
@@ -39,6 +39,8 @@ export interface Draft {
   alternatives: Alternative[]; // the top three categories, best first
   matched: string[]; // the catalog words that pointed at the category
   text: string; // the cleaned text (trimmed, whitespace collapsed, @-mentions removed)
+  /** what the district's language model said of an unsure report, where it was asked and answered */
+  advice?: { category: string; emergency: boolean };
 }
 
 export interface IntakeContext {
@@ -50,6 +52,21 @@ export type Parser = (text: string, ctx?: IntakeContext) => Draft;
 
 /** Below this the triage card says the bot is unsure and offers the alternatives. */
 export const LOW_CONFIDENCE = 0.5;
+
+/** The draft with another catalog item's category, tier and departments (a category another
+ * system gave, or one a language model advised); an emergency keeps the emergency tier. */
+export function withCategory(draft: Draft, item: CatalogItemConfig, emergency = draft.emergency): Draft {
+  return {
+    ...draft,
+    category: item.code,
+    categoryName: item.name,
+    tier: emergency ? 'emergency' : item.tier,
+    lead: item.lead ?? null,
+    co: [...item.co],
+    departments: [...(item.lead ? [item.lead] : []), ...item.co],
+    emergency,
+  };
+}
 
 function mask(text: string): string {
   let out = text;

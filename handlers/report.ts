@@ -8,7 +8,7 @@ import { draftCard, triageCard } from './cards/collect.ts';
 import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
-import { createParser, type Draft, LOW_CONFIDENCE } from './intake.ts';
+import { createParser, type Draft, LOW_CONFIDENCE, withCategory } from './intake.ts';
 import type { Message } from './messages.ts';
 import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
@@ -32,6 +32,12 @@ const reportSchema = z.object({
   source: z.string().default('chat'),
 });
 export type ReportCommand = z.output<typeof reportSchema>;
+
+/** A draft with the district's language model's advice, where one is configured and the draft is
+ * an unsure report (never in a rehearsal: what a card may offer does not ask the model). */
+export function advise(ctx: Ctx, draft: Draft): Promise<Draft> | Draft {
+  return ctx.advise && !ctx.rehearse ? ctx.advise(draft) : draft;
+}
 
 const parsers = new WeakMap<District, ReturnType<typeof createParser>>();
 export function parserFor(d: District) {
@@ -183,16 +189,7 @@ export function readReport(
   if (cmd.category && cmd.category !== parsed.category) {
     const item = d.catalogByCode.get(cmd.category);
     if (!item) refuse('bad_input', `没有这个事项类别“${cmd.category}”`);
-    const tier: Tier = parsed.emergency ? 'emergency' : item!.tier;
-    draft = {
-      ...parsed,
-      category: item!.code,
-      categoryName: item!.name,
-      tier,
-      lead: item!.lead ?? null,
-      co: item!.co,
-      departments: [...(item!.lead ? [item!.lead] : []), ...item!.co],
-    };
+    draft = withCategory(parsed, item!);
   }
   // declared an emergency by the reporter (another system's form), or a danger in words read as thanks or
   // a question that the sender now reports outright (反映, a photo): as if the text said so
@@ -211,7 +208,11 @@ export async function report(
   chatUnit: string | null,
   read?: Draft,
 ): Promise<Call> {
-  const item = readReport(ctx.district, actor, origin, cmd, chatUnit, read);
+  const first = readReport(ctx.district, actor, origin, cmd, chatUnit, read);
+  // read here (not handed a reading) and unsure: the district's language model may advise
+  const advised = read || cmd.category ? first.parsed : await advise(ctx, first.parsed);
+  const item =
+    advised === first.parsed ? first : readReport(ctx.district, actor, origin, cmd, chatUnit, advised);
   // reports worked through together are written together (an emergency too: a drain works each
   // one the moment it comes, alone, so it shares a batch only when a backlog is replayed)
   if (ctx.batch) return ctx.batch.join('report', item, (items: ReportItem[]) => writeReports(ctx, items));
@@ -292,6 +293,7 @@ export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[
             lead: draft.lead,
             co: draft.co,
             confidence: draft.confidence,
+            ...(parsed.advice && { advice: parsed.advice }),
           },
           intent: parsed.intent,
           duplicateOf: duplicates[i]?.no ?? null,

@@ -22,6 +22,8 @@ export async function startSimServer(
     clock?: Clock | 'system';
     /** with REDIS_URL set, use it (BullMQ); the manual clock drives only the in-process queue */
     redis?: boolean;
+    /** more of the service's variables */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SimServer> {
   // Redis only when asked for: the manual clock drives only the in-process queue
@@ -34,6 +36,7 @@ export async function startSimServer(
     ...(o.clock === 'system' ? {} : { HUYING_CLOCK: 'manual' }),
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
+    ...o.env,
   });
   const clock = o.clock && o.clock !== 'system' ? o.clock : undefined;
   const server = await startServer(env, { log: silentLogger, clock });

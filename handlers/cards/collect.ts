@@ -41,16 +41,23 @@ export function triageCard(
   call: Call,
   suggested: { lead: string | null; co: string[] },
   /** when the parser is unsure of the category: its confidence and best guesses */
-  unsure?: { confidence: number; alternatives: { name: string; score: number }[] },
+  unsure?: {
+    confidence: number;
+    alternatives: { category: string; name: string; score: number }[];
+    /** what the district's language model said, where it was asked */
+    advice?: { category: string };
+  },
 ): Message {
   const no = call.no;
   const suggestion = [suggested.lead, ...suggested.co].filter(Boolean).map((u) => unitName(d, u));
   // Unsure: say so, and offer the likeliest categories; 呼叫 with a category calls with its tier and lead.
   const guesses = unsure?.alternatives.slice(0, 3) ?? [];
+  // the district's language model's choice, where it was asked, leads the guesses (applyAdvice)
+  const advised = unsure?.advice && guesses.find((a) => a.category === unsure.advice!.category);
   return {
     ...(unsure && {
       text: `呼应助手不确定这是哪类问题（把握 ${Math.round(unsure.confidence * 100)}%），可按下面的类别呼叫：${guesses
-        .map((a) => `${a.name}（${Math.round(a.score * 100)}%）`)
+        .map((a) => `${a.name}（${a === advised ? '区大模型建议' : `${Math.round(a.score * 100)}%`}）`)
         .join('、')}`,
     }),
     kind: 'triage',
