@@ -40,8 +40,8 @@ export const EMERGENCY_TUNING: EmergencyTuning = {
 };
 
 const HAN = /\p{Script=Han}/gu;
-/** A call for help or an emergency number: never set aside (快叫120, 救命). */
-const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|求救|紧急|急事|🆘/;
+/** A call for help, an emergency number or a cry of urgency: never set aside (快叫120, 救命, 急！). */
+const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|求救|紧急|急事|急[!！]|急急|🆘/;
 
 /**
  * The intent's veto over an alarm: a message read firmly as something other than a report (the

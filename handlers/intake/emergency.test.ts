@@ -784,3 +784,30 @@ describe('the emergency detector on shapes the retrained model no longer carried
     expect(both('刚才电梯停在五楼不动，物业已确认轿厢内无人')).toEqual({ rules: false, learned: false });
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s fifth round (phrased afresh here)', () => {
+  it('finds gas that stinks, a fall after touching a power board, a collapse with fits, a swaying rig with workers, a man on a roof edge', () => {
+    for (const text of [
+      '单元门口天然气好臭',
+      '她手碰到排插一下就倒了，还在抽',
+      '公交站有个大爷晕倒了还在抽',
+      '对面楼的吊篮被风吹得乱晃，上面还有两个擦玻璃的工人',
+      '工地吊臂失控乱甩，下面工人在躲',
+      '楼顶有个小伙子在边边上来回走，喊他也不理',
+      '河边栏杆外站了个人，劝了半天都劝不回来',
+      '2栋空调外机只挂到一边了，楼下全是接娃的家长',
+      '请问最近的医院怎么走？急！小区门口有人倒地不起',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a lawn run over, a figure of heat, a rig in the wind with nobody on it, a road under a swaying crane as none', () => {
+    for (const text of [
+      '小区草坪被车碾压得不成样子了，麻烦补种一下',
+      '今天热成火焰山了，垃圾站臭得很',
+      '脚手架有点歪，今天没开工上头没人，麻烦安排人看一下',
+      '塔吊在风里晃来晃去，下面是我们小区的路，能不能管管',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
