@@ -315,3 +315,23 @@ describe('cleanText', () => {
     expect(cleanText('@_user_1 东大街积水')).toBe('东大街积水');
   });
 });
+
+describe('a report in doubt', () => {
+  it('is marked where the learned score leans toward danger without raising the alarm', () => {
+    for (const text of ['人行道上陷下去一个大洞', '树枝断了挂在半空中', '楼道里有股怪味', '地下车库进水了']) {
+      const d = parse(text);
+      expect(d, text).toMatchObject({ intent: 'report', emergency: false, alarmDoubt: true });
+    }
+  });
+
+  it('is not marked for an ordinary report, an emergency or a non-report', () => {
+    for (const text of [
+      '晨辉路12号路灯不亮了，晚上很黑',
+      '东光社区门口垃圾堆了好几天了',
+      '楼上装修电钻声吵死了',
+      '电梯卡在三楼和四楼中间，里面有个婆婆在喊',
+      '谢谢，路灯修好了',
+    ])
+      expect(parse(text).alarmDoubt, text).toBe(false);
+  });
+});

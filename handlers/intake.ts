@@ -3,7 +3,12 @@ import type { CatalogItemConfig, District, Tier } from '../config/district.ts';
 import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
 import { emergencyDetector } from './intake/emergency.ts';
-import { type EmergencyTuning, learnedEmergency, notReported } from './intake/emergency-score.ts';
+import {
+  EMERGENCY_TUNING,
+  type EmergencyTuning,
+  learnedEmergency,
+  notReported,
+} from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
 import { classifyIntent, type IntentTuning, nonReportLead, withAlarm } from './intake/intent.ts';
 import { keywordScorer } from './intake/keywords.ts';
@@ -33,6 +38,10 @@ export interface Draft {
   /** a danger the detector heard in a message read firmly as thanks or a question (not a report): said
    * outright as a report (反映, or with a photo), it is an emergency all the same */
   alarmSetAside: boolean;
+  /** no alarm, but the learned score leans toward one (a report said without the words of danger
+   * often does): the street is asked to check soon, and the district's model, where one is
+   * configured, is asked */
+  alarmDoubt: boolean;
   location: string | null; // the most specific place named, without relative words
   locationNote: string | null; // a relative word beside the place: 旁边, 对面
   confidence: number; // 0..1: belief in the category; low means a person should look
@@ -125,9 +134,10 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const tokens = tokenIds(features(t));
     const kw = scoreKeywords(mask(t));
     const danger = detect(t);
-    const alarm =
-      danger.emergency ||
-      learnedEmergency(emergencyModel, t, danger, options.emergencyTuning, tokens).emergency;
+    const learned = danger.emergency
+      ? null
+      : learnedEmergency(emergencyModel, t, danger, options.emergencyTuning, tokens);
+    const alarm = danger.emergency || learned!.emergency;
 
     const ranked = rankCategories(tokens, kw, danger, t);
     const [code, confidence] = ranked[0] ?? ['other', 0];
@@ -147,6 +157,11 @@ export function createParser(district: District, options: ParserOptions = {}): P
     );
     const emergency = alarm && !notReported(t, nonReportLead(read), options.emergencyTuning, danger.at);
     const intent = (emergency ? withAlarm(read) : read).intent;
+    // no alarm, but the learned score leans toward one: a report a person should look at soon
+    const alarmDoubt =
+      !emergency &&
+      intent === 'report' &&
+      (learned?.score ?? Number.NEGATIVE_INFINITY) >= (options.emergencyTuning ?? EMERGENCY_TUNING).doubt;
     const lead = item?.lead ?? null;
     const co = item?.co ?? [];
     return {
@@ -159,6 +174,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
       departments: lead ? [lead, ...co] : [...co],
       emergency,
       alarmSetAside: alarm && !emergency,
+      alarmDoubt,
       location: place.location,
       locationNote: place.note,
       confidence: Math.round(confidence * 100) / 100,

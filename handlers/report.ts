@@ -293,6 +293,7 @@ export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[
             lead: draft.lead,
             co: draft.co,
             confidence: draft.confidence,
+            ...(parsed.alarmDoubt && !draft.emergency && { alarmDoubt: true }),
             ...(parsed.advice && { advice: parsed.advice }),
           },
           intent: parsed.intent,
@@ -334,6 +335,17 @@ function triageOf(d: District, it: ReportItem, call: Call, duplicate: Duplicate 
       command: `合并 ${call.no} 到 ${duplicate.no}`,
       style: 'primary',
     });
+  }
+  if (it.draft.alarmDoubt && !call.emergency) {
+    // no alarm, but the parser leans toward one: the street is asked to check soon
+    triage.title = `【请核实】${triage.title}`;
+    triage.tone = 'danger';
+    triage.text = [
+      '呼应助手拿不准这件事是否危及人身或财产安全，请尽快核实；确属紧急，请按「提交区领导」，有人员危险请立即拨打 119 / 110 / 120。',
+      triage.text,
+    ]
+      .filter(Boolean)
+      .join('\n');
   }
   if (call.emergency) {
     // nothing for the street to press: the leaders dispatch it

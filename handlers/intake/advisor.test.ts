@@ -102,6 +102,23 @@ describe('the district language model as a second opinion', () => {
     expect(llm.requests).toHaveLength(1);
   });
 
+  it('is asked about a report that may be an emergency, raising it but keeping a category the parser is sure of', async () => {
+    const text = '人行道上陷下去一个大洞';
+    const local = createParser(w.ctx.district)(text);
+    expect(local).toMatchObject({ category: 'road_damage', emergency: false, alarmDoubt: true });
+    expect(local.confidence).toBeGreaterThanOrEqual(LOW_CONFIDENCE);
+    llm.answer = () => json({ category: 'other', emergency: true });
+    useAdvisor();
+    const call = await reportCall(text);
+    expect(call).toMatchObject({ category_code: 'road_damage', emergency: true, tier: 'emergency' });
+    expect(llm.requests).toHaveLength(1);
+    // and where the model sees no emergency, the report stays in doubt for the street to check
+    llm.answer = () => json({ category: 'road_damage', emergency: false });
+    const again = await reportCall('人行道上陷下去一个大洞，在晨辉路口');
+    expect(again).toMatchObject({ category_code: 'road_damage', emergency: false });
+    expect((await w.outbox('jinhualu')).at(-1)!.message.title).toContain('【请核实】');
+  });
+
   it('keeps the local reading when the model is slow, wrong, or down, and the report is made', async () => {
     const local = createParser(w.ctx.district)(UNSURE);
     const answers = [

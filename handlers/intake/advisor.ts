@@ -40,9 +40,11 @@ const completionSchema = z.object({
 export type Advisor = (draft: Draft) => Promise<Draft>;
 
 /** Whether a draft is one the model is asked about: a report (not an emergency already, which
- * must not wait) whose category the parser is unsure of. */
+ * must not wait) whose category the parser is unsure of, or which may be an emergency. */
 export function wantsAdvice(draft: Draft): boolean {
-  return draft.intent === 'report' && !draft.emergency && draft.confidence < LOW_CONFIDENCE;
+  return (
+    draft.intent === 'report' && !draft.emergency && (draft.confidence < LOW_CONFIDENCE || draft.alarmDoubt)
+  );
 }
 
 /** The instructions: the catalog's codes with their names and words, and the answer's shape. */
@@ -72,10 +74,11 @@ function adviceOf(content: string): Advice | null {
   }
 }
 
-/** The draft as the advice would have it: the advised category first among the alternatives;
- * the confidence stays the parser's, so the street is still told the bot was unsure. */
+/** The draft as the advice would have it: the advised category (where the parser was unsure of
+ * its own) first among the alternatives; the confidence stays the parser's, so the street is still
+ * told the bot was unsure; an emergency the model sees is raised. */
 export function applyAdvice(district: District, draft: Draft, advice: Advice): Draft {
-  const item = district.catalogByCode.get(advice.category);
+  const item = draft.confidence < LOW_CONFIDENCE ? district.catalogByCode.get(advice.category) : undefined;
   const emergency = draft.emergency || advice.emergency;
   let out: Draft = item && item.code !== draft.category ? withCategory(draft, item, emergency) : draft;
   if (item && item.code !== draft.category) {
@@ -89,7 +92,8 @@ export function applyAdvice(district: District, draft: Draft, advice: Advice): D
     };
   }
   if (emergency && !out.emergency) out = { ...out, emergency: true, tier: 'emergency' };
-  return { ...out, advice: { category: item ? item.code : draft.category, emergency: advice.emergency } };
+  const named = district.catalogByCode.has(advice.category) ? advice.category : draft.category;
+  return { ...out, advice: { category: named, emergency: advice.emergency } };
 }
 
 export function createAdvisor(district: District, options: AdvisorOptions): Advisor {

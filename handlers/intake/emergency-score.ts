@@ -30,6 +30,9 @@ export interface EmergencyTuning {
   intentLead: number;
   /** the fewest Chinese characters a message needs for that: a short cry (救命啊, 有人落水) is never dropped */
   intentMinChars: number;
+  /** log2 odds from which a report the model does not raise is still in doubt (the street is asked
+   * to check it soon): where the model leans toward an emergency at all */
+  doubt: number;
 }
 
 export const EMERGENCY_TUNING: EmergencyTuning = {
@@ -37,6 +40,7 @@ export const EMERGENCY_TUNING: EmergencyTuning = {
   overrule: 25,
   intentLead: 2,
   intentMinChars: 10,
+  doubt: 0,
 };
 
 const HAN = /\p{Script=Han}/gu;

@@ -14,6 +14,10 @@ export interface Evaluation {
   tier: Score; // over reports; gold tier = 'emergency' if emergency else the item's tier
   emergencyRecall: Score; // over emergency=true lines
   falseAlarms: Score; // emergency flagged over emergency=false lines (lower is better)
+  /** missed emergencies that reach the street marked for checking (alarmDoubt), of all missed */
+  doubtCaught: Score;
+  /** other reports marked for checking, of the reports labelled not an emergency */
+  doubtOthers: Score;
   intent: Score; // over lines that label an intent
   location: Score; // over all lines
   /** the old set's own rule: the prediction contains the labelled place (legacy lines only) */
@@ -41,6 +45,8 @@ export function evaluate(parse: Parser, lines: Labelled[], district: District): 
     tier: { right: 0, of: 0 },
     emergencyRecall: { right: 0, of: 0 },
     falseAlarms: { right: 0, of: 0 },
+    doubtCaught: { right: 0, of: 0 },
+    doubtOthers: { right: 0, of: 0 },
     intent: { right: 0, of: 0 },
     location: { right: 0, of: 0 },
     locationContains: { right: 0, of: 0 },
@@ -78,8 +84,16 @@ export function evaluate(parse: Parser, lines: Labelled[], district: District): 
     if (r.emergency) {
       e.emergencyRecall.of++;
       if (d.emergency) e.emergencyRecall.right++;
-      else miss('emergency missed');
+      else {
+        miss('emergency missed');
+        e.doubtCaught.of++;
+        if (d.alarmDoubt) e.doubtCaught.right++;
+      }
     } else {
+      if (r.intent === 'report') {
+        e.doubtOthers.of++;
+        if (d.alarmDoubt) e.doubtOthers.right++;
+      }
       e.falseAlarms.of++;
       if (d.emergency) {
         e.falseAlarms.right++;
@@ -121,6 +135,7 @@ export function formatEvaluation(e: Evaluation, top = 10): string {
     `tier: ${pct(e.tier)} (${e.tier.right}/${e.tier.of})`,
     `emergency recall: ${pct(e.emergencyRecall)} (${e.emergencyRecall.right}/${e.emergencyRecall.of})`,
     `false alarms: ${pct(e.falseAlarms)} (${e.falseAlarms.right}/${e.falseAlarms.of})`,
+    `missed emergencies marked for checking: ${e.doubtCaught.right}/${e.doubtCaught.of}; other reports marked: ${pct(e.doubtOthers)} (${e.doubtOthers.right}/${e.doubtOthers.of})`,
     `intent: ${pct(e.intent)} (${e.intent.right}/${e.intent.of})`,
     `location: ${pct(e.location)} (${e.location.right}/${e.location.of})`,
   ];

@@ -52,6 +52,27 @@ describe('the triage card of an uncertain report', () => {
     expect((await w.call(no)).assignments[0]).toMatchObject({ unit: item.lead, role: 'lead' });
   });
 
+  it('asks the street to check soon a report that may be an emergency, without alerting the leaders', async () => {
+    const text = '人行道上陷下去一个大洞';
+    expect(createParser(w.ctx.district)(text)).toMatchObject({ emergency: false, alarmDoubt: true });
+    const no = await report(text);
+    const triage = (await w.outbox('jinhualu')).at(-1)!.message;
+    expect(triage).toMatchObject({ kind: 'triage', callNo: no, tone: 'danger' });
+    expect(triage.title).toBe(`【请核实】新呼叫待研判 ${no}`);
+    expect(triage.text).toContain('拿不准这件事是否危及人身或财产安全');
+    expect(triage.buttons!.map((b) => b.label)).toContain('提交区领导');
+    const row = await w.t.db.selectFrom('calls').selectAll().where('no', '=', no).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ emergency: false, category_code: 'road_damage' });
+    expect((await w.outbox('leaders')).filter((m) => m.message.callNo === no)).toEqual([]);
+    const event = await w.t.db
+      .selectFrom('call_events')
+      .select('payload')
+      .where('call_id', '=', row.id)
+      .where('kind', '=', 'reported')
+      .executeTakeFirstOrThrow();
+    expect(event.payload).toMatchObject({ draft: { alarmDoubt: true } });
+  });
+
   it('stays as it was for a report the parser is sure of', async () => {
     const no = await report('晨辉路12号路灯不亮了，晚上很黑');
     const triage = (await w.outbox('jinhualu')).at(-1)!.message;
