@@ -169,6 +169,13 @@ export const districtSchema = z
         { after: '4wh', notify: 'head' },
         { after: '1wd', notify: 'office' },
       ]),
+      /** a report the parser was in doubt about (it may be an emergency) the street has not
+       * triaged: minutes, round the clock */
+      doubt_triage: ladder([
+        { after: '15m', notify: 'chat' },
+        { after: '30m', notify: 'head' },
+        { after: '1h', notify: 'office' },
+      ]),
       /** a complex call the office has not dispatched */
       office_dispatch: ladder([
         { after: '2wh', notify: 'chat' },

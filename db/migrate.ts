@@ -10,6 +10,7 @@ import * as m0006 from './migrations/2026-12-01T0006-attachments.ts';
 import * as m0007 from './migrations/2026-12-01T0007-scale-indexes.ts';
 import * as m0008 from './migrations/2026-12-01T0008-console-sessions.ts';
 import * as m0009 from './migrations/2026-12-01T0009-report-month-indexes.ts';
+import * as m0010 from './migrations/2026-12-03T0010-call-doubt.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T0007-scale-indexes': m0007,
   '2026-12-01T0008-console-sessions': m0008,
   '2026-12-01T0009-report-month-indexes': m0009,
+  '2026-12-03T0010-call-doubt': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

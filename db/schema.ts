@@ -105,6 +105,9 @@ export interface CallsTable {
   mode: CallMode;
   state: CallState;
   emergency: Generated<boolean>;
+  /** the parser was in doubt (no alarm, but its learned score leaned toward one): the street is
+   * asked to triage it within minutes */
+  in_doubt: Generated<boolean>;
   merged_into_id: BigId | null;
   images: ColumnType<string[], string | undefined, string>;
   resolve_due_at: Timestamp | null;

@@ -267,6 +267,7 @@ export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[
             // an emergency skips the street's triage: the leaders and the office see it at once
             state: draft.emergency ? ('called' as const) : ('reported' as const),
             emergency: draft.emergency,
+            in_doubt: draft.alarmDoubt && !draft.emergency,
             images: JSON.stringify(cmd.images),
             created_at: w.now,
             updated_at: w.now,
@@ -293,7 +294,7 @@ export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[
             lead: draft.lead,
             co: draft.co,
             confidence: draft.confidence,
-            ...(parsed.alarmDoubt && !draft.emergency && { alarmDoubt: true }),
+            ...(draft.alarmDoubt && !draft.emergency && { alarmDoubt: true }),
             ...(parsed.advice && { advice: parsed.advice }),
           },
           intent: parsed.intent,
@@ -336,7 +337,7 @@ function triageOf(d: District, it: ReportItem, call: Call, duplicate: Duplicate 
       style: 'primary',
     });
   }
-  if (it.draft.alarmDoubt && !call.emergency) {
+  if (call.in_doubt) {
     // no alarm, but the parser leans toward one: the street is asked to check soon
     triage.title = `【请核实】${triage.title}`;
     triage.tone = 'danger';

@@ -210,7 +210,7 @@ async function firedTimers(ctx: Ctx, callIds: string[] | undefined, scope: 'assi
 async function callWaitTimers(ctx: Ctx, callIds?: string[]): Promise<WaitTimer[]> {
   let q = ctx.db
     .selectFrom('calls')
-    .select(['id', 'state', 'tier', 'street_code', 'state_since'])
+    .select(['id', 'state', 'tier', 'street_code', 'state_since', 'in_doubt'])
     .where('state', 'in', [...WAITING_CALL_STATES]);
   if (callIds) q = q.where('id', 'in', callIds);
   const calls = await q.execute();

@@ -15,6 +15,7 @@ import { addDuration, formatShanghai, parseDuration } from './worktime.ts';
 
 export const WAIT_KINDS = [
   'triage',
+  'doubt_triage',
   'office_dispatch',
   'leader_dispatch',
   'emergency_dispatch',
@@ -26,6 +27,7 @@ export type WaitKind = (typeof WAIT_KINDS)[number];
 /** What the wait is for, for people: 等待{…}. */
 const WAITING_FOR: Record<WaitKind, string> = {
   triage: '研判',
+  doubt_triage: '核实研判',
   office_dispatch: '派单',
   leader_dispatch: '派单',
   emergency_dispatch: '派单',
@@ -46,24 +48,27 @@ export interface Wait {
   ladder: WaitStep[];
 }
 
-type WaitingCall = Pick<Call, 'id' | 'state' | 'tier' | 'street_code' | 'state_since'>;
+type WaitingCall = Pick<Call, 'id' | 'state' | 'tier' | 'street_code' | 'state_since' | 'in_doubt'>;
 
 /** What a call waits for now, on whom, since when; null when it waits on no one (or on a department). */
 export function waitOf(d: District, call: WaitingCall): Wait | null {
   const mode = modeOf(call.tier);
   const since = new Date(call.state_since);
-  const on = (kind: WaitKind, unit: string): Wait => ({
+  const on = (kind: WaitKind, unit: string, wallClock = mode.wallClock): Wait => ({
     kind,
     on: unit,
     since,
-    wallClock: mode.wallClock,
+    wallClock,
     ladder: d.escalation[kind],
   });
   const dispatch = (): WaitKind => mode.dispatchWait ?? 'office_dispatch';
   switch (call.state) {
     case 'reported':
     case 'triaged':
-      return on('triage', call.street_code);
+      // a report that may be an emergency: minutes, round the clock
+      return call.in_doubt && !modeOf(call.tier).wallClock
+        ? on('doubt_triage', call.street_code, true)
+        : on('triage', call.street_code);
     case 'called':
       return mode.dispatcher === 'street'
         ? null
@@ -254,7 +259,7 @@ function waitMessage(w: Work, call: Call, wait: Wait, t: WaitTimer, waitedMinute
     ...base,
     kind: first ? 'wait_remind' : 'wait_escalate',
     title: `${first ? '催办' : '督办'}：${call.no} 等待${onName}${what}已${waited}`,
-    text: `${call.emergency ? '【紧急】' : ''}呼叫单 ${call.no} 已等待${onName}${what}${waited}。${who}`,
+    text: `${call.emergency ? '【紧急】' : call.in_doubt && wait.kind === 'doubt_triage' ? '【请核实】' : ''}呼叫单 ${call.no} 已等待${onName}${what}${waited}。${who}`,
     buttons: [query],
   };
 }
