@@ -811,3 +811,32 @@ describe('the emergency detector on the shapes of issue #15’s fifth round (phr
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s fifth round, second wave (phrased afresh here)', () => {
+  it('finds someone alone not seen for days, an old woman down, people on a car roof in a flood, a rider thrown, a sleeve in a machine', () => {
+    for (const text of [
+      '隔壁李婆婆一个人住，电视从昨天中午开到现在，敲门也不应',
+      '3单元那个独居的大爷已经三天没出门了，喊门没反应',
+      '菜市场门口有个老太太倒了',
+      '下穿隧道水好深，一辆车熄了火，两个人爬到车顶上了',
+      '路口一个骑电瓶车的飞出去摔在马路中间，腿弯成那个样子了',
+      '有个娃娃压在车底下了',
+      '后厨帮工的袖子被绞肉机卷进去了，手拔不出来',
+      '面包店员工衣袖被和面机卷入，机器关了，手臂仍无法抽出',
+      '超市门口的雨棚往下弯得厉害，下面全是排队买菜的人',
+      '茶馆外墙瓷砖掉了一块砸在喝茶的客人旁边，上头还有几块在晃',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a rescue already made, a notice, a figure of speed, a near miss with a line and rubbish tipped into a river as none', () => {
+    for (const text of [
+      '早上电梯关了一个人，十分钟就弄出来了，电梯麻烦修一下',
+      '燃气安全检查通知：请各户配合入户检查，如发现燃气味请立即报告物业',
+      '那个收银员手速炸裂',
+      '河边钓鱼的鱼线挂在树上，骑车过去差点勒到脖子',
+      '不晓得哪个一直在往河里倒东西，水都黑了',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});

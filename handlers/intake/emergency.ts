@@ -171,9 +171,11 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (CALL_NUMBER.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // in the cue's clause, or in the clause where the cue begins: 瓷砖最近老往下掉，楼下就是娃娃放学的路
   if (HABIT.test(clause) || HABIT.test(text.slice(bs, end))) return false;
-  if (PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
+  // someone not seen or not answering: a time word says how long, which is no past event (前天起就没见他出门)
+  const lasting = kind === 'locked_in';
+  if (!lasting && PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
   // a time word in the cue's own clause puts it in the past, whatever 现在 says of the aftermath
-  if (PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
+  if (!lasting && PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
   if (DRILL.test(text) && !now) return false;
   if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !PRESENT.test(text.slice(at))) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
