@@ -89,6 +89,7 @@ describe('the learned model', () => {
     for (const [name, lines] of [
       ['blind.jsonl', 885],
       ['blind7.jsonl', 590],
+      ['blind9.jsonl', 591],
     ] as const) {
       const blind = corpus(name);
       expect(blind.length).toBe(lines);
