@@ -31,7 +31,9 @@ export function draftCard(d: District, call: Call, departments: string[]): Messa
     ],
     text: call.emergency
       ? '已同时报告呼应办和区领导。如有人员危险，请立即拨打 119 / 110 / 120。'
-      : `${unitName(d, call.street_code)}将尽快研判处理，可随时发送「${say.query(short(call.no))}」查看进度。`,
+      : call.in_doubt
+        ? `${unitName(d, call.street_code)}将尽快核实处理。如有人员危险，请立即拨打 119 / 110 / 120。可随时发送「${say.query(short(call.no))}」查看进度。`
+        : `${unitName(d, call.street_code)}将尽快研判处理，可随时发送「${say.query(short(call.no))}」查看进度。`,
     buttons: [{ label: '查询进度', command: say.query(call.no) }],
   };
 }

@@ -64,6 +64,9 @@ describe('the triage card of an uncertain report', () => {
     const row = await w.t.db.selectFrom('calls').selectAll().where('no', '=', no).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ emergency: false, category_code: 'road_damage' });
     expect((await w.outbox('leaders')).filter((m) => m.message.callNo === no)).toEqual([]);
+    // the resident who reported it is told to call 119 / 110 / 120 if anyone is in danger
+    const receipt = (await w.outbox('chenhui')).findLast((m) => m.message.callNo === no)!.message;
+    expect(receipt.text).toContain('如有人员危险，请立即拨打 119 / 110 / 120');
     const event = await w.t.db
       .selectFrom('call_events')
       .select('payload')
