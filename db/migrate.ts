@@ -11,6 +11,7 @@ import * as m0007 from './migrations/2026-12-01T0007-scale-indexes.ts';
 import * as m0008 from './migrations/2026-12-01T0008-console-sessions.ts';
 import * as m0009 from './migrations/2026-12-01T0009-report-month-indexes.ts';
 import * as m0010 from './migrations/2026-12-03T0010-call-doubt.ts';
+import * as m0011 from './migrations/2026-12-03T0011-call-source-message.ts';
 
 // A static list: works the same under tsx, a bundler or compiled output.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01T0008-console-sessions': m0008,
   '2026-12-01T0009-report-month-indexes': m0009,
   '2026-12-03T0010-call-doubt': m0010,
+  '2026-12-03T0011-call-source-message': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -225,6 +225,37 @@ export async function report(
  * (an emergency's dispatch request to the leaders and the office among them).
  */
 export async function writeReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
+  // A message worked again (its event not marked done when its process died after the call was
+  // written) gives back the call it made, and makes no second one, sends nothing again.
+  const made = await callsOfMessages(ctx, items);
+  if (made.size) {
+    const fresh = items.filter((_, i) => !made.has(i));
+    const written = fresh.length ? await writeNewReports(ctx, fresh) : [];
+    let next = 0;
+    return items.map((_, i) => made.get(i) ?? written[next++]);
+  }
+  return writeNewReports(ctx, items);
+}
+
+/** The calls these reports' chat messages made already, by the report's index. */
+async function callsOfMessages(ctx: Ctx, items: ReportItem[]): Promise<Map<number, Call>> {
+  const ids = [...new Set(items.flatMap((it) => (it.origin?.messageId ? [it.origin.messageId] : [])))];
+  const found = new Map<number, Call>();
+  if (!ids.length) return found;
+  const rows = await ctx.db.selectFrom('calls').selectAll().where('source_message_id', 'in', ids).execute();
+  for (const [i, it] of items.entries()) {
+    const call = rows.find(
+      (r) =>
+        r.source_message_id === it.origin?.messageId &&
+        r.source_chat_platform === it.origin?.platform &&
+        r.source_chat_id === it.origin?.chatId,
+    );
+    if (call) found.set(i, call);
+  }
+  return found;
+}
+
+async function writeNewReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
   const d = ctx.district;
   // The day's numbers are taken in a statement of their own, before the transaction, so writers
   // side by side do not queue on the counter's lock for the length of each other's transactions
