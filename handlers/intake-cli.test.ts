@@ -21,6 +21,22 @@ function collector() {
 describe('runParseCli', () => {
   const district = loadDistrict();
 
+  it('says which report is in doubt: no alarm, but one the street should check soon', async () => {
+    const out = collector();
+    await runParseCli(
+      Readable.from(['人行道上陷下去一个大洞\n晨辉路12号路灯不亮了\n']),
+      out.stream,
+      district,
+    );
+    const [doubt, plain] = out
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(doubt).toMatchObject({ emergency: false, alarmDoubt: true });
+    expect(plain).toMatchObject({ emergency: false, alarmDoubt: false });
+  });
+
   it('writes one line per report, skipping blank lines, with intent and confidence last', async () => {
     const input = Readable.from([
       '书院街45号有人在楼顶搭违建\n\n   \n',
@@ -37,6 +53,7 @@ describe('runParseCli', () => {
       'tier',
       'departments',
       'emergency',
+      'alarmDoubt',
       'location',
       'intent',
       'confidence',
@@ -46,6 +63,7 @@ describe('runParseCli', () => {
       tier: 'general',
       departments: ['cgw', 'zjj'],
       emergency: false,
+      alarmDoubt: false,
       location: '书院街45号',
       intent: 'report',
     });

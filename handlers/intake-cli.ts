@@ -5,7 +5,7 @@ import { CorpusError, readCorpus } from './intake/corpus.ts';
 import { evaluate, formatEvaluation } from './intake/evaluate.ts';
 import { createParser } from './intake.ts';
 
-/** Reads reports line by line, writes `{category, tier, departments, emergency, location, intent, confidence}` per report; returns the count. */
+/** Reads reports line by line, writes `{category, tier, departments, emergency, alarmDoubt, location, intent, confidence}` per report; returns the count. */
 export async function runParseCli(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
@@ -22,6 +22,7 @@ export async function runParseCli(
       tier: d.tier,
       departments: d.departments,
       emergency: d.emergency,
+      alarmDoubt: d.alarmDoubt,
       location: d.location,
       intent: d.intent,
       confidence: d.confidence,
