@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Assignment, Call } from '../db/schema.ts';
 import { assignmentsOf, isActive, lockCall } from './calls.ts';
-import { triageCard } from './cards/collect.ts';
+import { IN_DANGER, triageCard } from './cards/collect.ts';
 import { unitName } from './cards/fields.ts';
 import { resolvedCard, workCard } from './cards/track.ts';
 import { DEPARTMENT, defineCommand, findUnitCode, need, ok, reason, ref, unit } from './command-def.ts';
@@ -99,7 +99,7 @@ export async function acknowledge(
         call.source_chat_id,
         notice(
           `${unitName(ctx.district, a.unit_code)}已响应 ${call.no}`,
-          `您报告的紧急情况已由${unitName(ctx.district, a.unit_code)}接手处置。请保持电话畅通，注意安全；如有人员危险，请立即拨打 119 / 110 / 120。`,
+          `您报告的紧急情况已由${unitName(ctx.district, a.unit_code)}接手处置。请保持电话畅通，注意安全；${IN_DANGER}`,
           'danger',
         ),
         call.id,

@@ -64,17 +64,22 @@ export const LOW_CONFIDENCE = 0.5;
 
 /** The draft with another catalog item's category, tier and departments (a category another
  * system gave, or one a language model advised); an emergency keeps the emergency tier. */
-export function withCategory(draft: Draft, item: CatalogItemConfig, emergency = draft.emergency): Draft {
+export function withCategory(draft: Draft, item: CatalogItemConfig): Draft {
   return {
     ...draft,
     category: item.code,
     categoryName: item.name,
-    tier: emergency ? 'emergency' : item.tier,
+    tier: draft.emergency ? 'emergency' : item.tier,
     lead: item.lead ?? null,
     co: [...item.co],
     departments: [...(item.lead ? [item.lead] : []), ...item.co],
-    emergency,
   };
+}
+
+/** The draft raised to an emergency (declared by the reporter, or seen by the district's model):
+ * the emergency tier, and no longer a report in doubt. */
+export function asEmergency(draft: Draft): Draft {
+  return { ...draft, emergency: true, tier: 'emergency', alarmDoubt: false };
 }
 
 function mask(text: string): string {

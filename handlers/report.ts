@@ -4,11 +4,11 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { District, Tier } from '../config/district.ts';
 import type { Call, Database } from '../db/schema.ts';
-import { draftCard, triageCard } from './cards/collect.ts';
+import { draftCard, IN_DANGER, triageCard } from './cards/collect.ts';
 import { defineCommand, need, ok, REPORTERS, reportText } from './command-def.ts';
 import type { Ctx } from './context.ts';
 import { refuse } from './errors.ts';
-import { createParser, type Draft, LOW_CONFIDENCE, withCategory } from './intake.ts';
+import { asEmergency, createParser, type Draft, LOW_CONFIDENCE, withCategory } from './intake.ts';
 import type { Message } from './messages.ts';
 import { modeOf } from './modes.ts';
 import type { Actor } from './people.ts';
@@ -193,8 +193,7 @@ export function readReport(
   }
   // declared an emergency by the reporter (another system's form), or a danger in words read as thanks or
   // a question that the sender now reports outright (反映, a photo): as if the text said so
-  if ((cmd.emergency || draft.alarmSetAside) && !draft.emergency)
-    draft = { ...draft, emergency: true, tier: 'emergency' };
+  if ((cmd.emergency || draft.alarmSetAside) && !draft.emergency) draft = asEmergency(draft);
   if (!parsed.text && !cmd.images.length)
     refuse('bad_input', '请用文字描述问题和地点，例如：@呼应 晨辉路12号路灯不亮');
   return { actor, origin, cmd, place, parsed, draft };
@@ -298,7 +297,7 @@ async function writeNewReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
             // an emergency skips the street's triage: the leaders and the office see it at once
             state: draft.emergency ? ('called' as const) : ('reported' as const),
             emergency: draft.emergency,
-            in_doubt: draft.alarmDoubt && !draft.emergency,
+            in_doubt: draft.alarmDoubt,
             images: JSON.stringify(cmd.images),
             created_at: w.now,
             updated_at: w.now,
@@ -325,7 +324,7 @@ async function writeNewReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
             lead: draft.lead,
             co: draft.co,
             confidence: draft.confidence,
-            ...(draft.alarmDoubt && !draft.emergency && { alarmDoubt: true }),
+            ...(draft.alarmDoubt && { alarmDoubt: true }),
             ...(parsed.advice && { advice: parsed.advice }),
           },
           intent: parsed.intent,
@@ -373,7 +372,7 @@ function triageOf(d: District, it: ReportItem, call: Call, duplicate: Duplicate 
     triage.title = `【请核实】${triage.title}`;
     triage.tone = 'danger';
     triage.text = [
-      '呼应助手拿不准这件事是否危及人身或财产安全，请尽快核实；确属紧急，请按「提交区领导」，有人员危险请立即拨打 119 / 110 / 120。',
+      `呼应助手拿不准这件事是否危及人身或财产安全，请尽快核实；确属紧急，请按「提交区领导」。${IN_DANGER}`,
       triage.text,
     ]
       .filter(Boolean)

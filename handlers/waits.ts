@@ -66,7 +66,7 @@ export function waitOf(d: District, call: WaitingCall): Wait | null {
     case 'reported':
     case 'triaged':
       // a report that may be an emergency: minutes, round the clock
-      return call.in_doubt && !modeOf(call.tier).wallClock
+      return call.in_doubt && !mode.wallClock
         ? on('doubt_triage', call.street_code, true)
         : on('triage', call.street_code);
     case 'called':
@@ -259,7 +259,7 @@ function waitMessage(w: Work, call: Call, wait: Wait, t: WaitTimer, waitedMinute
     ...base,
     kind: first ? 'wait_remind' : 'wait_escalate',
     title: `${first ? '催办' : '督办'}：${call.no} 等待${onName}${what}已${waited}`,
-    text: `${call.emergency ? '【紧急】' : call.in_doubt && wait.kind === 'doubt_triage' ? '【请核实】' : ''}呼叫单 ${call.no} 已等待${onName}${what}${waited}。${who}`,
+    text: `${call.emergency ? '【紧急】' : wait.kind === 'doubt_triage' ? '【请核实】' : ''}呼叫单 ${call.no} 已等待${onName}${what}${waited}。${who}`,
     buttons: [query],
   };
 }

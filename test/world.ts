@@ -26,6 +26,8 @@ export interface World {
   run(actor: Actor, command: unknown, chat?: string): Promise<Outcome>;
   outbox(unitOrChat?: string): Promise<{ chat: string; message: Message }[]>;
   events(callNo: string): Promise<string[]>;
+  /** what the call's 'reported' event recorded: the parser's reading, the intent, the alerts */
+  reported(callNo: string): Promise<unknown>;
   call(no: string): Promise<{
     state: string;
     tier: string;
@@ -119,6 +121,12 @@ export async function world(start = MONDAY_10): Promise<World> {
       command,
     );
   };
+  /** a call's timeline, by its number */
+  const eventsOf = (callNo: string) =>
+    t.db
+      .selectFrom('call_events as e')
+      .innerJoin('calls as c', 'c.id', 'e.call_id')
+      .where('c.no', '=', callNo);
   return {
     t,
     ctx,
@@ -144,14 +152,15 @@ export async function world(start = MONDAY_10): Promise<World> {
       }));
     },
     async events(callNo) {
-      const rows = await t.db
-        .selectFrom('call_events as e')
-        .innerJoin('calls as c', 'c.id', 'e.call_id')
-        .select('e.kind')
-        .where('c.no', '=', callNo)
-        .orderBy('e.id')
-        .execute();
+      const rows = await eventsOf(callNo).select('e.kind').orderBy('e.id').execute();
       return rows.map((r) => r.kind);
+    },
+    async reported(callNo) {
+      const row = await eventsOf(callNo)
+        .select('e.payload')
+        .where('e.kind', '=', 'reported')
+        .executeTakeFirstOrThrow();
+      return row.payload;
     },
     async call(no) {
       const c = await t.db.selectFrom('calls').selectAll().where('no', '=', no).executeTakeFirstOrThrow();

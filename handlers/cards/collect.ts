@@ -15,6 +15,9 @@ import {
   unitName,
 } from './fields.ts';
 
+/** What anyone told of a danger is asked to do at once. */
+export const IN_DANGER = '如有人员危险，请立即拨打 119 / 110 / 120。';
+
 export function draftCard(d: District, call: Call, departments: string[]): Message {
   return {
     kind: 'draft',
@@ -30,9 +33,9 @@ export function draftCard(d: District, call: Call, departments: string[]): Messa
       { label: '对口部门', value: departments.map((u) => unitName(d, u)).join('、') || '街道研判后确定' },
     ],
     text: call.emergency
-      ? '已同时报告呼应办和区领导。如有人员危险，请立即拨打 119 / 110 / 120。'
+      ? `已同时报告呼应办和区领导。${IN_DANGER}`
       : call.in_doubt
-        ? `${unitName(d, call.street_code)}将尽快核实处理。如有人员危险，请立即拨打 119 / 110 / 120。可随时发送「${say.query(short(call.no))}」查看进度。`
+        ? `${unitName(d, call.street_code)}将尽快核实处理。${IN_DANGER}可随时发送「${say.query(short(call.no))}」查看进度。`
         : `${unitName(d, call.street_code)}将尽快研判处理，可随时发送「${say.query(short(call.no))}」查看进度。`,
     buttons: [{ label: '查询进度', command: say.query(call.no) }],
   };

@@ -73,13 +73,9 @@ describe('the district language model as a second opinion', () => {
     expect(triage.text).toContain('不确定');
     expect(triage.text).toContain('占道经营与堆物（区大模型建议）');
     expect(triage.buttons!.find((b) => b.label.startsWith('按「'))!.label).toBe('按「占道经营与堆物」呼叫');
-    const event = await w.t.db
-      .selectFrom('call_events')
-      .select('payload')
-      .where('call_id', '=', call.id)
-      .where('kind', '=', 'reported')
-      .executeTakeFirstOrThrow();
-    expect(event.payload).toMatchObject({ draft: { advice: { category: 'occupation', emergency: false } } });
+    expect(await w.reported(call.no)).toMatchObject({
+      draft: { advice: { category: 'occupation', emergency: false } },
+    });
 
     // a report the parser is sure of, and an emergency (which must not wait), are not asked about
     expect((await reportCall(SURE)).category_code).toBe('street_light');

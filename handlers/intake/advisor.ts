@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { District } from '../../config/district.ts';
 import type { Logger } from '../../config/log.ts';
-import { type Draft, LOW_CONFIDENCE, withCategory } from '../intake.ts';
+import { asEmergency, type Draft, LOW_CONFIDENCE, withCategory } from '../intake.ts';
 
 export interface AdvisorOptions {
   /** the endpoint's base address, e.g. http://10.0.0.5:8000/v1 (…/chat/completions is added) */
@@ -78,20 +78,18 @@ function adviceOf(content: string): Advice | null {
  * its own) first among the alternatives; the confidence stays the parser's, so the street is still
  * told the bot was unsure; an emergency the model sees is raised. */
 export function applyAdvice(district: District, draft: Draft, advice: Advice): Draft {
+  let out = advice.emergency && !draft.emergency ? asEmergency(draft) : draft;
   const item = draft.confidence < LOW_CONFIDENCE ? district.catalogByCode.get(advice.category) : undefined;
-  const emergency = draft.emergency || advice.emergency;
-  let out: Draft = item && item.code !== draft.category ? withCategory(draft, item, emergency) : draft;
   if (item && item.code !== draft.category) {
     const own = draft.alternatives.find((a) => a.category === item.code);
     out = {
-      ...out,
+      ...withCategory(out, item),
       alternatives: [
         { category: item.code, name: item.name, score: own?.score ?? 0 },
         ...draft.alternatives.filter((a) => a.category !== item.code),
       ].slice(0, 3),
     };
   }
-  if (emergency && !out.emergency) out = { ...out, emergency: true, tier: 'emergency' };
   const named = district.catalogByCode.has(advice.category) ? advice.category : draft.category;
   return { ...out, advice: { category: named, emergency: advice.emergency } };
 }

@@ -29,14 +29,10 @@ describe('the triage card of an uncertain report', () => {
     const offered = triage.buttons!.filter((b) => b.label.startsWith('按「'));
     expect(offered.map((b) => b.command)).toEqual(parsed.alternatives.map((a) => `呼叫 ${no} ${a.name}`));
     expect(offered).toHaveLength(3);
-    const event = await w.t.db
-      .selectFrom('call_events as e')
-      .innerJoin('calls as c', 'c.id', 'e.call_id')
-      .select('e.payload')
-      .where('c.no', '=', no)
-      .where('e.kind', '=', 'reported')
-      .executeTakeFirstOrThrow();
-    expect(event.payload).toMatchObject({ intent: parsed.intent, draft: { confidence: parsed.confidence } });
+    expect(await w.reported(no)).toMatchObject({
+      intent: parsed.intent,
+      draft: { confidence: parsed.confidence },
+    });
 
     // Pressing one calls with that category's tier and lead department (an emergency item's call
     // goes to the district leaders first, so the choice is an ordinary item with a lead).
@@ -67,13 +63,7 @@ describe('the triage card of an uncertain report', () => {
     // the resident who reported it is told to call 119 / 110 / 120 if anyone is in danger
     const receipt = (await w.outbox('chenhui')).findLast((m) => m.message.callNo === no)!.message;
     expect(receipt.text).toContain('如有人员危险，请立即拨打 119 / 110 / 120');
-    const event = await w.t.db
-      .selectFrom('call_events')
-      .select('payload')
-      .where('call_id', '=', row.id)
-      .where('kind', '=', 'reported')
-      .executeTakeFirstOrThrow();
-    expect(event.payload).toMatchObject({ draft: { alarmDoubt: true } });
+    expect(await w.reported(no)).toMatchObject({ draft: { alarmDoubt: true } });
   });
 
   it('stays as it was for a report the parser is sure of', async () => {
