@@ -7,6 +7,7 @@ import {
   EMERGENCY_TUNING,
   type EmergencyTuning,
   learnedEmergency,
+  loadEmergencyModel,
   notReported,
 } from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
@@ -113,7 +114,7 @@ export function isUrgentText(district: District, text: string): boolean {
   let check = urgentCheckers.get(district);
   if (!check) {
     const detect = emergencyDetector(district.emergency_words);
-    const model = loadModel('emergency');
+    const model = loadEmergencyModel();
     check = (raw) => {
       const t = normalise(cleanText(raw));
       const danger = detect(t);
@@ -128,7 +129,7 @@ export function createParser(district: District, options: ParserOptions = {}): P
   const scoreKeywords = keywordScorer(district);
   const categoryModel = loadModel('category', options.weights);
   const intentModel = loadModel('intent', options.weights);
-  const emergencyModel = loadModel('emergency', options.weights);
+  const emergencyModel = loadEmergencyModel(options.weights);
   const detect = emergencyDetector(district.emergency_words);
   const names = placeNames(district);
   const rankCategories = categoryRanker(district, categoryModel, options.tuning);

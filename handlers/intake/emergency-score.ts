@@ -19,7 +19,7 @@ import {
   TURNS,
 } from './emergency-words.ts';
 import { features } from './features.ts';
-import { type Model, type TokenIds, tokenIds } from './model.ts';
+import { loadModel, type Model, mixModels, type TokenIds, tokenIds, WEIGHTS_URL } from './model.ts';
 
 export interface EmergencyTuning {
   /** log2 odds of `yes` over `no` from which the model alone raises the alarm */
@@ -30,18 +30,42 @@ export interface EmergencyTuning {
   intentLead: number;
   /** the fewest Chinese characters a message needs for that: a short cry (救命啊, 有人落水) is never dropped */
   intentMinChars: number;
-  /** log2 odds from which a report the model does not raise is still in doubt (the street is asked
-   * to check it soon): where the model leans toward an emergency at all */
+  /** the score from which a report the model does not raise is still in doubt (the street is asked
+   * to check it soon): out of fold, about seven in ten of the emergencies missed as reports score
+   * so much, against one in twenty-five of the other reports (TRAINING.md, item 16) */
   doubt: number;
 }
 
 export const EMERGENCY_TUNING: EmergencyTuning = {
-  threshold: 17,
-  overrule: 25,
+  threshold: 6,
+  overrule: 10,
   intentLead: 2,
   intentMinChars: 10,
-  doubt: 0,
+  doubt: -4,
 };
+
+/**
+ * The learned score is the logistic regression's log2 odds plus a quarter of the naive Bayes
+ * model's: the regression weighs words against each other, naive Bayes counts every word as
+ * independent evidence and is overconfident (its odds run to ±60), and together they caught more
+ * of the blind waves' emergencies than either alone at the same false alarms (TRAINING.md, item 16).
+ */
+export const EMERGENCY_MIX = { bayes: 0.25, linear: 1 };
+
+const mixed = new Map<string, Model>();
+
+/** The learned emergency score's model from `dir` (the committed weights by default), once per process. */
+export function loadEmergencyModel(dir: URL = WEIGHTS_URL): Model {
+  let m = mixed.get(dir.href);
+  if (!m) {
+    m = mixModels([
+      [loadModel('emergency', dir), EMERGENCY_MIX.bayes],
+      [loadModel('emergency-linear', dir), EMERGENCY_MIX.linear],
+    ]);
+    mixed.set(dir.href, m);
+  }
+  return m;
+}
 
 const HAN = /\p{Script=Han}/gu;
 /** A call for help, an emergency number or a cry of urgency: never set aside (快叫120, 救命, 急！). */

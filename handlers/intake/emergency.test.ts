@@ -2,13 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../../config/district.ts';
 import { emergencyDetector } from './emergency.ts';
-import { EMERGENCY_TUNING, learnedEmergency } from './emergency-score.ts';
-import { loadModel } from './model.ts';
+import { EMERGENCY_TUNING, learnedEmergency, loadEmergencyModel } from './emergency-score.ts';
 import { cleanText, normalise } from './normalize.ts';
 
 const detect = emergencyDetector(loadDistrict().emergency_words);
 const emergency = (text: string) => detect(normalise(cleanText(text))).emergency;
-const model = loadModel('emergency');
+const model = loadEmergencyModel();
 /** The rules' finding and the learned score's, for a text. */
 function both(text: string) {
   const t = normalise(cleanText(text));
@@ -836,6 +835,32 @@ describe('the emergency detector on the shapes of issue #15’s fifth round, sec
       '那个收银员手速炸裂',
       '河边钓鱼的鱼线挂在树上，骑车过去差点勒到脖子',
       '不晓得哪个一直在往河里倒东西，水都黑了',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
+
+describe('the emergency detector on the shapes of issue #15’s sixth round (phrased afresh here)', () => {
+  it('finds a broken branch hanging over people there now, and a child tingling after touching a wire', () => {
+    for (const text of [
+      '银杏树一根粗枝子劈开了吊在半空，下面一排人在等公交',
+      '小区门口的树断了一大枝，底下进进出出全是买菜的',
+      '梧桐树枝丫裂了挂在雨棚上，下头坐了好多喝茶的婆婆，眼看就要掉',
+      '公园的老树裂开了，底下好多娃娃在耍，随时要砸下来',
+      '配电箱门开着，我家娃去碰了一下遭麻了',
+      '楼下那根线泡在水里，一个老汉踩上去被麻得跳起来',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a branch that worries for some day, a brittle branch, an object locked up, a numb mouth and a neighbour’s chatter as none', () => {
+    for (const text of [
+      '幼儿园门口的树枝断了挂起，娃娃天天从底下过，怕哪天掉下来',
+      '这棵树枯了，枝枝一碰就断，下面人来人往的，怕砸到人',
+      '消防栓被人锁起了，里面的水带也没了，万一着火咋办',
+      '仓库后门用链子锁起了，里头堆满纸箱，麻烦来看一下',
+      '花椒放多了，嘴巴被麻了半天',
+      '下楼倒个垃圾被困了一个钟头，被隔壁张阿姨拉着聊天',
     ])
       expect(emergency(text), text).toBe(false);
   });

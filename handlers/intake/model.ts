@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import createClassifier from 'wink-naive-bayes-text-classifier';
 
 export const WEIGHTS_URL = new URL('./weights/', import.meta.url);
-export const MODEL_NAMES = ['category', 'intent', 'emergency'] as const;
+export const MODEL_NAMES = ['category', 'intent', 'emergency', 'emergency-linear'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** The wink classifier's settings: presence, not counts (short texts), add-one smoothing. */
@@ -112,6 +112,123 @@ export function modelFromJSON(json: string): Model {
   };
 }
 
+/** A linear model's file: log2 odds of `label` = `bias` + the weights of the tokens present. */
+interface LinearJSON {
+  kind: 'logistic';
+  label: string;
+  bias: number;
+  weights: Record<string, number>;
+}
+
+/**
+ * A logistic regression's log2 odds over the tokens present (each counted once), from its file;
+ * empty when none of them was seen in training, as for the naive Bayes models.
+ */
+export function linearFromJSON(json: string): Model {
+  const { label, bias, weights } = JSON.parse(json) as LinearJSON;
+  const tokens = Object.keys(weights);
+  const ids = tokens.map(numberOf);
+  const rowOf = new Int32Array(tokenNumbers.size).fill(-1);
+  const w = new Float64Array(tokens.length);
+  tokens.forEach((t, r) => {
+    rowOf[ids[r]] = r;
+    w[r] = weights[t];
+  });
+  // the last message each weight was added for: a token said twice counts once
+  const seen = new Uint32Array(tokens.length);
+  let stamp = 0;
+  return {
+    labels: [label],
+    odds(input) {
+      const numbers = input instanceof Int32Array ? input : tokenIds(input);
+      stamp = (stamp + 1) >>> 0 || 1;
+      let z = bias;
+      let known = 0;
+      for (let i = 0; i < numbers.length; i++) {
+        const id = numbers[i];
+        const r = id >= 0 && id < rowOf.length ? rowOf[id] : -1;
+        if (r < 0 || seen[r] === stamp) continue;
+        seen[r] = stamp;
+        known++;
+        z += w[r];
+      }
+      return known ? new Map([[label, z]]) : new Map();
+    },
+  };
+}
+
+/**
+ * Models read together: each label's log2 odds are the weighted sum of the parts' (a part that
+ * knows none of the tokens adds nothing); empty when no part knows any of them.
+ */
+export function mixModels(parts: readonly (readonly [Model, number])[]): Model {
+  return {
+    labels: [...new Set(parts.flatMap(([m]) => m.labels))].sort(),
+    odds(tokens) {
+      const out = new Map<string, number>();
+      for (const [m, weight] of parts)
+        for (const [label, v] of m.odds(tokens)) out.set(label, (out.get(label) ?? 0) + weight * v);
+      return out;
+    },
+  };
+}
+
+/** The settings of the logistic regression: AdaGrad steps over a fixed shuffle, a light L2 pull. */
+export const LOGISTIC_CONFIG = { epochs: 15, rate: 0.5, l2: 1e-4, seed: 7, minCount: 3 };
+
+/**
+ * Trains a logistic regression of `positive` on the presence of tokens (those in `minCount`
+ * messages or more), with AdaGrad over a shuffle fixed by `seed`: the same examples give the same
+ * JSON. Weights are written in log2 units, rounded to 1/10,000, the same scale as the naive Bayes
+ * odds. Sparse and tens of thousands of tokens wide, which the dense matrices of JavaScript's
+ * machine-learning libraries cannot hold (12,000 messages by 40,000 tokens), hence its own loop.
+ */
+export function trainLogistic(
+  examples: { tokens: string[]; positive: boolean }[],
+  label: string,
+  config = LOGISTIC_CONFIG,
+): string {
+  const df = new Map<string, number>();
+  for (const e of examples) for (const t of new Set(e.tokens)) df.set(t, (df.get(t) ?? 0) + 1);
+  const index = new Map<string, number>();
+  for (const [t, c] of df) if (c >= config.minCount) index.set(t, index.size);
+  const rows = examples.map((e) => Int32Array.from(new Set(e.tokens.flatMap((t) => index.get(t) ?? []))));
+  const w = new Float64Array(index.size);
+  const g2 = new Float64Array(index.size).fill(1e-8);
+  let bias = 0;
+  let biasG2 = 1e-8;
+  const order = examples.map((_, i) => i);
+  let s = config.seed >>> 0;
+  const random = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const i of order) {
+      const x = rows[i];
+      let z = bias;
+      for (const k of x) z += w[k];
+      const g = 1 / (1 + Math.exp(-z)) - (examples[i].positive ? 1 : 0);
+      for (const k of x) {
+        const gk = g + config.l2 * w[k];
+        g2[k] += gk * gk;
+        w[k] -= (config.rate / Math.sqrt(g2[k])) * gk;
+      }
+      biasG2 += g * g;
+      bias -= (config.rate / Math.sqrt(biasG2)) * g;
+    }
+  }
+  const log2 = (v: number) => Math.round((v / Math.LN2) * 1e4) / 1e4;
+  const weights: Record<string, number> = {};
+  for (const [t, k] of [...index].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    if (log2(w[k]) !== 0) weights[t] = log2(w[k]);
+  return JSON.stringify({ kind: 'logistic', label, bias: log2(bias), weights } satisfies LinearJSON);
+}
+
 const loaded = new Map<string, Model>();
 
 /** A model from `dir` (the committed weights by default); read and parsed once per process. */
@@ -119,7 +236,9 @@ export function loadModel(name: ModelName, dir: URL = WEIGHTS_URL): Model {
   const url = new URL(`${name}.json`, dir);
   let m = loaded.get(url.href);
   if (!m) {
-    m = modelFromJSON(readFileSync(url, 'utf8'));
+    const json = readFileSync(url, 'utf8');
+    // wink's naive Bayes exports an array; a logistic regression, an object
+    m = json.trimStart().startsWith('{') ? linearFromJSON(json) : modelFromJSON(json);
     loaded.set(url.href, m);
   }
   return m;

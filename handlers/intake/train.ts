@@ -7,7 +7,7 @@ import { type Labelled, readCorpus } from './corpus.ts';
 import { emergencyFeatures } from './emergency-score.ts';
 import { features } from './features.ts';
 import { keywordScorer } from './keywords.ts';
-import { trainModel, WEIGHTS_URL } from './model.ts';
+import { trainLogistic, trainModel, WEIGHTS_URL } from './model.ts';
 import { cleanText, normalise } from './normalize.ts';
 
 export const TRAIN_URL = new URL('../../test/fixtures/corpus/train.jsonl', import.meta.url);
@@ -15,7 +15,9 @@ export const TRAIN_URL = new URL('../../test/fixtures/corpus/train.jsonl', impor
 /** Every `k`-th line (1-based) is held out: the development split used before the test split exists. */
 export const isHeldOut = (index: number, k: number) => k > 0 && (index + 1) % k === 0;
 
-export function trainWeights(lines: Labelled[]): { category: string; intent: string; emergency: string } {
+export function trainWeights(
+  lines: Labelled[],
+): Record<'category' | 'intent' | 'emergency' | 'emergency-linear', string> {
   // The sample district's words go into the segmenter first, as they do when the service parses.
   keywordScorer(loadDistrict());
   const texts = lines.map((r) => normalise(cleanText(r.text)));
@@ -23,13 +25,14 @@ export function trainWeights(lines: Labelled[]): { category: string; intent: str
   const reports = lines.flatMap((r, i) =>
     r.intent === 'report' ? [{ tokens: tokens[i], label: r.category! }] : [],
   );
+  const danger = lines.map((r, i) => ({ tokens: emergencyFeatures(texts[i]), positive: r.emergency }));
   return {
     category: trainModel(reports),
     intent: trainModel(lines.map((r, i) => ({ tokens: tokens[i], label: r.intent }))),
     // every line, reports or not: a thank-you that names a fire is a line that is no emergency
-    emergency: trainModel(
-      lines.map((r, i) => ({ tokens: emergencyFeatures(texts[i]), label: r.emergency ? 'yes' : 'no' })),
-    ),
+    emergency: trainModel(danger.map((d) => ({ tokens: d.tokens, label: d.positive ? 'yes' : 'no' }))),
+    // the same lines for the logistic regression read beside it (EMERGENCY_MIX)
+    'emergency-linear': trainLogistic(danger, 'yes'),
   };
 }
 
