@@ -145,6 +145,8 @@ describe('the learned model', () => {
       ['blind7.jsonl', 590],
       ['blind9.jsonl', 591],
       ['blind11.jsonl', 594],
+      ['blind12.jsonl', 598],
+      ['blind13.jsonl', 592],
     ] as const) {
       const blind = corpus(name);
       expect(blind.length).toBe(lines);
