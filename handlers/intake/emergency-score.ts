@@ -52,19 +52,12 @@ export const EMERGENCY_TUNING: EmergencyTuning = {
  */
 export const EMERGENCY_MIX = { bayes: 0.25, linear: 1 };
 
-const mixed = new Map<string, Model>();
-
-/** The learned emergency score's model from `dir` (the committed weights by default), once per process. */
+/** The learned emergency score's model from `dir` (the committed weights by default; each part read once per process). */
 export function loadEmergencyModel(dir: URL = WEIGHTS_URL): Model {
-  let m = mixed.get(dir.href);
-  if (!m) {
-    m = mixModels([
-      [loadModel('emergency', dir), EMERGENCY_MIX.bayes],
-      [loadModel('emergency-linear', dir), EMERGENCY_MIX.linear],
-    ]);
-    mixed.set(dir.href, m);
-  }
-  return m;
+  return mixModels([
+    [loadModel('emergency', dir), EMERGENCY_MIX.bayes],
+    [loadModel('emergency-linear', dir), EMERGENCY_MIX.linear],
+  ]);
 }
 
 const HAN = /\p{Script=Han}/gu;
