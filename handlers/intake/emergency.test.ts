@@ -865,3 +865,24 @@ describe('the emergency detector on the shapes of issue #15’s sixth round (phr
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s seventh round (phrased afresh here)', () => {
+  it('finds a danger the teller still sees where someone is only said to call it nothing', () => {
+    for (const text of [
+      '菜市场那个铺子的燃气罐子一直在嘶嘶响，一股臭鸡蛋味，老板说没得事照样在炒菜',
+      '楼道顶上的水泥块裂开往下坠，底下娃娃在耍，物业讲没得事',
+      '二楼阳台的栏杆断了一半吊起往下掉，底下好多人在排队，房东说没事了',
+      '厨房天然气味好冲，我妈说没得事，叫我莫管',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a reassurance given after someone looked as putting it right', () => {
+    for (const text of [
+      '燃气公司的师傅来查了说没得事，是下水道返味',
+      '电梯前面关了个人，维保来修了说没事了，人已经出来了',
+      '楼道冒烟，物业检查过后说没事了，是楼下在熏腊肉',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
