@@ -886,3 +886,28 @@ describe('the emergency detector on the shapes of issue #15’s seventh round (p
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s seventh round, first wave (phrased afresh here)', () => {
+  it('finds someone not answering with signs of being inside, something swinging over people, a bared wire crackling, a tree falling toward people', () => {
+    for (const text of [
+      '隔壁王大爷的门敲了好久都没人开，屋头电视一直开起的，楼下说前天就没看到他出来过',
+      '喊了半天没人应，电视开起的，邻居说昨天就没见她出门',
+      '招牌一半脱了吊在半空中荡，底下就是排队买早饭的人',
+      '阳台上那块雨棚风一吹就晃，底下就是接娃的家长',
+      '花台边电线露出来一截，还在滋滋的响，娃娃些在旁边耍',
+      '路边配电箱门掉了，线头裸露在外面吱吱响，学生正从那过',
+      '那棵老槐树根都松了，正往幼儿园门口那边倒，门口全是家长',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a harm something is liable to do, a day stuck studying, a family away and rubbish tipped as none', () => {
+    for (const text of [
+      '小区健身器材坏了，铁皮翘起，易割伤小孩',
+      '被困在考场一下午，脑壳都烧干了🔥',
+      '邻居在门口喊了半天没人应，原来他们全家出去旅游了',
+      '有人正往河沟里倒建筑垃圾',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
