@@ -378,7 +378,7 @@ describe('a report in doubt', () => {
   it('is marked where the learned score leans toward danger without raising the alarm', () => {
     for (const text of [
       '人行道上陷下去一个大洞',
-      '楼顶上有个人',
+      '河边有个人坐了好久',
       '楼道里有股怪味道，不晓得是啥子',
       '地下车库进水了',
       '路边有个老人坐了好久',

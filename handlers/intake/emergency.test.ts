@@ -911,3 +911,25 @@ describe('the emergency detector on the shapes of issue #15’s seventh round, f
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s seventh round, second wave (phrased afresh here)', () => {
+  it('finds a shock felt from a wire, a tree lifting its roots over people, breath running short, children vomiting again and again', () => {
+    for (const text of [
+      '晾衣杆挨到那根飞线了，我妈去收被子被弹了一下，现在手都还是麻的',
+      '河边那棵黄葛树被风吹得根都翘起来了，底下一堆人在钓鱼',
+      '停电了，楼上张爷爷的制氧机停了，他出气越来越急',
+      '幼儿园吃了午饭，好几个娃娃一直在吐，有个已经吐了七八次了',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes nobody inside said in dialect, no great harm done, a fan crying for help and a sagging bench as none', () => {
+    for (const text of [
+      '单元门口那个电梯一走就哐哐响，还好莫人在里头',
+      '电梯里关了个娃娃，刚抱出来，没得大事',
+      '热死了，电扇都在叫救命',
+      '公园长椅一头塌下去了，老人坐上去要摔',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
