@@ -147,6 +147,8 @@ describe('the learned model', () => {
       ['blind11.jsonl', 594],
       ['blind12.jsonl', 598],
       ['blind13.jsonl', 592],
+      ['blind15.jsonl', 588],
+      ['blind17.jsonl', 594],
     ] as const) {
       const blind = corpus(name);
       expect(blind.length).toBe(lines);
@@ -378,10 +380,10 @@ describe('a report in doubt', () => {
   it('is marked where the learned score leans toward danger without raising the alarm', () => {
     for (const text of [
       '人行道上陷下去一个大洞',
-      '河边有个人坐了好久',
-      '楼道里有股怪味道，不晓得是啥子',
-      '地下车库进水了',
-      '路边有个老人坐了好久',
+      '地下室好像有人住',
+      '小区门口有人在吵架，声音好大',
+      '屋头闻到一点点怪味道',
+      '楼上一直有咚咚的声音，像有人摔倒了',
     ]) {
       const d = parse(text);
       expect(d, text).toMatchObject({ intent: 'report', emergency: false, alarmDoubt: true });
