@@ -933,3 +933,28 @@ describe('the emergency detector on the shapes of issue #15’s seventh round, s
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s seventh round, third wave (phrased afresh here)', () => {
+  it('finds a cable arcing blue, a tree lifting its roots over people waiting or passing under it, a dog biting a child, boxes burning that water does not put out', () => {
+    for (const text of [
+      '路口那根电缆断了搭在栏杆上，一闪一闪冒蓝光，过路的人都没注意',
+      '学校门口的大树被风吹得往路上倒，根都翘起来了，家长些都在树下等娃',
+      '风太大了，人行道边那棵树根都翘起来了，放学的娃娃还在底下过',
+      '小区草坪上一条大狗扑上去追着个小娃娃咬',
+      '烧烤摊旁边的纸箱子燃起来了🔥老板泼水都泼不熄',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes children at home, a hot-pot base, a spark that could, a day stuck at a desk, foam on a ditch and a scary cable as none', () => {
+    for (const text of [
+      '屋头还有两个娃儿在读书，老板欠的工资到底该找哪个',
+      '串串店锅底一烧起来那个味道好冲',
+      '仓库堆满了纸箱，一点火星都能燃起来',
+      '加班到十点，被困在工位上，谁来救救我',
+      '河沟有人往里倒泔水，水面漂起一层油',
+      '充电线从窗户上吊下来，看到都吓人',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
