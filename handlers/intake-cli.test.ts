@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadDistrict } from '../config/district.ts';
+import { IN_DOUBT } from '../test/fixtures/in-doubt.ts';
 import { CorpusError, runEvalCli, runParseCli } from './intake-cli.ts';
 
 function collector() {
@@ -23,11 +24,7 @@ describe('runParseCli', () => {
 
   it('says which report is in doubt: no alarm, but one the street should check soon', async () => {
     const out = collector();
-    await runParseCli(
-      Readable.from(['人行道上陷下去一个大洞\n晨辉路12号路灯不亮了\n']),
-      out.stream,
-      district,
-    );
+    await runParseCli(Readable.from([`${IN_DOUBT}\n晨辉路12号路灯不亮了\n`]), out.stream, district);
     const [doubt, plain] = out
       .text()
       .trimEnd()

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { defaultDistrictPath, loadDistrict } from '../config/district.ts';
+import { IN_DOUBT, IN_DOUBT_PLACED } from '../test/fixtures/in-doubt.ts';
 import { readCorpus } from './intake/corpus.ts';
 import { EMERGENCY_TUNING, notReported } from './intake/emergency-score.ts';
 import { features } from './intake/features.ts';
@@ -378,13 +379,7 @@ describe('cleanText', () => {
 
 describe('a report in doubt', () => {
   it('is marked where the learned score leans toward danger without raising the alarm', () => {
-    for (const text of [
-      '人行道上陷下去一个大洞',
-      '地下室好像有人住',
-      '小区门口有人在吵架，声音好大',
-      '屋头闻到一点点怪味道',
-      '楼上一直有咚咚的声音，像有人摔倒了',
-    ]) {
+    for (const text of [IN_DOUBT, IN_DOUBT_PLACED, '地下室好像有人住', '小区门口有人在吵架，声音好大']) {
       const d = parse(text);
       expect(d, text).toMatchObject({ intent: 'report', emergency: false, alarmDoubt: true });
     }

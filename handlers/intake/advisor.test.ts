@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../config/env.ts';
 import { silentLogger } from '../../config/log.ts';
 import { type FakeLlm, fakeLlm } from '../../test/fakes/llm.ts';
+import { IN_DOUBT, IN_DOUBT_PLACED } from '../../test/fixtures/in-doubt.ts';
 import { type World, world } from '../../test/world.ts';
 import { createParser, LOW_CONFIDENCE } from '../intake.ts';
 import { advicePrompt, createAdvisor } from './advisor.ts';
@@ -99,7 +100,7 @@ describe('the district language model as a second opinion', () => {
   });
 
   it('is asked about a report that may be an emergency, raising it but keeping a category the parser is sure of', async () => {
-    const text = '人行道上陷下去一个大洞';
+    const text = IN_DOUBT;
     const local = createParser(w.ctx.district)(text);
     expect(local).toMatchObject({ category: 'road_damage', emergency: false, alarmDoubt: true });
     expect(local.confidence).toBeGreaterThanOrEqual(LOW_CONFIDENCE);
@@ -110,7 +111,7 @@ describe('the district language model as a second opinion', () => {
     expect(llm.requests).toHaveLength(1);
     // and where the model sees no emergency, the report stays in doubt for the street to check
     llm.answer = () => json({ category: 'road_damage', emergency: false });
-    const again = await reportCall('人行道上陷下去一个大洞，在晨辉路口');
+    const again = await reportCall(IN_DOUBT_PLACED);
     expect(again).toMatchObject({ category_code: 'road_damage', emergency: false });
     expect((await w.outbox('jinhualu')).at(-1)!.message.title).toContain('【请核实】');
   });

@@ -1,5 +1,6 @@
 // When the parser is unsure of a report's category, the street's triage card says so and offers its three best guesses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IN_DOUBT } from '../../test/fixtures/in-doubt.ts';
 import { type World, world } from '../../test/world.ts';
 import { createParser, LOW_CONFIDENCE } from '../intake.ts';
 
@@ -49,7 +50,7 @@ describe('the triage card of an uncertain report', () => {
   });
 
   it('asks the street to check soon a report that may be an emergency, without alerting the leaders', async () => {
-    const text = '人行道上陷下去一个大洞';
+    const text = IN_DOUBT;
     expect(createParser(w.ctx.district)(text)).toMatchObject({ emergency: false, alarmDoubt: true });
     const no = await report(text);
     const triage = (await w.outbox('jinhualu')).at(-1)!.message;
