@@ -150,6 +150,7 @@ describe('the learned model', () => {
       ['blind13.jsonl', 592],
       ['blind15.jsonl', 588],
       ['blind17.jsonl', 594],
+      ['blind20.jsonl', 591],
     ] as const) {
       const blind = corpus(name);
       expect(blind.length).toBe(lines);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimScript } from '../../bot/sim/demo.ts';
 import { ManualClock } from '../../config/clock.ts';
+import { IN_DOUBT } from '../fixtures/in-doubt.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
 let app: SimServer;
@@ -26,7 +27,7 @@ const callNo = (said: { result?: { toast?: string } }) => /[A-Z]+-\d{8}-\d{4}/.e
 
 describe('a report in doubt', () => {
   it('asks the street to check it, and chases it in minutes at night while an ordinary one waits', async () => {
-    const doubt = callNo(await sim.say('晨辉社区居民', 'sim-chenhui', '@呼应 人行道上陷下去一个大洞'));
+    const doubt = callNo(await sim.say('晨辉社区居民', 'sim-chenhui', `@呼应 ${IN_DOUBT}`));
     const plain = callNo(await sim.say('晨辉社区居民', 'sim-chenhui', '@呼应 晨辉路50号路灯不亮了'));
     const card = await sim.card('sim-jinhualu', 'triage', doubt);
     expect(card.message!.title).toBe(`【请核实】新呼叫待研判 ${doubt}`);
