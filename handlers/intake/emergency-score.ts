@@ -37,7 +37,7 @@ export interface EmergencyTuning {
 }
 
 export const EMERGENCY_TUNING: EmergencyTuning = {
-  threshold: 3,
+  threshold: 6,
   overrule: 10,
   intentLead: 2,
   intentMinChars: 10,
