@@ -147,6 +147,20 @@ describe('complex call: the office dispatches twice, lead then co-departments', 
 });
 
 describe('key and emergency calls: district leaders dispatch downward', () => {
+  it('tells the leaders and the office an emergency may be one already called in, and not otherwise', async () => {
+    const first = await report('晨辉社区5栋3楼厨房起火了，有浓烟');
+    const firstCard = (await w.outbox('leaders')).at(-1)!.message;
+    expect(firstCard.callNo).toBe(first);
+    expect(firstCard.fields?.map((f) => f.label)).not.toContain('疑似重复');
+    const second = await report('晨辉社区5栋着火了，楼道里全是烟，119已经打了');
+    expect(await w.call(second)).toMatchObject({ tier: 'emergency' });
+    for (const unit of ['leaders', 'office']) {
+      const card = (await w.outbox(unit)).at(-1)!.message;
+      expect(card).toMatchObject({ kind: 'dispatch_request', callNo: second });
+      expect(card.fields).toContainEqual({ label: '疑似重复', value: expect.stringContaining(first) });
+    }
+  });
+
   it('puts an emergency straight in front of the leaders and the office, on wall-clock deadlines', async () => {
     const { liang, leader, cgw } = w.actors;
     const no = await report('3栋2单元有人被困在电梯里，快来人');

@@ -341,7 +341,12 @@ async function writeNewReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
     );
     const triage = items.map((it, i) => triageOf(d, it, calls[i], duplicates[i]));
     for (const [i, it] of items.entries())
-      if (it.draft.emergency) await requestDispatch(w, calls[i], suggestedOf(it.draft));
+      if (it.draft.emergency)
+        // the leaders and the office see it may be the same event told again (a neighbour's word
+        // on a fire already called in), so as not to send the same departments twice
+        await requestDispatch(w, calls[i], suggestedOf(it.draft), (m) => {
+          if (duplicates[i]) markDuplicate(m, duplicates[i]);
+        });
     await w.toUnits(
       items.map((it, i) => ({ unit: it.place.street, message: triage[i], callId: calls[i].id })),
     );
@@ -351,16 +356,21 @@ async function writeNewReports(ctx: Ctx, items: ReportItem[]): Promise<Call[]> {
 
 const suggestedOf = (draft: Draft) => ({ lead: draft.lead, co: draft.co });
 
+/** The earlier call a card's call may duplicate, as a field of the card. */
+function markDuplicate(card: Message, duplicate: Duplicate) {
+  card.fields = [
+    ...(card.fields ?? []),
+    { label: '疑似重复', value: `${duplicate.no}（${duplicate.location ?? '同社区同类问题'}）` },
+  ];
+}
+
 /** The street's triage card for a new call (or, for an emergency, word that the leaders have it). */
 function triageOf(d: District, it: ReportItem, call: Call, duplicate: Duplicate | undefined): Message {
   // A category the parser guessed (not one given by another system) at low confidence: offer the alternatives.
   const unsure = !it.cmd.category && it.parsed.confidence < LOW_CONFIDENCE ? it.parsed : undefined;
   const triage = triageCard(d, call, suggestedOf(it.draft), unsure);
   if (duplicate) {
-    triage.fields!.push({
-      label: '疑似重复',
-      value: `${duplicate.no}（${duplicate.location ?? '同社区同类问题'}）`,
-    });
+    markDuplicate(triage, duplicate);
     triage.buttons!.unshift({
       label: `合并到 ${duplicate.no}`,
       command: `合并 ${call.no} 到 ${duplicate.no}`,
