@@ -45,8 +45,8 @@ const reports = readFileSync(fixtures, 'utf8')
   // word or two (好吵) gets a question back
   .filter((r) => !r.emergency && r.category !== 'other' && r.text.length > 4)
   .map((r) => r.text.replace(/^@\S+\s*/, ''))
-  // and none the parser takes for an emergency (a wire snapped by the wind, hanging in mid-air, is
-  // one of the old set's few false alarms): the emergencies are the ones posted as such
+  // and none the parser takes for an emergency (at a lower alarm threshold a wire snapped by the
+  // wind and hanging in mid-air was one): the emergencies counted are the ones posted as such
   .filter((text) => !parse(text).emergency);
 const residents = Array.from({ length: 200 }, () => larkIds.openId());
 const total = Math.round(settings.seconds * settings.ratePerSecond);
