@@ -215,3 +215,77 @@ describe('thanks, follow-ups and questions are not new reports', () => {
     expect((await lastTo('chenhui')).buttons ?? []).toEqual([]);
   });
 });
+
+describe('more of an emergency, told in the chat that called it in', () => {
+  const calls = async () => (await w.t.db.selectFrom('calls').select('id').execute()).length;
+  const said = (text: string, actor = w.actors.otherResident, images: string[] = []) =>
+    w.run(actor, { type: 'said', text, images }, 'oc_sample_chenhui');
+  let fire: string;
+
+  beforeAll(async () => {
+    // the emergencies called in earlier in this file are hours old
+    await w.clock.advance(3 * 3600_000);
+    const o = await said('晨辉路20号3楼厨房着火了 好大的烟', w.actors.resident);
+    ok(o);
+    fire = (o as { callNo: string }).callNo;
+    expect(await w.call(fire)).toMatchObject({ tier: 'emergency', state: 'called' });
+  });
+
+  it('goes at once to everyone handling it, joined to its call, not as a second alarm', async () => {
+    const before = await calls();
+    const dispatchRequests = (await w.outbox('leaders')).length;
+    const text = '3楼那家屋头还有个老人没出来，烟越来越大了';
+    ok(await said(text, w.actors.otherResident, ['img_smoke_1']));
+    expect(await calls()).toBe(before);
+    expect(await w.events(fire)).toContain('followed_up');
+    for (const unit of ['leaders', 'office', 'jinhualu']) {
+      const news = await lastTo(unit);
+      expect(news).toMatchObject({ title: `【紧急续报】${fire}`, text, tone: 'danger' });
+      expect(news.fields).toContainEqual({ label: '地点', value: '晨辉路20号' });
+      expect(news.images).toEqual([{ ref: 'img_smoke_1', alt: '现场图片' }]);
+    }
+    // one dispatch request for the one fire; the news came beside it
+    expect((await w.outbox('leaders')).filter((m) => m.message.kind === 'dispatch_request')).toHaveLength(
+      (await w.outbox('leaders'))
+        .slice(0, dispatchRequests)
+        .filter((m) => m.message.kind === 'dispatch_request').length,
+    );
+    const reply = await lastTo('chenhui');
+    expect(reply.title).toBe(`已作为紧急呼叫 ${fire} 的续报转告`);
+    expect(reply.buttons).toEqual([
+      { label: '这是另一起紧急情况，单独反映', command: `反映 ${text}`, style: 'danger' },
+    ]);
+  });
+
+  it('reaches the department sent to it, and a neighbour asking after it is heard by all', async () => {
+    ok(await w.say(w.actors.leader, `派单 ${fire} cgw`));
+    ok(await said('火越烧越大了 整栋楼都是烟'));
+    expect((await lastTo('cgw')).title).toBe(`【紧急续报】${fire}`);
+    const before = await calls();
+    ok(await said('消防车咋个还没到哦'));
+    expect(await calls()).toBe(before);
+    for (const unit of ['leaders', 'office', 'jinhualu', 'cgw'])
+      expect(await lastTo(unit)).toMatchObject({ title: `群内追问 ${fire}`, text: '消防车咋个还没到哦' });
+  });
+
+  it('is a new emergency when its sender says so, at another place, of another matter, or hours later', async () => {
+    let before = await calls();
+    // the press offered with the news: reported as an emergency of its own
+    const text = '3楼那家屋头还有个老人没出来，烟越来越大了';
+    ok(await w.say(w.actors.otherResident, `反映 ${text}`, 'oc_sample_chenhui'));
+    expect(await calls()).toBe(++before);
+    expect(await w.call((await lastTo('leaders')).callNo!)).toMatchObject({ tier: 'emergency' });
+    ok(await said('晨辉路88号二楼也在冒黑烟 里面有人在喊'));
+    expect(await calls()).toBe(before + 1);
+    expect((await lastTo('leaders')).kind).toBe('dispatch_request');
+    ok(await said('晨辉路20号一楼燃气味道好大 好多人在楼道里'));
+    expect(await calls()).toBe(before + 2);
+    // no sure category, and not one the parser would guess for a fire
+    ok(await said('有人晕倒了 快叫120'));
+    expect(await calls()).toBe(before + 3);
+    await w.clock.advance(2 * 3600_000 + 60_000);
+    before = await calls();
+    ok(await said(text));
+    expect(await calls()).toBe(before + 1);
+  });
+});
