@@ -958,3 +958,53 @@ describe('the emergency detector on the shapes of issue #15’s seventh round, t
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s eighth round (phrased afresh here)', () => {
+  it('finds a manhole open under floodwater where people are about to walk, and still hears a real cry beside noise', () => {
+    for (const text of [
+      '东湖路口的井盖被大水冲开了，水面上一个漩涡，根本看不出来下面是洞，好多娃娃正在从这过',
+      '井盖遭水顶开了 看不到洞在哪 前面几个老人还在往这边走',
+      '救命啊，隔壁装修的工人从架子上摔下来了，一动不动',
+      '书院街口的井盖不见了，黑黢黢一个洞，电瓶车还一直在过',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('finds a small child out on a window ledge or an air conditioner’s bracket, not a child on a balcony or a warning', () => {
+    for (const text of [
+      '对面楼6楼有个小朋友翻到窗台外面坐起了，屋头好像没人',
+      '快看，阳台外头空调架上趴了个两岁多的宝宝',
+    ])
+      expect(emergency(text), text).toBe(true);
+    for (const text of ['娃娃在阳台上晒太阳，好乖', '窗户要装护栏，防止小孩爬到窗台外面'])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('takes 救命 before a noise complaint, a stove slow to light, cars ploughing through water and sunken paving as none', () => {
+    for (const text of [
+      '救命啊，楼上那家又在开派对，音乐开到凌晨两点，吵得人睡不着',
+      '救命，工地打桩打到半夜，窗子都在抖',
+      '屋头的燃气灶打火要打半天才着，想请师傅来换个点火针',
+      '菜市场门口积水好深，车子都压着水开，溅得人一身',
+      '人行道的地砖塌陷松动了一大片，走起来晃，麻烦修一下',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('takes the smell after a fire put out, traffic after an accident, and figures of speech as none', () => {
+    for (const text of [
+      '前天烧过的那个仓库，今天走过去还闻得到一股焦糊味',
+      '厨房油锅燃起来了，一锅盖就盖灭了，现在满屋子都是油烟味',
+      '之前那个起火的铺子说要重新装修，啥时候开门哦',
+      '路口撞了车，人已经送医院了，就是现在堵得很',
+      '救命恩人！保安大哥帮我把卡在门缝的钥匙弄出来了',
+      '梦见屋头着火了，吓醒了一身汗',
+      '我妈以为我被困在电梯里了，打了十几个电话',
+      '这家串串辣得我舌头都燃起来了，巴适',
+      '今天太阳大得很，晒得人要烧起来了',
+      '那个救命用的AED放在哪个位置的？',
+      '救命，这个月的电费账单看得我心痛',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});

@@ -28,6 +28,7 @@ import {
   RESOLVED,
   RESOLVED_AFTER,
   RISK_AFTER,
+  SMELL_AFTER_FIRE,
   SOMEWHERE,
   STILL_GOING,
   THANKED,
@@ -199,8 +200,10 @@ const GLOBAL_CUES = Object.entries(DANGER_CUES).map(
   ([kind, re]) => [kind, new RegExp(re.source, 'g')] as const,
 );
 
-/** 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger. */
-const withoutAftermath = (s: string) => s.replace(AFTERMATH, (x) => '□'.repeat(x.length));
+/** 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger (nor, in
+ * the words as written, a burnt smell after a fire put out: the masked text has it masked already). */
+const withoutAftermath = (s: string) =>
+  s.replace(AFTERMATH, (x) => '□'.repeat(x.length)).replace(SMELL_AFTER_FIRE, (x) => '□'.repeat(x.length));
 
 /**
  * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
