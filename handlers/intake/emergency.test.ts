@@ -1008,3 +1008,33 @@ describe('the emergency detector on the shapes of issue #15’s eighth round (ph
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s eighth round, second wave (phrased afresh here)', () => {
+  it('finds bangs that blow a window out and a glow leaping inside', () => {
+    for (const text of [
+      '废品站的棚子里头嘭嘭地响，窗子玻璃都震碎了',
+      '仓库里头橙红色的光一闪一闪的，门缝缝在冒热气',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a trapping already ended, help on its way, a question of some day, and a smell explained as none', () => {
+    for (const text of [
+      '刚刚2栋电梯又关了个人，物业撬开放出来了，这个月第三回了',
+      '电梯刚刚卡了个人在里头，维保来了，人已经放出来了，这电梯到底修不修',
+      '已经打了120了，救护车在路上，大家莫围起',
+      '这栋楼的电梯老是抖，会不会哪天直接掉下去，东湖丽景的',
+      '楼道里好大股烧焦的味道，下去看，是一楼在门口烧纸，人守起的',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('takes a lift door that nearly caught a hand, a bench that sinks and a car that feels like catching fire as none', () => {
+    for (const text of [
+      '单元门的电梯门关得好快，刚才差点夹到一个婆婆的手',
+      '公园的木头长椅一坐就往下塌，老年人坐起危险',
+      '跑了一天车，车里一股火锅味，感觉车子要着火了',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});

@@ -11,6 +11,8 @@ import {
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
+  HELP_CALLED,
+  HELP_COMING,
   HINDERED_AFTER,
   HOW_TO,
   HOW_TO_FIRST,
@@ -151,20 +153,23 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
-  if (RESOLVED_AFTER.test(plain.slice(at)) && !PRESENT.test(plain.slice(at))) return false;
+  // (刚刚, 刚才 there say when it happened: 电梯刚刚又把人关在里头了，…人已经放出来了)
+  const sinceCue = plain.slice(at).replace(/刚刚|刚才/g, '');
+  if (RESOLVED_AFTER.test(sinceCue) && !PRESENT.test(sinceCue)) return false;
   if (RISK_AFTER.test(text.slice(end)) || DENIED_AFTER.test(plain.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
   if (WORRY_AFTER.test(text.slice(end)) && !text.slice(at, end).endsWith('了') && !PRESENT.test(text))
     return false;
   if (HINDERED_AFTER.test(text.slice(end)) && !PRESENT_STRONG.test(clause)) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
-  if (RESOLVED.test(plain) && !now) return false;
+  if (RESOLVED.test(plain) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
   // thanks said 刚刚 or 刚才 are for help just given, not for a danger now
   if (THANKED.test(sentence) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
   // a question about a kind of moment: 电梯停电的时候人在里面会不会掉下去
   if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
     return false;
   if (FALSE_ALARM.test(plain)) return false;
+  if (kind === 'help' && HELP_CALLED.test(text.slice(at, end)) && HELP_COMING.test(plain)) return false;
   if (CITED_HARM.test(sentence) && !PRESENT_STRONG.test(sentence)) return false;
   // a gas leak named with no smell and no hiss: 燃气泄漏报警器响了但是闻不到味道
   const gas = kind === 'gas' || (kind === 'district' && text.slice(at, end).includes('气'));
