@@ -1050,3 +1050,25 @@ describe('the emergency detector on the training corpus’s own false alarms, ei
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on the shapes of issue #15’s eighth round, third wave (phrased afresh here)', () => {
+  it('finds coals that set an awning alight, old people not out of a flooded home, and metal sheets blowing about a road', () => {
+    for (const text of [
+      '炉子翻了，炭火滚到纸箱子上燃起来了，黑烟子好大一股',
+      '河边那排老房子水都进屋了，还有两个老年人在里头',
+      '工地的彩钢瓦被风吹起来了，在马路上飞来飞去',
+    ])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a pothole, a way blocked by stalls, a head steaming with temper, a fire asked after and a branch on an awning as none', () => {
+    for (const text of [
+      '东湖路辅道塌了个坑，脸盆那么大，车子压过去咚咚响',
+      '学校门口的三轮车把路堵死了，堵得娃娃些出不来',
+      '接娃堵了半天，鬼火冒，头顶都在冒烟了',
+      '书院街那个冒烟的火锅店现在咋样了？消防到了没有？',
+      '人行道的树枝压到我们店的雨棚上了，麻烦来剪一下',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
