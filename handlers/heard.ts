@@ -188,6 +188,7 @@ async function toldAgain(
     await w.event(call.id, 'followed_up', { text: cmd.text, images: cmd.images, emergency: true });
     const news: Message = {
       ...notice(`【紧急续报】${call.no}`, cmd.text, 'danger'),
+      callNo: call.no,
       fields: [
         { label: '地点', value: call.location ?? '未识别' },
         { label: '续报人', value: actor.name },
@@ -203,6 +204,7 @@ async function toldAgain(
           'danger',
         ),
         buttons: [{ label: '这是另一起紧急情况，单独反映', command: `反映 ${cmd.text}`, style: 'danger' }],
+        callNo: call.no,
       },
       call.id,
     );
