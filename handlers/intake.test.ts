@@ -292,7 +292,9 @@ describe('places', () => {
     expect(parse('@呼应助手 锦华苑小区3栋2单元门口的路灯不亮了，电话13812345678').location).toBe(
       '锦华苑小区3栋2单元门口',
     );
-    expect(parse('晨辉社区锦华路88号门口下水道堵了').location).toBe('锦华路88号门口');
+    // 门口 belongs to a landmark, not to a house number (the corpus's labelling rule)
+    expect(parse('晨辉社区锦华路88号门口下水道堵了').location).toBe('锦华路88号');
+    expect(parse('东湖南路菜市场门口的摊摊占道').location).toBe('东湖南路菜市场门口');
     expect(parse('金像社区一号院的化粪池满了').location).toBe('金像社区一号院');
     expect(parse('莲新社区3栋的电梯坏了').location).toBe('莲新社区3栋');
     expect(parse('锦绣华庭3栋2单元楼道灯不亮').location).toBe('锦绣华庭3栋2单元');
@@ -301,6 +303,17 @@ describe('places', () => {
     expect(parse('停车场角落有辆车两年没动过').location).toBe('停车场');
     expect(parse('静康路与三官堂街交界处积水').location).toBe('静康路与三官堂街交界处');
     expect(parse('晚上走路黑黢黢的，一栋楼都看不见').location).toBeNull();
+  });
+
+  it('leaves run-on filler out of a name, and takes 里 before 小区 as part of it', () => {
+    expect(parse('我头有点晕晨辉佳苑5栋1单元厨房一股然气味').location).toBe('晨辉佳苑5栋1单元');
+    expect(parse('本人为锦华路二段66号快递站员工，老板欠了两个月工资').location).toBe('锦华路二段66号');
+    expect(parse('去说了也不听成龙路那个工地半夜还在打桩').location).toBe('成龙路');
+    expect(parse('巡楼的时候发现9栋1单元楼道有人充电').location).toBe('9栋1单元');
+    expect(parse('今天上午锦华苑11栋门口垃圾没人收').location).toBe('锦华苑11栋门口');
+    expect(parse('补充一下东光街19号院的围墙还在晃').location).toBe('东光街19号院');
+    expect(parse('下东大街有人占道').location).toBe('下东大街');
+    expect(parse('新华里小区6栋的电梯又坏了').location).toBe('新华里小区6栋');
   });
 
   it("recognises a community's short name in its own chat only", () => {

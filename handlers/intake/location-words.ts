@@ -25,8 +25,8 @@ export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里口寺宫馆庙阁塔村湾�
 export const DEMONSTRATIVES = ['那', '这'];
 export const SOME = '某';
 
-/** Two-character words that begin a name with a character that otherwise ends a walk: 和平街, 上东大街. */
-export const NAME_OPENINGS = ['和平', '上东', '下东', '上河', '下河', '上池', '下池', '太平'];
+/** Words that begin a name with a character that otherwise ends a walk: 和平街, 上东大街. */
+export const NAME_OPENINGS = ['和平', '上东大', '下东大', '上河', '下河', '上池', '下池', '太平'];
 
 /** Filler a leftward walk may pick up in front of a name: 举报锦华路 is 锦华路. */
 export const LEADING_NOISE = words(
@@ -34,6 +34,8 @@ export const LEADING_NOISE = words(
   '反映 请问 麻烦 老是 经常 好像 发现 听说 位于 地址 地点 位置 报告 举报 投诉 一下 这个 那个 一个 整个',
   '我们 你们 他们 咱们 住在 就在 应该是 是在 路过 今早 昨晚 刚刚 下雨 一下雨 一到 沿线 辖区 片区 整条 喂',
   '明天 后天 前天 老旧 老 新建 周边 沿街 雨 大雨 部分 安置 感谢 谢谢',
+  // run-on voice input: 头有点晕晨辉佳苑, 本人为锦华路, 也不听成龙路, 的时候发现9栋, 上午锦华苑
+  '晕 本人 为 不听 时候 午',
 ).sort((a, b) => b.length - a.length);
 
 /** Words after a place that are part of it: 东湖公园门口, 静康路口, 牛市口地铁站B口. */

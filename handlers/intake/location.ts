@@ -85,6 +85,8 @@ const NEAR_AFTER = new RegExp(`(?:${NEAR_WORDS.join('|')})`, 'y');
 const DEMONSTRATIVE = alternation(DEMONSTRATIVES);
 const EXTENSION = new RegExp(`(?:${PLACE_EXTENSIONS.join('|')})`, 'y');
 const UPPER_GATE = /[a-z]口/y;
+/** A doorway after a house number, which the place does not take in. */
+const DOORWAY = /^(大门口|门口|门前)/;
 const RELATIVE = new RegExp(`(?:的)?(${RELATIVE_WORDS.join('|')})`, 'y');
 
 function isHanzi(ch: string | undefined): boolean {
@@ -125,19 +127,23 @@ export function findPlace(
     return end;
   };
   const claim = (start: number, end: number, kind: Kind) => {
-    const stop = extend(end);
+    // 门口 belongs to a landmark, not to a house number: 新华大道72号门口 is at 新华大道72号
+    const numbered = kind === 'numbered' && /号院?$/.test(t.slice(start, end));
+    const stop = numbered && DOORWAY.test(t.slice(end, end + 3)) ? end : extend(end);
     if (free(start, stop)) parts.push({ start, end: stop, kind });
   };
   // Walk left from a suffix over name characters, then drop filler words at the front. Before 旁边
   // the last character of the name may be one that elsewhere ends a walk (太古里旁边).
   const nameStart = (i: number, max: number, lenientEnd = false) => {
     let s = i;
+    // 新华里小区: 里 before 小区 is the estate's name, not "inside"
     const stops = (k: number) =>
-      (lenientEnd && k === i - 1 ? NAME_END_STOP_CHARS : PLACE_STOP_CHARS).has(t[k]);
+      (lenientEnd && k === i - 1 ? NAME_END_STOP_CHARS : PLACE_STOP_CHARS).has(t[k]) &&
+      !(t[k] === '里' && t.startsWith('小区', k + 1));
     while (s > i - max && isHanzi(t[s - 1]) && free(s - 1, s)) {
       if (stops(s - 1)) {
         // 和平街: the stop character opens the name, which ends the walk there.
-        if (NAME_OPENINGS.includes(t.slice(s - 1, s + 1))) s--;
+        if (NAME_OPENINGS.some((o) => t.startsWith(o, s - 1))) s--;
         break;
       }
       s--;
