@@ -225,7 +225,7 @@ export const DANGER_CUES: Record<string, RegExp> = {
  * blanked from the words as written like AFTERMATH.
  */
 export const SMELL_AFTER_FIRE =
-  /(?<=(灭了|扑灭|浇灭|灭掉了|烧过|烧了的|烧完|着火的|起火的|失火的|烧起来那)[^]*)(今天|今早|这会儿|到现在|现在)?[^，,。]{0,6}(焦|糊|烟)[臭糊焦]?(的)?味(道)?(到现在|现在)?(都|也|还)?(没|没有|莫得)?散?/g;
+  /(?<=(灭了|扑灭|浇灭|灭掉了|烧过|烧了的|烧完|着火的|起火的|失火的|烧起来那)[\s\S]*)(今天|今早|这会儿|到现在|现在)?[^，,。]{0,6}(焦|糊|烟)[臭糊焦]?(的)?味(道)?(到现在|现在)?(都|也|还)?(没|没有|莫得)?散?/g;
 
 /**
  * Look-alikes masked before the cues run: figures of speech (火锅, 恼火, 气得要爆炸, 臭得要晕倒),
