@@ -124,7 +124,8 @@ export async function heard(
 /**
  * The open emergency this chat called in within the last two hours that a message may be telling
  * more of: of the same category (or of none the parser is sure of, with the call's as a guess; or,
- * asked after, of any), and at no other place (of a call no item covers, at its place only).
+ * asked after, of one the same department answers for), and at no other place (of a call no item
+ * covers, at its place only).
  */
 async function emergencyOfChat(
   ctx: Ctx,
@@ -148,9 +149,18 @@ async function emergencyOfChat(
   const samePlace = (at: string | null) =>
     !draft.location || (!!at && (at.includes(draft.location) || draft.location.includes(at)));
   // a matter no item covers is the call's when the parser's next guess is the call's (烟越来越大了: fire);
-  // of a call no item covers (someone fallen, someone in the water) only at the place it names
+  // of a call no item covers (someone fallen, someone in the water) only at the place it names; asked
+  // after, any matter the same department answers for (消防车咋个还没到: 消防安全隐患, the fire brigade's)
+  const lead = (code: string) => ctx.district.catalogByCode.get(code)?.lead;
+  const guesses = [
+    draft.category,
+    ...draft.alternatives.filter((a) => a.score >= THREAD_GUESS).map((a) => a.category),
+  ];
+  const kin = (c: Call) =>
+    draft.category === 'other' ||
+    guesses.some((g) => g === c.category_code || (!!lead(g) && lead(g) === lead(c.category_code)));
   const sameMatter = (c: Call) =>
-    anyCategory ||
+    (anyCategory && kin(c)) ||
     (c.category_code === 'other'
       ? draft.category === 'other' && !!draft.location
       : c.category_code === draft.category ||

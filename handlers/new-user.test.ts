@@ -266,6 +266,10 @@ describe('more of an emergency, told in the chat that called it in', () => {
     expect(await calls()).toBe(before);
     for (const unit of ['leaders', 'office', 'jinhualu', 'cgw'])
       expect(await lastTo(unit)).toMatchObject({ title: `群内追问 ${fire}`, text: '消防车咋个还没到哦' });
+
+    // asking after a matter no one handling the fire answers for is no news for them
+    ok(await said('上次说的楼上装修噪音咋个还没人管'));
+    expect((await lastTo('leaders')).text).not.toBe('上次说的楼上装修噪音咋个还没人管');
   });
 
   it('is a new emergency when its sender says so, at another place, of another matter, or hours later', async () => {
