@@ -131,7 +131,7 @@ async function emergencyOfChat(
   ctx: Ctx,
   origin: Origin | null,
   draft: Draft,
-  anyCategory = false,
+  askedAfter = false,
 ): Promise<Call | undefined> {
   if (!origin?.chatId) return undefined;
   const since = new Date(ctx.clock.now().getTime() - THREAD_MS);
@@ -160,12 +160,11 @@ async function emergencyOfChat(
     draft.category === 'other' ||
     guesses.some((g) => g === c.category_code || (!!lead(g) && lead(g) === lead(c.category_code)));
   const sameMatter = (c: Call) =>
-    (anyCategory && kin(c)) ||
+    (askedAfter && kin(c)) ||
     (c.category_code === 'other'
       ? draft.category === 'other' && !!draft.location
       : c.category_code === draft.category ||
-        (draft.category === 'other' &&
-          draft.alternatives.some((a) => a.category === c.category_code && a.score >= THREAD_GUESS)));
+        (draft.category === 'other' && guesses.includes(c.category_code)));
   return calls.find((c) => sameMatter(c) && samePlace(c.location));
 }
 

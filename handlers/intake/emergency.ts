@@ -118,11 +118,17 @@ export function lookAheadFirst(re: RegExp): RegExp {
 
 const LOOK_ALIKES_FAST = LOOK_ALIKES.map(lookAheadFirst);
 
+/** Words blanked to the same length, so positions in the text still hold. */
+const blank = (x: string) => '□'.repeat(x.length);
+
 export function maskLookAlikes(text: string): string {
   let out = text;
-  for (const re of LOOK_ALIKES_FAST) out = out.replace(re, (x) => '□'.repeat(x.length));
+  for (const re of LOOK_ALIKES_FAST) out = out.replace(re, blank);
   return out;
 }
+
+/** The text without 刚刚 and 刚才 (just now), which date a danger rather than say it goes on. */
+const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
 
 /** A worry word (怕, 担心, 万一, 要是 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
 const WORRY = /(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
@@ -147,14 +153,16 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const sentence = text.slice(ss, se);
   const before = text.slice(Math.max(cs, Math.min(at, last - 14)), last);
   const now = PRESENT.test(clause);
+  // 刚刚 and 刚才 say when something happened, and after a danger put right or thanks, not that it goes on
+  const nowNotJust = PRESENT.test(withoutJust(clause));
   // the clause where the cue begins, which a long cue may have left: 下雨天怕漏电，喊人来扯了嘛
   const [bs] = span(text, at, CLAUSE_END);
   if (HYPOTHETICAL.test(before) || WORRY.test(text.slice(bs, at)) || denied(plain, at)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
-  // (刚刚, 刚才 there say when it happened: 电梯刚刚又把人关在里头了，…人已经放出来了)
-  const sinceCue = plain.slice(at).replace(/刚刚|刚才/g, '');
+  // (电梯刚刚又把人关在里头了，…人已经放出来了)
+  const sinceCue = withoutJust(plain.slice(at));
   if (RESOLVED_AFTER.test(sinceCue) && !PRESENT.test(sinceCue)) return false;
   if (RISK_AFTER.test(text.slice(end)) || DENIED_AFTER.test(plain.slice(end))) return false;
   if (ESCAPE_AFTER.test(text.slice(end)) && !PRESENT.test(text)) return false;
@@ -162,9 +170,9 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
     return false;
   if (HINDERED_AFTER.test(text.slice(end)) && !PRESENT_STRONG.test(clause)) return false;
   if (JOKE_OR_CHASE.test(plain) && !PRESENT_STRONG.test(plain)) return false;
-  if (RESOLVED.test(plain) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
+  if (RESOLVED.test(plain) && !nowNotJust) return false;
   // thanks said 刚刚 or 刚才 are for help just given, not for a danger now
-  if (THANKED.test(sentence) && !PRESENT.test(clause.replace(/刚刚|刚才/g, ''))) return false;
+  if (THANKED.test(sentence) && !nowNotJust) return false;
   // a question about a kind of moment: 电梯停电的时候人在里面会不会掉下去
   if (/的时候/.test(text.slice(ss, last)) && WHEN_ASKED.test(sentence) && !PRESENT.test(sentence))
     return false;
@@ -207,8 +215,7 @@ const GLOBAL_CUES = Object.entries(DANGER_CUES).map(
 
 /** 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger (nor, in
  * the words as written, a burnt smell after a fire put out: the masked text has it masked already). */
-const withoutAftermath = (s: string) =>
-  s.replace(AFTERMATH, (x) => '□'.repeat(x.length)).replace(SMELL_AFTER_FIRE, (x) => '□'.repeat(x.length));
+const withoutAftermath = (s: string) => s.replace(AFTERMATH, blank).replace(SMELL_AFTER_FIRE, blank);
 
 /**
  * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
