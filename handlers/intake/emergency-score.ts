@@ -1,11 +1,19 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
-import { type EmergencyFinding, lastTurn, maskLookAlikes, SENTENCE_END, span } from './emergency.ts';
+import {
+  type EmergencyFinding,
+  lastTurn,
+  maskLookAlikes,
+  SENTENCE_END,
+  span,
+  withoutAftermath,
+} from './emergency.ts';
 import {
   CALL_NUMBER,
   DRILL,
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
+  HELP_COMING,
   HOW_TO,
   HOW_TO_FIRST,
   HYPOTHETICAL,
@@ -63,6 +71,8 @@ export function loadEmergencyModel(dir: URL = WEIGHTS_URL): Model {
 const HAN = /\p{Script=Han}/gu;
 /** A call for help, an emergency number or a cry of urgency: never set aside (快叫120, 救命, 急！). */
 const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|求救|紧急|急事|急[!！]|急急|🆘/;
+/** Someone's life in the balance: 没有呼吸, 保安在按压, 哪个会心肺复苏. */
+const VITAL = /没(有)?(呼吸|心跳)|心肺复苏|人工呼吸|(胸外|在)按压/;
 
 /**
  * The intent's veto over an alarm: a message read firmly as something other than a report (the
@@ -85,6 +95,7 @@ export function notReported(
     (normalised.match(HAN)?.length ?? 0) >= tuning.intentMinChars &&
     !PRESENT_STRONG.test(normalised) &&
     !CALLING_HELP.test(normalised) &&
+    !VITAL.test(normalised) &&
     !TURNED.test(normalised) &&
     !saidOnItsOwn(normalised, at) &&
     !normalised.includes('真的有')
@@ -95,6 +106,12 @@ export function notReported(
 export const emergencyFeatures = (normalised: string) => features(maskLookAlikes(normalised));
 
 const TURNED = new RegExp(TURNS.source);
+/** Every word that says it is over, so that 现在 in 现在好了 is not read as something going on now. */
+const RESOLVED_ALL = new RegExp(`(现在)?(${RESOLVED.source})`, 'g');
+/** 刚刚 and 刚才 date what was put right; they say nothing goes on. */
+const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
+/** Help already called (119已经打了, 120也打了), which with help on its way (在路上) is news of a call made. */
+const HELP_ALREADY = /(119|120|110)(已经|也|都)?打(了|过了)|(已经|也)?打了(119|120|110)/;
 /**
  * Whether a danger the rules found happening now is said in a sentence of its own: cried out
  * (请问该打哪个电话啊，人还在水里头！) or told after the question (请问先打119还是找物业？隔壁厨房着火了).
@@ -116,7 +133,7 @@ export function settled(text: string): boolean {
     NOBODY.test(text) ||
     (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
     FALSE_ALARM.test(text) ||
-    (RESOLVED.test(text) && !PRESENT.test(text)) ||
+    (RESOLVED.test(text) && !PRESENT.test(withoutJust(text.replace(RESOLVED_ALL, '□')))) ||
     (PAST.test(text) && !PRESENT.test(text) && !TURNED.test(text))
   );
 }
@@ -127,8 +144,8 @@ export function settled(text: string): boolean {
  * a false alarm, nobody inside, a call already made, a habit (天天, 三天两头), a general question.
  */
 export function notNow(message: string): boolean {
-  // what follows the last turn (结果, 这回, 今天 …) is read on its own, as the rules read it
-  const text = message.slice(lastTurn(message, message.length));
+  // what follows the last turn (结果, 这回, 今天 …) is read on its own, and without the aftermath, as the rules read it
+  const text = withoutAftermath(message.slice(lastTurn(message, message.length)));
   const now = PRESENT.test(text);
   return (
     settled(text) ||
@@ -138,6 +155,7 @@ export function notNow(message: string): boolean {
     (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
     (DRILL.test(text) && !now) ||
     (THANKED.test(text) && !now) ||
+    (HELP_ALREADY.test(text) && HELP_COMING.test(text)) ||
     ((GENERIC_QUESTION.test(text) || HOW_TO.test(text) || HOW_TO_FIRST.test(text)) && !now)
   );
 }

@@ -10,7 +10,9 @@ import {
   ESCAPE_AFTER,
   FALSE_ALARM,
   GENERIC_QUESTION,
+  GROWING,
   HABIT,
+  HEARSAY,
   HELP_CALLED,
   HELP_COMING,
   HINDERED_AFTER,
@@ -22,6 +24,7 @@ import {
   LOOK_ALIKES,
   NO_SMELL,
   NOBODY,
+  NOT_URGENT,
   PAST,
   PEOPLE_KINDS,
   PRESENT,
@@ -130,8 +133,8 @@ export function maskLookAlikes(text: string): string {
 /** The text without 刚刚 and 刚才 (just now), which date a danger rather than say it goes on. */
 const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
 
-/** A worry word (怕, 担心, 万一, 要是 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
-const WORRY = /(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
+/** A worry word (怕, 担心, 万一, 要是, 隐患 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
+const WORRY = /隐患|(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
 
 /** A denial just before position `i` (没有冒烟, 暂无人员被困, 没闻到什么煤气味, 现在没漏), read on the unmasked text. */
 const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0, i - 8), i));
@@ -157,7 +160,14 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   const nowNotJust = PRESENT.test(withoutJust(clause));
   // the clause where the cue begins, which a long cue may have left: 下雨天怕漏电，喊人来扯了嘛
   const [bs] = span(text, at, CLAUSE_END);
+  // the sentence before the cue, from where the cue begins when it runs on into a later sentence
+  // (还记得去年那次整栋楼停电电梯关人不？我在里头待了一个钟头)
+  const ownSentence = text.slice(ss < at ? ss : span(text, at, SENTENCE_END)[0], at);
   if (HYPOTHETICAL.test(before) || WORRY.test(text.slice(bs, at)) || denied(plain, at)) return false;
+  // hearsay, with nothing said of now: 听说东光社区那边电梯关了人
+  if (HEARSAY.test(ownSentence) && !PRESENT_STRONG.test(sentence)) return false;
+  // the one telling it says it can wait: 社区能不能抽空去看下
+  if (NOT_URGENT.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
   if (PEOPLE_KINDS.includes(kind) && NOBODY.test(plain.slice(ss, se))) return false;
   // from the cue's start: a pattern may reach past the words that put it right (天然气味道，…修好了，味道也散了)
@@ -187,10 +197,13 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (HABIT.test(clause) || HABIT.test(text.slice(bs, end))) return false;
   // someone not seen or not answering: a time word says how long, which is no past event (前天起就没见他出门)
   const lasting = kind === 'locked_in';
-  if (!lasting && PAST.test(text.slice(ss, at)) && !now && !PRESENT_STRONG.test(sentence)) return false;
+  if (!lasting && PAST.test(ownSentence) && !now && !PRESENT_STRONG.test(sentence)) return false;
   // a time word in the cue's own clause puts it in the past, whatever 现在 says of the aftermath
-  if (!lasting && PAST.test(text.slice(cs, at)) && !now && !STILL_GOING.test(sentence)) return false;
-  if (DRILL.test(text) && !now) return false;
+  // (for a cue that runs on into a later clause, that clause up to the cue's end: 电梯里头的警铃按了不响，上次有人困在里面)
+  const ownClause = cs < at ? text.slice(cs, at) : text.slice(cs, last);
+  if (!lasting && PAST.test(ownClause) && !now && !STILL_GOING.test(sentence)) return false;
+  // news or a video is background to a danger growing here: 前两天新闻才报了燃气爆炸…我们楼道这个味越来越浓
+  if (DRILL.test(text) && !now && !GROWING.test(sentence)) return false;
   if (REFERRED.test(text.slice(Math.max(cs, at - 14), at)) && !PRESENT.test(text.slice(at))) return false;
   // A general question (着火了应该先打119还是找物业) names no place and no moment.
   if ((GENERIC_QUESTION.test(sentence) || HOW_TO.test(text)) && !PRESENT.test(text) && !SOMEWHERE.test(text))
@@ -215,7 +228,7 @@ const GLOBAL_CUES = Object.entries(DANGER_CUES).map(
 
 /** 现在 that tells of the aftermath or of a repair still awaited says nothing of the danger (nor, in
  * the words as written, a burnt smell after a fire put out: the masked text has it masked already). */
-const withoutAftermath = (s: string) => s.replace(AFTERMATH, blank).replace(SMELL_AFTER_FIRE, blank);
+export const withoutAftermath = (s: string) => s.replace(AFTERMATH, blank).replace(SMELL_AFTER_FIRE, blank);
 
 /**
  * Errs toward safety: any cue that is not clearly a worry, a past event, a drill or a general
