@@ -1187,3 +1187,15 @@ describe('the emergency detector on emergencies told without its words, ninth ro
     expect(emergency(later), later).toBe(false);
   });
 });
+
+describe('the emergency detector on a wave written like the test split, read (ninth round, phrased afresh here)', () => {
+  it('takes things the rain carried off, a shop shut on its workers’ wages, a pipe running into a river and a worry told after as none', () => {
+    for (const text of [
+      '下大雨把巷子口的垃圾桶都冲走了，水还在往下流',
+      '饭店老板门一关人就不见了，我们几个的工资都没拿到',
+      '府河边有根管子一直往外淌黑水，味道冲得很',
+      '外墙瓷砖一直往下掉，下面就是人来人往的过道，我是担心哪天砸到人',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});

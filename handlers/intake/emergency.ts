@@ -20,6 +20,7 @@ import {
   HOW_TO_FIRST,
   HYPOTHETICAL,
   JOKE_OR_CHASE,
+  LATER_WORRY,
   LEAK_HEARD,
   LOOK_ALIKES,
   NO_SMELL,
@@ -166,6 +167,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (HYPOTHETICAL.test(before) || WORRY.test(text.slice(bs, at)) || denied(plain, at)) return false;
   // hearsay, with nothing said of now: 听说东光社区那边电梯关了人
   if (HEARSAY.test(ownSentence) && !PRESENT_STRONG.test(sentence)) return false;
+  // a worry told after the danger (担心哪天整块掉下来砸到人): a hazard reported, not a harm happening
+  if (LATER_WORRY.test(plain.slice(end)) && !PRESENT_STRONG.test(plain)) return false;
   // the one telling it says it can wait: 社区能不能抽空去看下
   if (NOT_URGENT.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
