@@ -6,6 +6,7 @@ import {
   SENTENCE_END,
   span,
   withoutAftermath,
+  withoutJust,
 } from './emergency.ts';
 import {
   CALL_NUMBER,
@@ -108,8 +109,6 @@ export const emergencyFeatures = (normalised: string) => features(maskLookAlikes
 const TURNED = new RegExp(TURNS.source);
 /** Every word that says it is over, so that 现在 in 现在好了 is not read as something going on now. */
 const RESOLVED_ALL = new RegExp(`(现在)?(${RESOLVED.source})`, 'g');
-/** 刚刚 and 刚才 date what was put right; they say nothing goes on. */
-const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
 /** Help already called (119已经打了, 120也打了), which with help on its way (在路上) is news of a call made. */
 const HELP_ALREADY = /(119|120|110)(已经|也|都)?打(了|过了)|(已经|也)?打了(119|120|110)/;
 /**

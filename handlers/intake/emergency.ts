@@ -132,7 +132,7 @@ export function maskLookAlikes(text: string): string {
 }
 
 /** The text without 刚刚 and 刚才 (just now), which date a danger rather than say it goes on. */
-const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
+export const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
 
 /** A worry word (怕, 担心, 万一, 要是, 隐患 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
 const WORRY = /隐患|(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
