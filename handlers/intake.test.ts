@@ -318,6 +318,18 @@ describe('places', () => {
     expect(parse('新华里小区6栋的电梯又坏了').location).toBe('新华里小区6栋');
   });
 
+  it('names no place for sweeping the street, a hospital someone was taken to, or an estate someone walks through', () => {
+    for (const text of [
+      '天不亮就出门扫街的叔叔阿姨辛苦了',
+      '王嬢嬢说她在这片扫了十几年街',
+      '楼下那个大爷中暑送医院了，听说没得事',
+      '外卖能不能骑车走小区的消防通道？',
+    ])
+      expect(parse(text).location, text).toBeNull();
+    // a landmark with its own name still is one
+    expect(parse('东湖医院门口有人晕倒了').location).toBe('东湖医院门口');
+  });
+
   it("recognises a community's short name in its own chat only", () => {
     expect(parse('晨辉的路灯坏了').location).toBeNull();
     expect(parse('晨辉的路灯坏了', { communityCode: 'chenhui', streetCode: 'jinhualu' }).location).toBe(

@@ -88,13 +88,16 @@ export const NOT_A_ROAD: Record<string, string> = {
 /** The character before 路/街/巷 that makes an everyday word of it: 走路, 马路, 满街, 小巷. */
 export const NOT_A_ROAD_BEFORE: Record<string, string> = {
   路: '走问带让开修铺挖过绕马公道小大上下赶拦堵挡迷顺同一半出进跑活后退网线电水思来去山老条段住',
-  街: '满上一条逛整半临背',
+  街: '满上一条逛整半临背扫年',
   巷: '小深窄',
   大道: '',
 };
 
 /** Names of things, not places, that a walk from a suffix may produce: 垃圾分类亭, 垃圾站那边. */
 export const NOT_A_NAME = /垃圾|充电|快递|梯口|路口|门口|出口|入口|道口|巷子/;
+
+/** A landmark word after one of these is where someone goes, not a place named: 送医院, 走小区, 回小区. */
+export const TAKEN_TO = /(送|去|进|住|走|回|出|过|送到|拉到|抬到)$/;
 
 /** A landmark word followed by one of these is something else: 广场舞, 市场价. */
 export const NOT_A_LANDMARK: Record<string, string> = {

@@ -22,6 +22,7 @@ import {
   PLAIN_LANDMARKS,
   RELATIVE_WORDS,
   SOME,
+  TAKEN_TO,
 } from './location-words.ts';
 
 export interface Place {
@@ -217,6 +218,7 @@ export function findPlace(
   for (const l of t.matchAll(LANDMARK)) {
     let end = l.index + l[0].length;
     if ((NOT_A_LANDMARK[l[0]] ?? '').includes(t[end] ?? '□')) continue;
+    if (TAKEN_TO.test(t.slice(Math.max(0, l.index - 2), l.index))) continue;
     // 锦华苑小区: a second place noun right after the first belongs to the same name.
     for (LANDMARK_AT.lastIndex = end; LANDMARK_AT.test(t); LANDMARK_AT.lastIndex = end) {
       const next = t.slice(end, LANDMARK_AT.lastIndex);
