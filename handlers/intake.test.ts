@@ -318,7 +318,7 @@ describe('places', () => {
     expect(parse('新华里小区6栋的电梯又坏了').location).toBe('新华里小区6栋');
   });
 
-  it('names no place for sweeping the street, a hospital someone was taken to, or an estate someone walks through', () => {
+  it('names no place for sweeping the street, a hospital someone was taken to, or an estate someone walks through, and leaves a time said before a place out of it', () => {
     for (const text of [
       '天不亮就出门扫街的叔叔阿姨辛苦了',
       '王嬢嬢说她在这片扫了十几年街',
@@ -326,6 +326,9 @@ describe('places', () => {
       '外卖能不能骑车走小区的消防通道？',
     ])
       expect(parse(text).location, text).toBeNull();
+    // a time said before a place is not part of it
+    expect(parse('今晚东湖公园那边好吵').location).toBe('东湖公园');
+    expect(parse('半夜12栋楼下有人在吵架').location).toBe('12栋');
     // a landmark with its own name still is one
     expect(parse('东湖医院门口有人晕倒了').location).toBe('东湖医院门口');
   });
