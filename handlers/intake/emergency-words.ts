@@ -501,7 +501,7 @@ export const ESCAPE_AFTER = /^.{0,3}(咋个跑|怎么跑|咋跑|往哪跑|往哪
  * the call to 119 or 120 it names is no cry for help of its own.
  */
 export const HELP_COMING =
-  /(在路上|马上(就)?到|(一|两|三|五|十|几|[0-9]+)(几)?分钟(就|能)?到|已经到了|说(马上|立刻)(就)?(来|过来))/;
+  /(在路上|马上(就)?到|[一两二三四五六七八九十几0-9]+分钟(就|能)?到|已经到了|说(马上|立刻)(就)?(来|过来))/;
 export const HELP_CALLED = /^(打了?|喊了?)(119|120|110)/;
 
 /** Words after a danger word that say what a hazard would stop: 着火了消防车都进不来. */
