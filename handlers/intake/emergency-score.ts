@@ -14,6 +14,7 @@ import {
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
+  HELP_ALREADY,
   HELP_COMING,
   HOW_TO,
   HOW_TO_FIRST,
@@ -24,6 +25,7 @@ import {
   PRESENT,
   PRESENT_STRONG,
   RESOLVED,
+  RESPONDER,
   THANKED,
   TURNS,
 } from './emergency-words.ts';
@@ -109,10 +111,6 @@ export const emergencyFeatures = (normalised: string) => features(maskLookAlikes
 const TURNED = new RegExp(TURNS.source);
 /** Every word that says it is over, so that 现在 in 现在好了 is not read as something going on now. */
 const RESOLVED_ALL = new RegExp(`(现在)?(${RESOLVED.source})`, 'g');
-/** Help already called (119已经打了, 120也打了), which with help on its way (在路上) is news of a call made. */
-const HELP_ALREADY = /(119|120|110)(已经|也|都)?(打|喊)(了|过了)|(已经|也)?(打|喊)了(119|120|110)/;
-/** Someone who answers such calls, named as coming (维保说五分钟到, 我是网格员，马上到). */
-const RESPONDER = /维保|物业|保安|消防|开锁|燃气公司|网格员|救护车/;
 /**
  * Whether a danger the rules found happening now is said in a sentence of its own: cried out
  * (请问该打哪个电话啊，人还在水里头！) or told after the question (请问先打119还是找物业？隔壁厨房着火了).

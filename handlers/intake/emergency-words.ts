@@ -503,6 +503,10 @@ export const ESCAPE_AFTER = /^.{0,3}(咋个跑|怎么跑|咋跑|往哪跑|往哪
 export const HELP_COMING =
   /(在路上|马上(就)?到|[一两二三四五六七八九十几0-9]+分钟(就|能)?到|已经到了|说(马上|立刻)(就)?(来|过来))/;
 export const HELP_CALLED = /^(打了?|喊了?)(119|120|110)/;
+/** Help already called (119已经打了, 120也喊了), anywhere in a message: with help on its way, news of a call made. */
+export const HELP_ALREADY = /(119|120|110)(已经|也|都)?(打|喊)(了|过了)|(已经|也)?(打|喊)了(119|120|110)/;
+/** Someone who answers such calls, named as coming (维保说五分钟到, 我是网格员，马上到). */
+export const RESPONDER = /维保|物业|保安|消防|开锁|燃气公司|网格员|救护车/;
 
 /** Words after a danger word that say what a hazard would stop: 着火了消防车都进不来. */
 export const HINDERED_AFTER =
