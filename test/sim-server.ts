@@ -3,6 +3,7 @@
 
 import { loadServiceEnv } from '../bot/adapters.ts';
 import { type Server, startServer } from '../bot/server.ts';
+import { SimScript } from '../bot/sim/demo.ts';
 import type { Clock } from '../config/clock.ts';
 import { silentLogger } from '../config/log.ts';
 import { serverStorage } from './server-storage.ts';
@@ -13,6 +14,8 @@ export interface SimServer {
   url: string;
   /** JSON from the server: method, path (with /sim), optional body */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** the simulator's script, driven through this server's HTTP API */
+  script(): Promise<SimScript>;
   close(): Promise<void>;
 }
 
@@ -41,17 +44,19 @@ export async function startSimServer(
   const clock = o.clock && o.clock !== 'system' ? o.clock : undefined;
   const server = await startServer(env, { log: silentLogger, clock });
   const url = `http://127.0.0.1:${server.port}`;
+  const api: SimServer['api'] = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
   return {
     server,
     url,
-    async api(method, path, body) {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    },
+    api,
+    script: () => SimScript.start((method, path, body) => api(method, `/sim${path}`, body)),
     async close() {
       await server.stop();
       await storage.close();

@@ -3,7 +3,7 @@
 // the street's chat at 15 minutes, its head at 30, the office at an hour; an ordinary report made
 // beside it on a Saturday night waits for Monday's working hours.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimScript } from '../../bot/sim/demo.ts';
+import type { SimScript } from '../../bot/sim/demo.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { IN_DOUBT } from '../fixtures/in-doubt.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
@@ -14,7 +14,7 @@ let sim: SimScript;
 beforeAll(async () => {
   // Saturday 7 November 2026, 23:00 in Chengdu
   app = await startSimServer({ clock: new ManualClock('2026-11-07T15:00:00Z') });
-  sim = await SimScript.start((method, path, body) => app.api(method, `/sim${path}`, body));
+  sim = await app.script();
 }, 60_000);
 afterAll(async () => app?.close());
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server } from '../../bot/server.ts';
-import { SimScript } from '../../bot/sim/demo.ts';
+import type { SimScript } from '../../bot/sim/demo.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   // Monday 2 November 2026, 10:00 in Chengdu
   app = await startSimServer({ clock: new ManualClock('2026-11-02T02:00:00Z') });
   server = app.server;
-  sim = await SimScript.start((method, path, body) => app.api(method, `/sim${path}`, body));
+  sim = await app.script();
 }, 60_000);
 afterAll(async () => app?.close());
 

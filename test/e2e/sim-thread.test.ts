@@ -2,7 +2,7 @@
 // simulator's HTTP API and the router, more of it said there reaches everyone handling it as
 // 紧急续报 and joins its call, with no second alarm; one press reports it as an emergency of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimScript } from '../../bot/sim/demo.ts';
+import type { SimScript } from '../../bot/sim/demo.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
@@ -12,7 +12,7 @@ let sim: SimScript;
 beforeAll(async () => {
   // Tuesday 10 November 2026, 20:00 in Chengdu
   app = await startSimServer({ clock: new ManualClock('2026-11-10T12:00:00Z') });
-  sim = await SimScript.start((method, path, body) => app.api(method, `/sim${path}`, body));
+  sim = await app.script();
 }, 60_000);
 afterAll(async () => app?.close());
 

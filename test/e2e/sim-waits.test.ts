@@ -4,7 +4,7 @@
 // office has not dispatched, a key call the leaders have not, an emergency (minutes, round the
 // clock, then 代派 by the office), a returned call, a resolved call nobody closes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimScript } from '../../bot/sim/demo.ts';
+import type { SimScript } from '../../bot/sim/demo.ts';
 import { ManualClock } from '../../config/clock.ts';
 import { type SimServer, startSimServer } from '../sim-server.ts';
 
@@ -14,7 +14,7 @@ let sim: SimScript;
 beforeAll(async () => {
   // Monday 2 November 2026, 10:00 in Chengdu
   app = await startSimServer({ clock: new ManualClock('2026-11-02T02:00:00Z') });
-  sim = await SimScript.start((method, path, body) => app.api(method, `/sim${path}`, body));
+  sim = await app.script();
 }, 60_000);
 afterAll(async () => app?.close());
 
