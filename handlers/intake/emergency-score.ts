@@ -16,6 +16,8 @@ import {
   HABIT,
   HELP_ALREADY,
   HELP_COMING,
+  HELP_HERE,
+  HELP_WAITED,
   HOW_TO,
   HOW_TO_FIRST,
   HYPOTHETICAL,
@@ -154,7 +156,9 @@ export function notNow(message: string): boolean {
     (PAST.test(text) && !PRESENT_STRONG.test(text)) ||
     (DRILL.test(text) && !now) ||
     (THANKED.test(text) && !now) ||
-    ((HELP_ALREADY.test(text) || RESPONDER.test(text)) && HELP_COMING.test(text)) ||
+    ((HELP_ALREADY.test(text) || RESPONDER.test(text)) &&
+      (HELP_COMING.test(text) || HELP_WAITED.test(text))) ||
+    (HELP_ALREADY.test(text) && HELP_HERE.test(text)) ||
     ((GENERIC_QUESTION.test(text) || HOW_TO.test(text) || HOW_TO_FIRST.test(text)) && !now)
   );
 }

@@ -23,9 +23,12 @@ import {
   LATER_WORRY,
   LEAK_HEARD,
   LOOK_ALIKES,
+  NEAR_MISS,
+  NEAR_MISS_TOLD,
   NO_SMELL,
   NOBODY,
   NOT_URGENT,
+  ONGOING,
   PAST,
   PEOPLE_KINDS,
   PRESENT,
@@ -169,6 +172,13 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (HEARSAY.test(ownSentence) && !PRESENT_STRONG.test(sentence)) return false;
   // a worry told after the danger (担心哪天整块掉下来砸到人): a hazard reported, not a harm happening
   if (LATER_WORRY.test(plain.slice(end)) && !PRESENT_STRONG.test(plain)) return false;
+  // a near miss told with a time or as a habit, the danger not going on: 刚刚掉了个衣架下来，差点砸到我
+  if (
+    NEAR_MISS.test(plain.slice(Math.max(0, at - 5), end)) &&
+    (NEAR_MISS_TOLD.test(plain) || PAST.test(plain)) &&
+    !ONGOING.test(plain)
+  )
+    return false;
   // the one telling it says it can wait: 社区能不能抽空去看下
   if (NOT_URGENT.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
