@@ -1201,3 +1201,43 @@ describe('the emergency detector on a wave written like the test split, read (ni
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on near misses and replies, tenth round (phrased afresh here)', () => {
+  it('takes a near miss told with a time or as a habit as none, unless more is falling or none was said', () => {
+    for (const text of [
+      '今天早上楼上掉了个拖把下来，差点砸到我娃娃，吓死了',
+      '三楼那家经常往下扔东西，差点砸到楼下的人',
+      '前天大风把树枝刮断了，差点砸到骑车的，现在还躺在路边没人收',
+      '刚才楼上又掉了个花盆下来，差点砸到等公交的人',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // the danger goes on, or the near miss is told as it happens: still an alarm
+    for (const text of ['外墙瓷砖刚才掉下来差点砸到人，上面还有一大块在晃', '阳台上的花盆掉下来，差点砸到人'])
+      expect(emergency(text), text).toBe(true);
+  });
+
+  it('takes a trap someone only feared, stoves lit for the cold and rubbish thrown into a wreck as none', () => {
+    for (const text of [
+      '我婆婆以为我被关在电梯里了，一直打电话，我在楼下买菜',
+      '天一冷家家户户都在烧，楼道头那个燃气表箱锈穿了，请人来换',
+      '车窗烂了，里面还有人丢东西',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+
+  it('finds people a property manager files as unable to leave a lift car, with the repairer on the way', () => {
+    const text = '【物业报备】5号楼2号电梯9:15停在7层，轿厢内3名住户无法出来，维保在路上，请求协助';
+    expect(emergency(text), text).toBe(true);
+  });
+
+  it('reads a responder on the scene after a number called, or waited for, as news of help given', () => {
+    for (const text of [
+      '119已经打了，物业的人已经上去在敲门了，楼上的先走楼梯下来，莫坐电梯',
+      '莫开灯莫开排气扇！窗子全部打开，人站到楼下等燃气公司来',
+    ])
+      expect(notNow(normalise(cleanText(text))), text).toBe(true);
+    // a guard who went up and found no one answering is no help given: 快报警
+    const alone = '3楼那家一直在砸东西，有人在喊救命，保安上去敲门没人开，快报警';
+    expect(notNow(normalise(cleanText(alone))), alone).toBe(false);
+  });
+});
