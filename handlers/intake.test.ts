@@ -335,6 +335,16 @@ describe('places', () => {
     expect(parse('东湖医院门口有人晕倒了').location).toBe('东湖医院门口');
   });
 
+  it('crosses a name that ends in 楼 (望江楼公园) and keeps a named stretch with its 段, not a gate’s', () => {
+    expect(parse('望江楼公园西门外头那排路灯全部黑起的').location).toBe('望江楼公园西门');
+    expect(parse('府河望江楼段河面漂了好多死鱼').location).toBe('府河望江楼段');
+    expect(parse('沙河牛市口段有人往河头倒泔水').location).toBe('沙河牛市口段');
+    expect(parse('下东大街段58号门口的井盖翘起了').location).toBe('下东大街段58号');
+    // the stretch of road by a gate is the gate's place; a floor (5楼) still ends a name
+    expect(parse('东湖公园南门段的路灯白天都亮起的').location).toBe('东湖公园南门');
+    expect(parse('那段路上全是坑').location).toBeNull();
+  });
+
   it("recognises a community's short name in its own chat only", () => {
     expect(parse('晨辉的路灯坏了').location).toBeNull();
     expect(parse('晨辉的路灯坏了', { communityCode: 'chenhui', streetCode: 'jinhualu' }).location).toBe(

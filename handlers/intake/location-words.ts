@@ -25,6 +25,9 @@ export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里口寺宫馆庙阁塔村湾�
 export const DEMONSTRATIVES = ['那', '这'];
 export const SOME = '某';
 
+/** Names that end in a character that otherwise ends a walk, crossed whole: 望江楼公园. */
+export const NAMES_ENDING_IN_STOPS = ['望江楼', '钟鼓楼'];
+
 /** Words that begin a name with a character that otherwise ends a walk: 和平街, 上东大街. */
 export const NAME_OPENINGS = ['和平', '上东大', '下东大', '上河', '下河', '上池', '下池', '太平'];
 

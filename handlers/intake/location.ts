@@ -8,6 +8,7 @@ import {
   LEADING_NOISE,
   NAME_END_STOP_CHARS,
   NAME_OPENINGS,
+  NAMES_ENDING_IN_STOPS,
   NEAR_NAME_ENDINGS,
   NEAR_WORDS,
   NEEDS_GATE,
@@ -71,7 +72,8 @@ const UNIT = /社区|街道/g;
 const NOT_A_UNIT_NAME = /谢|感|注|需|冒|联系|找|问|请|叫|让|给|帮|由|向|跟|去|到|靠|是|由|和|们/;
 const WATER = /河|江|湖|渠/g;
 const RELATIVE_SET = new Set(RELATIVE_WORDS);
-const WATER_SECTION = /(?![那这某一]|部分)[\p{Script=Han}]{1,3}?段/uy;
+const SECTION_NUMBER = new RegExp(`^${NUM}号`);
+const WATER_SECTION = /(?:(?![那这某一勒]|部分)[\p{Script=Han}]){1,3}?段/uy;
 // 一栋老房子 and 一共六栋楼 count buildings; they do not name one.
 const COUNTED = /(共|有|几|每|这|那|好|没)$/;
 const BUILDING = new RegExp(
@@ -143,6 +145,12 @@ export function findPlace(
       !(t[k] === '里' && t.startsWith('小区', k + 1));
     while (s > i - max && isHanzi(t[s - 1]) && free(s - 1, s)) {
       if (stops(s - 1)) {
+        // 望江楼公园: a name that ends in a stop character is crossed whole
+        const whole = NAMES_ENDING_IN_STOPS.find((n) => t.startsWith(n, s - n.length));
+        if (whole && free(s - whole.length, s)) {
+          s -= whole.length;
+          continue;
+        }
         // 和平街: the stop character opens the name, which ends the walk there.
         if (NAME_OPENINGS.some((o) => t.startsWith(o, s - 1))) s--;
         break;
@@ -201,12 +209,15 @@ export function findPlace(
     const s = nameStart(r.index, 4);
     const next = t[r.index + 1];
     // 沙河 and 府南河 are places; 水流成河 is a figure of speech; 锦江区 and 合江亭 are not rivers.
-    const ends = next === undefined || !isHanzi(next) || AFTER_WATER.includes(next);
+    // a named stretch of it (沙河牛市口段, 府河望江楼段) also ends the water's name
+    WATER_SECTION.lastIndex = r.index + 1;
+    const section = WATER_SECTION.exec(t)?.[0].length ?? 0;
+    const ends = next === undefined || !isHanzi(next) || AFTER_WATER.includes(next) || section > 0;
     // 九眼桥河边, 东湖公园湖里: a landmark's name then the water, not the water's name.
     const landmark = '桥亭园场站门路街'.includes(t[r.index - 1]);
     if (r.index - s >= 1 && !NOT_A_WATER_NAME.includes(t[s]) && ends && t[s] !== '成' && !landmark) {
-      WATER_SECTION.lastIndex = r.index + 1;
-      claim(s, r.index + 1 + (WATER_SECTION.exec(t)?.[0].length ?? 0), 'river');
+      // a named stretch is as precise as a landmark: 府南河合江亭段, not 巡河 before it
+      claim(s, r.index + 1 + section, section ? 'landmark' : 'river');
     }
   }
   for (const b of t.matchAll(BRIDGE)) {
@@ -297,7 +308,13 @@ function choose(text: string, t: string, parts: Part[]): Place {
     }
   }
   const start = best[0].start;
-  const end = best.at(-1)!.end;
+  let end = best.at(-1)!.end;
+  // a named stretch keeps its 段 (府河合江亭段, 沙河东湖段), and a number after it (下东大街段112号);
+  // a gate's 段 is the stretch of road by it (东湖公园北门段), which the place does not take in
+  if (t[end] === '段' && !['building', 'numbered'].includes(best.at(-1)!.kind) && t[end - 1] !== '门') {
+    end++;
+    end += SECTION_NUMBER.exec(t.slice(end))?.[0].length ?? 0;
+  }
   RELATIVE.lastIndex = end;
   const rel = RELATIVE.exec(t);
   return {
