@@ -3,6 +3,7 @@ import {
   type EmergencyFinding,
   lastTurn,
   maskLookAlikes,
+  replyWithHelp,
   SENTENCE_END,
   span,
   withoutAftermath,
@@ -132,6 +133,7 @@ function saidOnItsOwn(normalised: string, at: readonly number[]): boolean {
 export function settled(text: string): boolean {
   return (
     NOBODY.test(text) ||
+    replyWithHelp(text) ||
     (JOKE_OR_CHASE.test(text) && !PRESENT_STRONG.test(text)) ||
     FALSE_ALARM.test(text) ||
     (RESOLVED.test(text) && !PRESENT.test(withoutJust(text.replace(RESOLVED_ALL, '□')))) ||

@@ -1241,3 +1241,35 @@ describe('the emergency detector on near misses and replies, tenth round (phrase
     expect(notNow(normalise(cleanText(alone))), alone).toBe(false);
   });
 });
+
+describe('the emergency detector on wave 31, read (tenth round, phrased afresh here)', () => {
+  it('takes noise after 救命, a head 震昏 by a drill, disgust, a cable no longer used and someone let out as none', () => {
+    for (const text of [
+      '救命！对面那个KTV凌晨三点还在吼，明天还要上班',
+      '隔壁在打墙，我脑壳都遭震昏了',
+      '楼上平台漂了好多死鱼，一股怪味，好恶心',
+      '外墙上废弃线缆脱落，吊在人行道上方，影响市容',
+      '报个平安：关在电梯里的李婆婆半个钟头就出来了，血压也正常',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // a smell that sickens is still gas
+    expect(emergency('楼道里一股煤气味，闻到好恶心想吐')).toBe(true);
+  });
+
+  it('finds colleagues stuck in a goods lift after overtime (加班 is no figure of speech there)', () => {
+    const text = '商场货梯，两个加班下来的店员被困在里头快二十分钟了，物业说维保还在路上';
+    expect(emergency(text), text).toBe(true);
+    expect(emergency('加班加到被困在办公室出不来')).toBe(false);
+  });
+
+  it('raises nothing for a lift with nobody inside or a thread’s reply about a matter told before, with help there', () => {
+    for (const text of [
+      '电梯坏起的，里头倒是没得人，就是顶楼的爷爷婆婆下不来',
+      '@所有人 刚才那个臭鸡蛋味的事，燃气公司的师傅已经到了，正在一家一家敲门，莫开火哈',
+      '刚才说的5栋电梯关人那个，维保说还有五分钟到，大家莫挤在门口',
+    ])
+      expect(both(text), text).toEqual({ rules: false, learned: false });
+    // the same matter told as news, with help on its way, is still an alarm
+    expect(emergency('5栋电梯关人了，维保说还有五分钟到')).toBe(true);
+  });
+});

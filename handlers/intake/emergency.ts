@@ -13,8 +13,11 @@ import {
   GROWING,
   HABIT,
   HEARSAY,
+  HELP_ASKED_AFTER,
   HELP_CALLED,
   HELP_COMING,
+  HELP_HERE,
+  HELP_WAITED,
   HINDERED_AFTER,
   HOW_TO,
   HOW_TO_FIRST,
@@ -41,6 +44,7 @@ import {
   SOMEWHERE,
   STILL_GOING,
   THANKED,
+  TOPIC_REPLY,
   TURNS,
   WHEN_ASKED,
   WORRY_AFTER,
@@ -179,6 +183,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
     !ONGOING.test(plain)
   )
     return false;
+  // a reply about a matter told before, with help there, coming or asked after: 刚才11栋电梯关人那个，维保说还有十分钟到
+  if (replyWithHelp(plain)) return false;
   // the one telling it says it can wait: 社区能不能抽空去看下
   if (NOT_URGENT.test(plain) && !PRESENT_STRONG.test(plain)) return false;
   // read unmasked: the look-alikes mask 没有人 as a denial of something else
@@ -226,6 +232,11 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   if (HOW_TO_FIRST.test(sentence) && !PRESENT.test(text)) return false;
   return true;
 }
+
+/** A thread's reply about a matter told before, with help there, on its way, waited for or asked after. */
+export const replyWithHelp = (text: string) =>
+  TOPIC_REPLY.test(text) &&
+  [HELP_HERE, HELP_COMING, HELP_WAITED, HELP_ASKED_AFTER].some((re) => re.test(text));
 
 /** Where the last turn before `at` begins (0 when there is none): the words before it are background. */
 export function lastTurn(text: string, at: number): number {
