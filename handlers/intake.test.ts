@@ -347,6 +347,22 @@ describe('places', () => {
     expect(parse('那段路上全是坑').location).toBeNull();
   });
 
+  it('knows the district’s well-known places without a suffix, a typed 断 for 段, an estate’s phase and a grid worker’s opening', () => {
+    expect(parse('太古里后面那条巷子被桌子板凳占完了')).toMatchObject({
+      location: '太古里',
+      locationNote: '后面',
+    });
+    expect(parse('水井坊井盖没了').location).toBe('水井坊');
+    expect(parse('牛市口夜市那个炸串摊油锅燃起来了').location).toBe('牛市口');
+    expect(parse('太古里广场有人摆摊').location).toBe('太古里广场');
+    expect(parse('成龙大道一断那个井盖烂了个洞').location).toBe('成龙大道一断');
+    expect(parse('翡翠城二期门口那家超市把雨棚搭到盲道上').location).toBe('翡翠城二期门口');
+    expect(parse('关于东湖公园北门路灯不亮的问题，请尽快处理').location).toBe('东湖公园北门');
+    // a road named first keeps the place; a building's estate name runs over a well-known name
+    expect(parse('成龙大道二段往三圣乡方向那个井盖缺了一块').location).toBe('成龙大道二段');
+    expect(parse('水井坊老院子12栋顶楼窗子烂了').location).toBe('水井坊老院子12栋');
+  });
+
   it("recognises a community's short name in its own chat only", () => {
     expect(parse('晨辉的路灯坏了').location).toBeNull();
     expect(parse('晨辉的路灯坏了', { communityCode: 'chenhui', streetCode: 'jinhualu' }).location).toBe(

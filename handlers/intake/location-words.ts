@@ -25,8 +25,22 @@ export const DEMONSTRATIVE_NAME_ENDINGS = '亭坊里口寺宫馆庙阁塔村湾�
 export const DEMONSTRATIVES = ['那', '这'];
 export const SOME = '某';
 
-/** Names that end in a character that otherwise ends a walk, crossed whole: 望江楼公园. */
-export const NAMES_ENDING_IN_STOPS = ['望江楼', '钟鼓楼'];
+/**
+ * The district's well-known places that no suffix marks, or that end in a character which
+ * otherwise ends a walk: each is a place on its own (太古里后面, 水井坊井盖没了, 牛市口夜市) and a
+ * walk crosses it whole (望江楼公园, 太古里广场). A district adds its own here.
+ */
+export const WELL_KNOWN_NAMES = [
+  '望江楼',
+  '太古里',
+  '水井坊',
+  '牛市口',
+  '三圣乡',
+  '合江亭',
+  '九眼桥',
+  '大慈寺',
+  '兰桂坊',
+];
 
 /** Words that begin a name with a character that otherwise ends a walk: 和平街, 上东大街. */
 export const NAME_OPENINGS = ['和平', '上东大', '下东大', '上河', '下河', '上池', '下池', '太平'];
@@ -39,6 +53,8 @@ export const LEADING_NOISE = words(
   '明天 后天 前天 今晚 半夜 凌晨 中午 周末 老旧 老 新建 周边 沿街 雨 大雨 部分 安置 感谢 谢谢',
   // run-on voice input: 头有点晕晨辉佳苑, 本人为锦华路, 也不听成龙路, 的时候发现9栋, 上午锦华苑
   '晕 本人 为 不听 时候 午',
+  // a grid worker's or volunteer's opening: 关于东湖公园北门…, 巡逻发现东光小区…
+  '关于 巡逻 巡查 巡逻发现 巡查发现',
 ).sort((a, b) => b.length - a.length);
 
 /** Words after a place that are part of it: 东湖公园门口, 静康路口, 牛市口地铁站B口. */

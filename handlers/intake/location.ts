@@ -8,7 +8,6 @@ import {
   LEADING_NOISE,
   NAME_END_STOP_CHARS,
   NAME_OPENINGS,
-  NAMES_ENDING_IN_STOPS,
   NEAR_NAME_ENDINGS,
   NEAR_WORDS,
   NEEDS_GATE,
@@ -24,6 +23,7 @@ import {
   RELATIVE_WORDS,
   SOME,
   TAKEN_TO,
+  WELL_KNOWN_NAMES,
 } from './location-words.ts';
 
 export interface Place {
@@ -61,7 +61,7 @@ const PHONE = /(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)/g;
 const NUM = '[0-9一二三四五六七八九十百零两]+';
 const ROAD = /大道|路|街|巷/g;
 const ROAD_TAIL = new RegExp(
-  `(?:[东西南北中]?[一二三四五六七八九十0-9]+段)?(?:${NUM}号(?!楼)(?:院(?!子))?(?:附${NUM}号)?)?(?:${NUM}巷(?:${NUM}号)?)?`,
+  `(?:[东西南北中]?[一二三四五六七八九十0-9]+[段断])?(?:${NUM}号(?!楼)(?:院(?!子))?(?:附${NUM}号)?)?(?:${NUM}巷(?:${NUM}号)?)?`,
   'y',
 );
 const CROSSING =
@@ -88,6 +88,7 @@ const NEAR_AFTER = new RegExp(`(?:${NEAR_WORDS.join('|')})`, 'y');
 const DEMONSTRATIVE = alternation(DEMONSTRATIVES);
 const EXTENSION = new RegExp(`(?:${PLACE_EXTENSIONS.join('|')})`, 'y');
 const UPPER_GATE = /[a-z]口/y;
+const PHASE = new RegExp(`${NUM}期`, 'y');
 /** A doorway after a house number, which the place does not take in. */
 const DOORWAY = /^(大门口|门口|门前)/;
 const RELATIVE = new RegExp(`(?:的)?(${RELATIVE_WORDS.join('|')})`, 'y');
@@ -122,6 +123,10 @@ export function findPlace(
   const parts: Part[] = [];
   const free = (s: number, e: number) => parts.every((x) => e <= x.start || s >= x.end);
   const extend = (end: number) => {
+    // an estate's phase before its gate: 翡翠城二期门口, 锦绣天地3期
+    PHASE.lastIndex = end;
+    const phase = PHASE.exec(t);
+    if (phase && free(end, end + phase[0].length)) end += phase[0].length;
     for (const re of [EXTENSION, UPPER_GATE]) {
       re.lastIndex = end;
       const m = re.exec(t);
@@ -145,8 +150,8 @@ export function findPlace(
       !(t[k] === '里' && t.startsWith('小区', k + 1));
     while (s > i - max && isHanzi(t[s - 1]) && free(s - 1, s)) {
       if (stops(s - 1)) {
-        // 望江楼公园: a name that ends in a stop character is crossed whole
-        const whole = NAMES_ENDING_IN_STOPS.find((n) => t.startsWith(n, s - n.length));
+        // 望江楼公园, 太古里广场: a well-known name is crossed whole
+        const whole = WELL_KNOWN_NAMES.find((n) => t.startsWith(n, s - n.length));
         if (whole && free(s - whole.length, s)) {
           s -= whole.length;
           continue;
@@ -267,6 +272,10 @@ export function findPlace(
     const named = name.length >= 2 && !RELATIVE_SET.has(name) && !NOT_A_NAME.test(name);
     claim(named ? s : b.index, b.index + b[0].length, 'building');
   }
+  // 太古里后面, 水井坊井盖没了: a well-known name is a place on its own, an area as precise as a road
+  // (成龙大道二段往三圣乡方向 is on the road); claimed last, so that names and numbers around it come first
+  for (const n of WELL_KNOWN_NAMES)
+    for (let i = t.indexOf(n); i !== -1; i = t.indexOf(n, i + 1)) claim(i, i + n.length, 'near');
   // In a community's or street's own chat, short community names (晨辉 for 晨辉社区) are unambiguous enough.
   const street = ctx?.streetCode ?? (ctx?.communityCode && district.units.get(ctx.communityCode)?.parent);
   const local = district.streets.find((s) => s.code === street)?.communities ?? [];
