@@ -363,6 +363,16 @@ describe('places', () => {
     expect(parse('水井坊老院子12栋顶楼窗子烂了').location).toBe('水井坊老院子12栋');
   });
 
+  it('takes a crossing whose second road runs into 路口 or has its own section, and a direction’s stretch before a number', () => {
+    expect(parse('东光路与东顺路口那个井盖碎了一半').location).toBe('东光路与东顺路口');
+    expect(parse('成龙大道二段和龙舟路口有个大坑').location).toBe('成龙大道二段和龙舟路口');
+    expect(parse('晨辉路和锦华路三段路口的雨箅子堵了').location).toBe('晨辉路和锦华路三段路口');
+    expect(parse('新华大道东段88号门口堆满了建渣').location).toBe('新华大道东段88号');
+    // a direction's stretch with no number stays off the road's name; a crossing needs a road's name
+    expect(parse('红星路中段有个井盖松动了').location).toBe('红星路');
+    expect(parse('我和他在路口吵了一架').location).toBeNull();
+  });
+
   it("recognises a community's short name in its own chat only", () => {
     expect(parse('晨辉的路灯坏了').location).toBeNull();
     expect(parse('晨辉的路灯坏了', { communityCode: 'chenhui', streetCode: 'jinhualu' }).location).toBe(

@@ -61,11 +61,12 @@ const PHONE = /(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)/g;
 const NUM = '[0-9一二三四五六七八九十百零两]+';
 const ROAD = /大道|路|街|巷/g;
 const ROAD_TAIL = new RegExp(
-  `(?:[东西南北中]?[一二三四五六七八九十0-9]+[段断])?(?:${NUM}号(?!楼)(?:院(?!子))?(?:附${NUM}号)?)?(?:${NUM}巷(?:${NUM}号)?)?`,
+  `(?:[东西南北中]?[一二三四五六七八九十0-9]+[段断]|[东西南北中]段(?=${NUM}号))?(?:${NUM}号(?!楼)(?:院(?!子))?(?:附${NUM}号)?)?(?:${NUM}巷(?:${NUM}号)?)?`,
   'y',
 );
+// the second road may run into 路口 (锦华路与晨辉路口) or carry its own section (晨辉路和锦华路三段路口)
 const CROSSING =
-  /(?:和|与|跟|、)([\p{Script=Han}]{1,6}?(?:大道|路|街))(?:的)?(?:交叉口|十字路口|交界处|交汇处|路口)/uy;
+  /(?:和|与|跟|、)(?:[\p{Script=Han}]{1,6}?(?:大道|路|街)(?:[一二三四五六七八九十0-9]+段)?(?:的)?(?:交叉口|十字路口|交界处|交汇处|路口)|(?:(?![在是了的我你他她到从往把被就都也还又说去来看个条])\p{Script=Han}){1,6}?路口)/uy;
 const BRIDGE = /桥/g;
 const UNIT = /社区|街道/g;
 // 谢谢社区, 冒充社区, 关注社区: a verb before 社区 is no community's name.
@@ -87,7 +88,7 @@ const NEAR = alternation(NEAR_WORDS);
 const NEAR_AFTER = new RegExp(`(?:${NEAR_WORDS.join('|')})`, 'y');
 const DEMONSTRATIVE = alternation(DEMONSTRATIVES);
 const EXTENSION = new RegExp(`(?:${PLACE_EXTENSIONS.join('|')})`, 'y');
-const UPPER_GATE = /[a-z]口/y;
+const UPPER_GATE = /[a-z](?:出口|入口|口)/y;
 const PHASE = new RegExp(`${NUM}期`, 'y');
 /** A doorway after a house number, which the place does not take in. */
 const DOORWAY = /^(大门口|门口|门前)/;
@@ -199,14 +200,18 @@ export function findPlace(
     if (i - s < 2 || !free(s, i + r[0].length) || (NOT_A_ROAD_BEFORE[r[0]] ?? '').includes(t[i - 1]))
       continue;
     let end = i + r[0].length;
-    CROSSING.lastIndex = end;
-    const crossing = CROSSING.exec(t);
-    if (crossing) {
-      claim(s, end + crossing[0].length, 'numbered');
-      continue;
-    }
     ROAD_TAIL.lastIndex = end;
     const tail = ROAD_TAIL.exec(t)?.[0] ?? '';
+    // a crossing after the road, or after its section (成龙大道二段和成龙路口)
+    const crossingAt = [end, end + tail.length].find((at) => {
+      CROSSING.lastIndex = at;
+      return (at === end || !tail.includes('号')) && CROSSING.test(t);
+    });
+    if (crossingAt !== undefined) {
+      CROSSING.lastIndex = crossingAt;
+      claim(s, crossingAt + CROSSING.exec(t)![0].length, 'numbered');
+      continue;
+    }
     end += tail.length;
     claim(s, end, tail.includes('号') ? 'numbered' : 'road');
   }
