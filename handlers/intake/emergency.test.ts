@@ -1273,3 +1273,18 @@ describe('the emergency detector on wave 31, read (tenth round, phrased afresh h
     expect(emergency('5栋电梯关人了，维保说还有五分钟到')).toBe(true);
   });
 });
+
+describe('the emergency detector on wave 33, read (tenth round, phrased afresh here)', () => {
+  it('takes someone pulled out, a worry that it will happen some day, a wheel in a hole, a small piece fallen and a shut shop as none', () => {
+    for (const text of [
+      '补充一下刚才落水那个老人，已经被两个小伙子拉上岸了，人是清醒的',
+      '三楼阳台的水泥一块一块往下掉，楼下就是老年人晒太阳的地方，迟早要出事',
+      '人行道上好大一个坑，装满了水，我推轮椅一轮子就栽进去了',
+      '三楼楼梯的踏步边边塌了一小块，钢筋都露出来了，老年人扶着墙走',
+      '我们那个饭馆老板欠了三个月工资，现在店门关了人也联系不上',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // a collapse onto someone is still one
+    expect(emergency('楼梯塌了一大块，压到一个婆婆')).toBe(true);
+  });
+});
