@@ -10,7 +10,7 @@ import { loadDistrict } from '../../config/district.ts';
 import { createParser } from '../intake.ts';
 import { readCorpus } from './corpus.ts';
 import { evaluate, formatEvaluation } from './evaluate.ts';
-import { isHeldOut, TRAIN_URL, trainWeights } from './train.ts';
+import { isHeldOut, readWaves, TRAIN_URL, trainWeights } from './train.ts';
 
 const TEST_URL = new URL('../../test/fixtures/corpus/test.jsonl', import.meta.url);
 const OLD_URL = new URL('../../test/fixtures/reports.jsonl', import.meta.url);
@@ -38,7 +38,12 @@ function main() {
     const all = readCorpus(TRAIN_URL.pathname);
     const dir = mkdtempSync(join(tmpdir(), 'huying-holdout-'));
     try {
-      for (const [name, json] of Object.entries(trainWeights(all.filter((_, i) => !isHeldOut(i, k)))))
+      for (const [name, json] of Object.entries(
+        trainWeights(
+          all.filter((_, i) => !isHeldOut(i, k)),
+          readWaves(),
+        ),
+      ))
         writeFileSync(join(dir, `${name}.json`), json);
       const held = all.filter((_, i) => isHeldOut(i, k));
       const heldParse = createParser(district, { weights: pathToFileURL(`${dir}/`) });
