@@ -15,6 +15,7 @@ import {
   FALSE_ALARM,
   GENERIC_QUESTION,
   HABIT,
+  HAZARD_NAMED,
   HELP_ALREADY,
   HELP_COMING,
   HELP_HERE,
@@ -153,6 +154,7 @@ export function notNow(message: string): boolean {
   return (
     settled(text) ||
     HYPOTHETICAL.test(text) ||
+    (HAZARD_NAMED.test(text) && !now) ||
     (CALL_NUMBER.test(text) && !PRESENT_STRONG.test(text)) ||
     (HABIT.test(text) && !now) ||
     (PAST.test(text) && !PRESENT_STRONG.test(text)) ||

@@ -9,6 +9,7 @@ import {
   notNow,
   notReported,
 } from './emergency-score.ts';
+import { HAZARD_NAMED } from './emergency-words.ts';
 import { cleanText, normalise } from './normalize.ts';
 
 const detect = emergencyDetector(loadDistrict().emergency_words);
@@ -1286,5 +1287,34 @@ describe('the emergency detector on wave 33, read (tenth round, phrased afresh h
       expect(emergency(text), text).toBe(false);
     // a collapse onto someone is still one
     expect(emergency('楼梯塌了一大块，压到一个婆婆')).toBe(true);
+  });
+});
+
+describe('the emergency detector on wave 35, read: danger words used without danger (tenth round, phrased afresh here)', () => {
+  it('takes 救命 about a water cut or a price, a trap in a meeting room or the metro, and a habit of throwing things as none', () => {
+    for (const text of [
+      '又停水了，娃娃的奶粉都冲不成，救命啊😭',
+      '救命哦这个价格，一斤车厘子卖两百',
+      '开了一下午的会，被困在会议室里出不来',
+      '挤地铁被困在地铁里了🥲 二号线跟罐头一样',
+      '楼上天天往下甩烟头，砸到我晾的衣服上好几回了',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // a cry for help from a lift is still one
+    expect(emergency('救命 电梯卡住了 我在里面')).toBe(true);
+  });
+
+  it('takes a follow-up asking after help, a named risk, a denial and a day it may fall as none', () => {
+    for (const text of [
+      '跟进一下：上午说的3栋那个漏气的，燃气公司到了没？',
+      '阳台底下的水泥快掉光了，有坍塌风险，底下还有人摆摊',
+      '网线缠成一坨垂下来刮到人脑壳，虽然不是电线不会触电，但是太危险了',
+      '公园那棵歪脖子树越来越斜了，感觉哪天要塌下来，下面就是娃娃耍沙的地方',
+    ])
+      expect(emergency(text), text).toBe(false);
+    // a risk said to be immediate is not a mere hazard
+    expect(HAZARD_NAMED.test('存在即时倒伏风险')).toBe(false);
+    expect(HAZARD_NAMED.test('随时有倒塌的风险')).toBe(false);
+    expect(HAZARD_NAMED.test('感觉有坍塌风险')).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import {
   GENERIC_QUESTION,
   GROWING,
   HABIT,
+  HAZARD_NAMED,
   HEARSAY,
   HELP_ASKED_AFTER,
   HELP_CALLED,
@@ -141,8 +142,9 @@ export function maskLookAlikes(text: string): string {
 /** The text without 刚刚 and 刚才 (just now), which date a danger rather than say it goes on. */
 export const withoutJust = (s: string) => s.replace(/刚刚|刚才/g, '');
 
-/** A worry word (怕, 担心, 万一, 要是, 隐患 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
-const WORRY = /隐患|(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦/;
+/** A worry word (怕, 担心, 万一, 要是, 隐患, 哪天要 …) before a cue in its clause; 好怕 (frightened) and 怕是 (probably) are none. */
+const WORRY =
+  /隐患|(?<![好很太真超吓]|[好很太真超吓]害)怕(?!是)|担心|万一|如果|要是|假如|一旦|哪天(要|会|就)/;
 
 /** A denial just before position `i` (没有冒烟, 暂无人员被困, 没闻到什么煤气味, 现在没漏), read on the unmasked text. */
 const denied = (plain: string, i: number) => DENIED.test(plain.slice(Math.max(0, i - 8), i));
@@ -172,6 +174,8 @@ function happeningNow(text: string, plain: string, at: number, end: number, kind
   // (还记得去年那次整栋楼停电电梯关人不？我在里头待了一个钟头)
   const ownSentence = text.slice(ss < at ? ss : span(text, at, SENTENCE_END)[0], at);
   if (HYPOTHETICAL.test(before) || WORRY.test(text.slice(bs, at)) || denied(plain, at)) return false;
+  // a hazard named as one (感觉有坍塌风险 底下还有人摆摊): reported, not happening
+  if (HAZARD_NAMED.test(sentence) && !PRESENT_STRONG.test(sentence)) return false;
   // hearsay, with nothing said of now: 听说东光社区那边电梯关了人
   if (HEARSAY.test(ownSentence) && !PRESENT_STRONG.test(sentence)) return false;
   // a worry told after the danger (担心哪天整块掉下来砸到人): a hazard reported, not a harm happening
