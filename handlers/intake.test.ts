@@ -159,6 +159,7 @@ describe('the learned model', () => {
       ['blind32.jsonl', 486],
       ['blind34.jsonl', 479],
       ['blind36.jsonl', 484],
+      ['blind38.jsonl', 244],
       // read and made rules for, not trained on (TRAINING.md, items 18 to 20)
       ['read21.jsonl', 597],
       ['read23.jsonl', 593],
@@ -168,6 +169,7 @@ describe('the learned model', () => {
       ['read31.jsonl', 486],
       ['read33.jsonl', 482],
       ['read35.jsonl', 486],
+      ['read37.jsonl', 243],
     ] as const) {
       const blind = corpus(name);
       expect(blind.length).toBe(lines);
@@ -177,6 +179,20 @@ describe('the learned model', () => {
 });
 
 describe('emergencies', () => {
+  it('takes a sigh of 救命 in a longer message about something else as none, and a cry on its own or from a lift as one', () => {
+    for (const text of [
+      '救命，我婆婆的高龄补贴到底在哪里申请？社区跑了三趟都没弄清楚',
+      '楼下那排梧桐飞毛毛飞得凶哦，救命，一到春天娃娃就打喷嚏流鼻涕',
+    ])
+      expect(parse(text).emergency, text).toBe(false);
+    for (const text of [
+      '救命！',
+      '救命 电梯卡住了 我在里面',
+      '救命啊 我在写字楼货梯里头卡起了 手机只有一格信号',
+    ])
+      expect(parse(text).emergency, text).toBe(true);
+  });
+
   it('finds people stuck in a lift between floors without the obvious words', () => {
     for (const text of [
       '电梯停在五楼和六楼中间不动了，我妈在里面',

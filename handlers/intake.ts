@@ -2,7 +2,7 @@
 import type { CatalogItemConfig, District, Tier } from '../config/district.ts';
 import { type CategoryTuning, categoryRanker } from './intake/category.ts';
 import type { Intent } from './intake/corpus.ts';
-import { emergencyDetector } from './intake/emergency.ts';
+import { emergencyDetector, onlyACry } from './intake/emergency.ts';
 import {
   EMERGENCY_TUNING,
   type EmergencyTuning,
@@ -139,7 +139,9 @@ export function createParser(district: District, options: ParserOptions = {}): P
     const t = normalise(text);
     const tokens = tokenIds(features(t));
     const kw = scoreKeywords(mask(t));
-    const danger = detect(t);
+    const found = detect(t);
+    // a sigh of 救命 in a longer message is left to the learned score, as a danger word it judged not happening
+    const danger = onlyACry(t, found) ? { ...found, emergency: false, cues: [], at: [] } : found;
     const learned = danger.emergency
       ? null
       : learnedEmergency(emergencyModel, t, danger, options.emergencyTuning, tokens);

@@ -242,6 +242,23 @@ export const replyWithHelp = (text: string) =>
   TOPIC_REPLY.test(text) &&
   [HELP_HERE, HELP_COMING, HELP_WAITED, HELP_ASKED_AFTER].some((re) => re.test(text));
 
+const CRY = /^(救命|救救|就命)/;
+const HAN = /\p{Script=Han}/gu;
+/**
+ * A cry of 救命 (or 救救) the only danger the rules found, in a message of a dozen characters or
+ * more: 又停水了…救命啊😭, 救命，补贴在哪里申请？ A cry alone is an alarm (救命！); in a longer
+ * message about something else it is a sigh, and the learned score must be as sure as it must be
+ * to overrule the rules. Read and kept-out waves: such alarms under that score were all false.
+ */
+export function onlyACry(normalised: string, finding: EmergencyFinding): boolean {
+  return (
+    finding.emergency &&
+    finding.cues.every((c) => c === 'help' || c === 'district') &&
+    finding.at.every((i) => CRY.test(normalised.slice(i))) &&
+    (normalised.match(HAN)?.length ?? 0) >= 12
+  );
+}
+
 /** Where the last turn before `at` begins (0 when there is none): the words before it are background. */
 export function lastTurn(text: string, at: number): number {
   let last = 0;
