@@ -1318,3 +1318,14 @@ describe('the emergency detector on wave 35, read: danger words used without dan
     expect(HAZARD_NAMED.test('感觉有坍塌风险')).toBe(true);
   });
 });
+
+describe('the emergency detector on wave 37, read (tenth round, phrased afresh here)', () => {
+  it('takes a near trap, laughter that brings the roof down and smoke that has stopped as none', () => {
+    for (const text of [
+      '电梯那个事后续呢？今天又差点关到人了，维保到底来没来',
+      '老师讲了个笑话，全班笑得屋顶都要塌了',
+      '配电房冒烟后跳闸了，物业说现已无烟无明火，请尽快来电',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
