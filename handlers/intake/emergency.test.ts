@@ -1329,3 +1329,15 @@ describe('the emergency detector on wave 37, read (tenth round, phrased afresh h
       expect(emergency(text), text).toBe(false);
   });
 });
+
+describe('the emergency detector on wave 39, read (tenth round, phrased afresh here)', () => {
+  it('takes something seen said in the group, a matter named as a topic, a near miss by something thrown and a bite already treated as none', () => {
+    for (const text of [
+      '五楼那个婆婆出来没有？刚在群里看到说关在电梯里了',
+      '楼道口着火那个，墙熏黑了一个月了，物业说刷，到现在都没动',
+      '楼上有人往下扔酒瓶子，差点砸到楼下卖菜的孃孃',
+      '小区里那条狗把放学的娃娃咬了一口，已经去打了狂犬疫苗，狗还在到处跑',
+    ])
+      expect(emergency(text), text).toBe(false);
+  });
+});
