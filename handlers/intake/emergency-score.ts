@@ -1,6 +1,7 @@
 // The learned emergency score: a naive Bayes model's belief that a message tells of danger now, a safety net under the rules.
 import {
   type EmergencyFinding,
+  hanCount,
   lastTurn,
   maskLookAlikes,
   replyWithHelp,
@@ -75,7 +76,6 @@ export function loadEmergencyModel(dir: URL = WEIGHTS_URL): Model {
   ]);
 }
 
-const HAN = /\p{Script=Han}/gu;
 /** A call for help, an emergency number or a cry of urgency: never set aside (快叫120, 救命, 急！). */
 const CALLING_HELP = /快(叫|打|喊|来|去|救)|救命|救人|救援|急救|求救|紧急|急事|急[!！]|急急|🆘/;
 /** Someone's life in the balance: 没有呼吸, 保安在按压, 哪个会心肺复苏. */
@@ -99,7 +99,7 @@ export function notReported(
 ): boolean {
   return (
     lead > tuning.intentLead &&
-    (normalised.match(HAN)?.length ?? 0) >= tuning.intentMinChars &&
+    hanCount(normalised) >= tuning.intentMinChars &&
     !PRESENT_STRONG.test(normalised) &&
     !CALLING_HELP.test(normalised) &&
     !VITAL.test(normalised) &&

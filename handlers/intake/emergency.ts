@@ -244,6 +244,8 @@ export const replyWithHelp = (text: string) =>
 
 const CRY = /^(救命|救救|就命)/;
 const HAN = /\p{Script=Han}/gu;
+/** How many Chinese characters a text has. */
+export const hanCount = (s: string) => s.match(HAN)?.length ?? 0;
 /**
  * A cry of 救命 (or 救救) the only danger the rules found, in a message of a dozen characters or
  * more: 又停水了…救命啊😭, 救命，补贴在哪里申请？ A cry alone is an alarm (救命！); in a longer
@@ -255,7 +257,7 @@ export function onlyACry(normalised: string, finding: EmergencyFinding): boolean
     finding.emergency &&
     finding.cues.every((c) => c === 'help' || c === 'district') &&
     finding.at.every((i) => CRY.test(normalised.slice(i))) &&
-    (normalised.match(HAN)?.length ?? 0) >= 12
+    hanCount(normalised) >= 12
   );
 }
 

@@ -123,15 +123,18 @@ export function findPlace(
   const t = normalised.replace(PHONE, (p) => '#'.repeat(p.length));
   const parts: Part[] = [];
   const free = (s: number, e: number) => parts.every((x) => e <= x.start || s >= x.end);
+  /** How many characters a sticky pattern matches from `at` (0 when none). */
+  const lengthAt = (re: RegExp, at: number) => {
+    re.lastIndex = at;
+    return re.exec(t)?.[0].length ?? 0;
+  };
   const extend = (end: number) => {
     // an estate's phase before its gate: 翡翠城二期门口, 锦绣天地3期
-    PHASE.lastIndex = end;
-    const phase = PHASE.exec(t);
-    if (phase && free(end, end + phase[0].length)) end += phase[0].length;
+    const phase = lengthAt(PHASE, end);
+    if (phase && free(end, end + phase)) end += phase;
     for (const re of [EXTENSION, UPPER_GATE]) {
-      re.lastIndex = end;
-      const m = re.exec(t);
-      if (m && free(end, end + m[0].length)) return end + m[0].length;
+      const n = lengthAt(re, end);
+      if (n && free(end, end + n)) return end + n;
     }
     return end;
   };
@@ -173,15 +176,8 @@ export function findPlace(
     }
     return s;
   };
-  const followedByPosition = (end: number) => {
-    EXTENSION.lastIndex = end;
-    NEAR_AFTER.lastIndex = end;
-    return EXTENSION.test(t) || NEAR_AFTER.test(t);
-  };
-  const followedByGate = (end: number) => {
-    EXTENSION.lastIndex = end;
-    return EXTENSION.test(t);
-  };
+  const followedByPosition = (end: number) => lengthAt(EXTENSION, end) > 0 || lengthAt(NEAR_AFTER, end) > 0;
+  const followedByGate = (end: number) => lengthAt(EXTENSION, end) > 0;
 
   for (const { name, kind } of names)
     for (let i = t.indexOf(name); i !== -1; i = t.indexOf(name, i + 1)) claim(i, i + name.length, kind);
@@ -199,29 +195,27 @@ export function findPlace(
     const s = nameStart(i, 6);
     if (i - s < 2 || !free(s, i + r[0].length) || (NOT_A_ROAD_BEFORE[r[0]] ?? '').includes(t[i - 1]))
       continue;
-    let end = i + r[0].length;
-    ROAD_TAIL.lastIndex = end;
-    const tail = ROAD_TAIL.exec(t)?.[0] ?? '';
+    const end = i + r[0].length;
+    const tail = lengthAt(ROAD_TAIL, end);
+    const numbered = t.slice(end, end + tail).includes('号');
     // a crossing after the road, or after its section (成龙大道二段和成龙路口)
-    const crossingAt = [end, end + tail.length].find((at) => {
-      CROSSING.lastIndex = at;
-      return (at === end || !tail.includes('号')) && CROSSING.test(t);
-    });
-    if (crossingAt !== undefined) {
-      CROSSING.lastIndex = crossingAt;
-      claim(s, crossingAt + CROSSING.exec(t)![0].length, 'numbered');
-      continue;
+    let crossed = false;
+    for (const at of tail && !numbered ? [end, end + tail] : [end]) {
+      const crossing = lengthAt(CROSSING, at);
+      if (crossing) {
+        claim(s, at + crossing, 'numbered');
+        crossed = true;
+        break;
+      }
     }
-    end += tail.length;
-    claim(s, end, tail.includes('号') ? 'numbered' : 'road');
+    if (!crossed) claim(s, end + tail, numbered ? 'numbered' : 'road');
   }
   for (const r of t.matchAll(WATER)) {
     const s = nameStart(r.index, 4);
     const next = t[r.index + 1];
     // 沙河 and 府南河 are places; 水流成河 is a figure of speech; 锦江区 and 合江亭 are not rivers.
     // a named stretch of it (沙河牛市口段, 府河望江楼段) also ends the water's name
-    WATER_SECTION.lastIndex = r.index + 1;
-    const section = WATER_SECTION.exec(t)?.[0].length ?? 0;
+    const section = lengthAt(WATER_SECTION, r.index + 1);
     const ends = next === undefined || !isHanzi(next) || AFTER_WATER.includes(next) || section > 0;
     // 九眼桥河边, 东湖公园湖里: a landmark's name then the water, not the water's name.
     const landmark = '桥亭园场站门路街'.includes(t[r.index - 1]);
